@@ -1,0 +1,50 @@
+# arassess — run `make help` for the list of targets.
+# Everything installs into .venv inside the repository; nothing is installed by hand.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SAMPLE ?= sample_data/voltline
+# Debian packages the test suite needs (installed by `make test` when missing).
+TEST_DEB_PACKAGES ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test install install-test system-deps bench sample clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(BIN)/activate:
+	@scripts/ensure-venv.sh "$(PYTHON)" "$(VENV)"
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed ## Create .venv and install arassess
+
+install-test: $(VENV)/.installed-test ## Create .venv with the test extras
+
+system-deps: ## Install the Debian packages the tests need (if any are missing)
+	@scripts/ensure-debian-packages.sh $(TEST_DEB_PACKAGES)
+
+demo: install ## Set up and run the demo assessment on the sample client
+	$(BIN)/arassess kpis $(SAMPLE)
+
+test: install-test system-deps ## Set up and run the whole test suite
+	$(BIN)/python -m pytest
+
+bench: install-test ## Benchmark the KPI engine against DuckDB (prints ratios)
+	$(BIN)/python bench/kpi_engine.py
+
+sample: install ## Regenerate the committed sample clients from the generator
+	$(BIN)/arassess sample --out sample_data/voltline
+	$(BIN)/arassess sample --open-items --out sample_data/northwind_open_items
+
+clean: ## Remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .hypothesis

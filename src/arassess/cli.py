@@ -1,0 +1,162 @@
+"""The ``arassess`` command line: a thin layer over the library.
+
+Errors the user can act on print one paragraph and exit 1 (2 for usage
+errors); ``--debug`` shows the full traceback instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from arassess.config import load_config
+from arassess.errors import ArassessError, RejectionLimitError
+from arassess.intake import load_ledger
+from arassess.kpis import compute_kpis
+from arassess.quality import summarize_problems
+from arassess.scorecard import aging_text, scorecard, scorecard_text, totals_text
+
+
+class _Group(click.Group):
+    """Turns ArassessError (and bad input values) into one clear paragraph."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except (ArassessError, ValueError, FileExistsError) as exc:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            if isinstance(exc, RejectionLimitError):
+                click.echo("\nControl totals:\n" + totals_text(exc.report), err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.version_option(package_name="arassess")
+def main(debug: bool) -> None:
+    """arassess: accounts-receivable assessment from a client's ledger export.
+
+    A CLIENT_DIR holds client.yaml and the data files it names
+    (see templates/client/ for the intake kit).
+    """
+
+
+def _as_of(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+@main.command()
+@click.argument("client_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write every problem (file, row, column, value, problem) to this CSV.")
+@click.option("--max-rejected-share", type=click.FloatRange(0, 1), default=None,
+              help="Override validation.max_rejected_share for this check.")
+def validate(client_dir: Path, export_path: Path | None, max_rejected_share: float | None) -> None:
+    """Check CLIENT_DIR's data and print the data-quality report.
+
+    Exit code 0 when every row is accepted, 1 when any row is rejected or the
+    data cannot be loaded.
+    """
+    config = load_config(client_dir)
+    try:
+        ledger = load_ledger(config, max_rejected_share=max_rejected_share)
+        report, stopped = ledger.quality, None
+    except RejectionLimitError as exc:
+        report, stopped = exc.report, str(exc).split("\n")[0]
+    click.echo(f"Data quality: {config.name} ({client_dir})\n")
+    click.echo("Control totals (rows and amounts read = accepted + rejected):")
+    click.echo(totals_text(report))
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    click.echo(f"\n{len(report.problems):,} problem(s) on "
+               f"{sum(t.rows_rejected for t in report.totals):,} rejected row(s)")
+    if not report.problems.empty:
+        click.echo(summarize_problems(report.problems, limit=30))
+    if export_path is not None:
+        report.export(export_path)
+        click.echo(f"\nAll problems written to {export_path}")
+    if stopped:
+        click.echo(f"\nLoad stopped: {stopped}")
+    sys.exit(0 if report.ok and not stopped else 1)
+
+
+@main.command()
+@click.argument("client_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", help="Assessment date YYYY-MM-DD (default: as_of in client.yaml).")
+@click.option("--window", "window_days", type=click.IntRange(1, 3660), default=None,
+              help="Window N in days for DSO, CEI and settlement KPIs (default: kpis.window_days, 90).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="Output format.")
+def kpis(client_dir: Path, as_of: str | None, window_days: int | None, fmt: str) -> None:
+    """Print the KPI scorecard of CLIENT_DIR at an as-of date, with control totals."""
+    config = load_config(client_dir)
+    date = _as_of(as_of) or config.as_of
+    if date is None:
+        raise click.UsageError("no --as-of given and client.yaml has no as_of")
+    ledger = load_ledger(config)
+    window = window_days or config.window_days
+    table = compute_kpis(ledger, pd.Timestamp(date), window_days=window, aging_edges=config.aging_edges)
+    if fmt == "table":
+        click.echo(f"{config.name}: KPI scorecard at {date:%Y-%m-%d} "
+                   f"(window {window} days, amounts in {config.currency}, "
+                   f"{'full ledger' if ledger.shape == 'ledger' else 'open-items export'})\n")
+        click.echo("Control totals (rows and amounts read = accepted + rejected):")
+        click.echo(totals_text(ledger.quality))
+        if not ledger.quality.problems.empty:
+            click.echo(f"{len(ledger.quality.problems):,} problem(s) on rejected rows; "
+                       f"see `arassess validate {client_dir}`.")
+        click.echo("\nKPIs:")
+        click.echo(scorecard_text(table))
+        click.echo("\nAging of open AR:")
+        click.echo(aging_text(table))
+        return
+    card = scorecard(table)
+    if fmt == "csv":
+        click.echo(card.to_csv(index=False), nl=False)
+        return
+    payload = {
+        "client": config.name,
+        "as_of": f"{date:%Y-%m-%d}",
+        "window_days": window,
+        "currency": config.currency,
+        "shape": ledger.shape,
+        "control_totals": ledger.quality.totals_frame().to_dict(orient="records"),
+        "kpis": [{k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in rec.items()}
+                 for rec in card.to_dict(orient="records")],
+        "aging": {k: float(v) for k, v in table.aging.iloc[-1].items()},
+    }
+    click.echo(json.dumps(payload, indent=2, default=str))
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the client into (must be new or hold only a previous sample).")
+@click.option("--seed", type=int, default=7, show_default=True, help="Random seed (same seed, same files).")
+@click.option("--invoices", "n_invoices", type=click.IntRange(100, 5_000_000), default=24000,
+              show_default=True, help="Number of invoices.")
+@click.option("--open-items", is_flag=True, help="Write the small open-items sample instead of a full ledger.")
+def sample(out_dir: Path, seed: int, n_invoices: int, open_items: bool) -> None:
+    """Generate a realistic sample client folder (client.yaml + CSV files)."""
+    from arassess.sample import write_open_items_client, write_sample_client
+
+    if open_items:
+        path = write_open_items_client(out_dir, seed=seed)
+    else:
+        path = write_sample_client(out_dir, seed=seed, n_invoices=n_invoices)
+    click.echo(f"Sample client written to {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

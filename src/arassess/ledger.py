@@ -1,0 +1,56 @@
+"""The validated ledger: the one input every KPI and report works from.
+
+Shape of the tables (all amounts in the reporting currency)::
+
+    invoices   invoice_id, customer_id, invoice_date, due_date, amount,
+               paid_date?, disputed?, dispute_date?, dispute_resolved_date?,
+               written_off_date?, written_off_amount?, is_credit_note?,
+               open_amount?, currency (as in the file), amount_original,
+               + any extra export columns (kept)
+    payments   invoice_id, payment_date, amount (+ currency, amount_original)
+    customers  customer_id, name?, segment?, credit_limit?, terms_days? or None
+
+``shape`` is "ledger" (all invoices with settlement, so history KPIs exist)
+or "open_items" (only the items open at ``as_of``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
+
+import pandas as pd
+
+from arassess.quality import QualityReport
+
+if TYPE_CHECKING:  # pragma: no cover
+    from arassess.timeline import Timeline
+
+LedgerShape = Literal["ledger", "open_items"]
+
+
+@dataclass(frozen=True, eq=False)
+class Ledger:
+    """Validated invoices, payments and customers of one client."""
+
+    invoices: pd.DataFrame
+    payments: pd.DataFrame
+    customers: pd.DataFrame | None
+    shape: LedgerShape
+    currency: str
+    as_of: pd.Timestamp | None
+    quality: QualityReport = field(default_factory=lambda: QualityReport(totals=()))
+    name: str = ""
+
+    @cached_property
+    def timeline(self) -> "Timeline":
+        """The balance events of every invoice, built once per ledger (see arassess.timeline)."""
+        from arassess.timeline import build_timeline
+
+        return build_timeline(self)
+
+    @property
+    def first_date(self) -> pd.Timestamp | None:
+        """Earliest invoice date (start of the history the ledger covers)."""
+        return None if self.invoices.empty else self.invoices["invoice_date"].min()

@@ -1,0 +1,93 @@
+"""The KPI scorecard: registry KPIs at one date, with benchmark and status.
+
+Returns tables; printing is the caller's job (CLI, notebook).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from arassess.kpis import KpiTable
+from arassess.quality import QualityReport
+from arassess.registry import KPIS
+
+
+def format_value(value: float, unit: str, currency: str) -> str:
+    """A KPI value as a person reads it: '1,234,567 EUR', '45.2 days', '82.1%', '6.40x'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if unit == "currency":
+        return f"{value:,.0f} {currency}"
+    if unit == "days":
+        return f"{value:,.1f} days"
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit == "x":
+        return f"{value:.2f}x"
+    return f"{value:,.2f}"
+
+
+def scorecard(table: KpiTable, as_of: pd.Timestamp | str | None = None) -> pd.DataFrame:
+    """One row per registry KPI at ``as_of`` (default: the table's last date).
+
+    Columns: key, kpi, value, unit, benchmark, status ('good'/'bad'/''), note
+    (why a value is missing).
+    """
+    row = table.values.index[-1] if as_of is None else pd.Timestamp(as_of)
+    records = []
+    for kpi in KPIS:
+        value = table.values.at[row, kpi.key]
+        reason = table.reasons.at[row, kpi.key]
+        records.append({
+            "key": kpi.key,
+            "kpi": kpi.label,
+            "value": value,
+            "unit": kpi.unit,
+            "benchmark": kpi.benchmark,
+            "better": "" if kpi.higher_is_better is None else ("higher" if kpi.higher_is_better else "lower"),
+            "status": kpi.status(value),
+            "note": reason if isinstance(reason, str) else "",
+        })
+    return pd.DataFrame.from_records(records)
+
+
+def scorecard_text(table: KpiTable, as_of: pd.Timestamp | str | None = None) -> str:
+    """The scorecard as an aligned plain-text table."""
+    card = scorecard(table, as_of)
+    shown = pd.DataFrame({
+        "KPI": card["kpi"],
+        "value": [format_value(v, u, table.currency) for v, u in zip(card["value"], card["unit"])],
+        "benchmark": [("≥ " if b == "higher" else "≤ ") + format_value(x, u, table.currency) if x is not None and b
+                      else "" for x, u, b in zip(card["benchmark"], card["unit"], card["better"])],
+        "status": card["status"].map({"good": "ok", "bad": "ATTENTION", "": ""}),
+        "note": card["note"],
+    })
+    return shown.to_string(index=False, justify="left")
+
+
+def aging_text(table: KpiTable, as_of: pd.Timestamp | str | None = None) -> str:
+    """AR by aging bucket (amount and share) as plain text."""
+    row = table.aging.index[-1] if as_of is None else pd.Timestamp(as_of)
+    amounts = table.aging.loc[row]
+    total = amounts.sum()
+    shown = pd.DataFrame({
+        "bucket (days past due)": amounts.index,
+        "amount": [format_value(v, "currency", table.currency) for v in amounts],
+        "share": [f"{v / total:.1%}" if total else "n/a" for v in amounts],
+    })
+    return shown.to_string(index=False, justify="left")
+
+
+def totals_text(report: QualityReport) -> str:
+    """Control totals (rows and amounts read = accepted + rejected) as plain text."""
+    frame = report.totals_frame()
+    if frame.empty:
+        return "(no files)"
+    for column in ("amount_read", "amount_accepted", "amount_rejected"):
+        frame[column] = frame[column].map("{:,.2f}".format)
+    for column in ("rows_read", "rows_accepted", "rows_rejected"):
+        frame[column] = frame[column].map("{:,}".format)
+    frame["balanced"] = ["yes" if t.balanced else "NO" for t in report.totals]
+    return frame.to_string(index=False)
