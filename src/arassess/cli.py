@@ -61,9 +61,12 @@ def _as_of(value: str | None) -> dt.date | None:
 @click.argument("client_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write every problem (file, row, column, value, problem) to this CSV.")
+@click.option("--rejected-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write each file's rejected rows, as read, with their problems to DIR/<file>.rejected.csv.")
 @click.option("--max-rejected-share", type=click.FloatRange(0, 1), default=None,
               help="Override validation.max_rejected_share for this check.")
-def validate(client_dir: Path, export_path: Path | None, max_rejected_share: float | None) -> None:
+def validate(client_dir: Path, export_path: Path | None, rejected_dir: Path | None,
+             max_rejected_share: float | None) -> None:
     """Check CLIENT_DIR's data and print the data-quality report.
 
     Exit code 0 when every row is accepted, 1 when any row is rejected or the
@@ -87,6 +90,9 @@ def validate(client_dir: Path, export_path: Path | None, max_rejected_share: flo
     if export_path is not None:
         report.export(export_path)
         click.echo(f"\nAll problems written to {export_path}")
+    if rejected_dir is not None:
+        for path in report.export_rejected(rejected_dir):
+            click.echo(f"Rejected rows written to {path}")
     if stopped:
         click.echo(f"\nLoad stopped: {stopped}")
     sys.exit(0 if report.ok and not stopped else 1)

@@ -47,6 +47,16 @@ def _rejected_mask(typed: pd.DataFrame, problems: pd.DataFrame, raw: RawFile) ->
     return pd.Series(np.isin(raw.file_rows(typed.index), list(bad_rows)), index=typed.index)
 
 
+def _rejected_rows(raw: RawFile, rejected: pd.Series, problems: pd.DataFrame) -> pd.DataFrame:
+    """The rejected rows as read from the file (export column names), with row number and problems."""
+    rows = raw.frame.loc[rejected].rename(columns={c: raw.export_names.get(c, c) for c in raw.frame.columns})
+    numbers = raw.file_rows(rows.index)
+    reasons = (problems.assign(text=problems["column"].astype(str) + ": " + problems["problem"].astype(str))
+               .groupby("row")["text"].agg("; ".join))
+    return rows.assign(row=numbers, problems=pd.Series(numbers, index=rows.index).map(reasons))[
+        ["row", "problems", *rows.columns]]
+
+
 def _convert(frame: pd.DataFrame, kind: str, rates: dict[str, float], reporting: str,
              currency: pd.Series) -> pd.DataFrame:
     """Amounts into the reporting currency; the file's amount is kept as amount_original."""
@@ -109,10 +119,12 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
         customers, cus_problems = _typed(cus_raw)
         tables["customers"] = (cus_raw, customers, cus_problems, _rejected_mask(customers, cus_problems, cus_raw))
 
-    totals, problems = [], []
+    totals, problems, rejected_rows = [], [], {}
     for kind, (raw, typed, found, rejected) in tables.items():
         totals.append(_totals(raw.label, typed, rejected, "amount" if kind != "customers" else None))
         problems.append(found)
+        if rejected.any():
+            rejected_rows[raw.label] = _rejected_rows(raw, rejected, found)
     all_problems = pd.concat([p for p in problems if not p.empty] or [empty_problems()], ignore_index=True)
     all_problems["row"] = all_problems["row"].astype(np.int64)
 
@@ -124,7 +136,8 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
         raise InputError(f"{config.root / 'client.yaml'}: an open-items export needs 'as_of' "
                          "(the date the open-item list was taken).")
 
-    report = QualityReport(totals=tuple(totals), problems=all_problems, notes=tuple(notes))
+    report = QualityReport(totals=tuple(totals), problems=all_problems, notes=tuple(notes),
+                           rejected=rejected_rows)
     over = [t for t in totals if t.rejected_share > limit]
     if over:
         worst = ", ".join(f"{t.file}: {t.rows_rejected:,} of {t.rows_read:,} rows ({t.rejected_share:.1%})"
@@ -165,7 +178,7 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
         if unknown.any():
             report = QualityReport(report.totals, report.problems, report.notes + (
                 f"{inv_ok.loc[unknown, 'customer_id'].nunique():,} customer id(s) in {inv_raw.label} are not in "
-                f"{tables['customers'][0].label}; their segment is shown as 'Unknown'.",))
+                f"{tables['customers'][0].label}; their segment is shown as 'Unknown'.",), report.rejected)
 
     return Ledger(
         invoices=inv_ok,

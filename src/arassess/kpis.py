@@ -22,8 +22,8 @@ from arassess.measures import YEAR_DAYS, measure
 
 Result = tuple[pd.Series, pd.Series]
 
-NO_HISTORY = ("needs the sales history, which an open-items export does not have; "
-              "provide the full invoice ledger (every invoice of the last 12 months, with paid dates)")
+NO_HISTORY = ("needs sales history, which an open-items export lacks: provide the full invoice ledger "
+              "(all invoices of the last 12 months with paid dates, ideally a payments file)")
 
 
 def _ratio(num: pd.Series, den: pd.Series, scale: float, why_zero: str) -> Result:

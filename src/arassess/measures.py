@@ -57,23 +57,34 @@ def bucket_ranges(edges: tuple[int, ...]) -> list[tuple[float, float]]:
 
 @dataclass(frozen=True)
 class _Prefix:
-    """Sorted days with prefix sums of some weights: Σ weights over (a, b] in O(log n)."""
+    """Cumulative sums of weights by day: Σ weights over days in (a, b] in O(1).
 
-    days: np.ndarray
-    sums: np.ndarray  # shape (len(days) + 1, k)
+    Built with one bincount over day offsets (no sort); days equal to NEVER are left out.
+    """
+
+    day0: int
+    sums: np.ndarray  # sums[k] = Σ weights with day ≤ day0 + k − 1, shape (width + 1, k)
 
     @classmethod
     def of(cls, days: np.ndarray, *weights: np.ndarray) -> "_Prefix":
-        order = np.argsort(days, kind="stable")
-        w = np.column_stack([np.asarray(x, dtype=float)[order] for x in weights]) if weights else np.zeros((len(days), 0))
-        sums = np.vstack([np.zeros((1, w.shape[1])), np.cumsum(w, axis=0)])
-        return cls(days[order], sums)
+        finite = days < NEVER
+        d = days[finite]
+        day0 = int(d.min()) if len(d) else 0
+        offset = d - day0
+        width = int(offset.max()) + 1 if len(d) else 0
+        cols = [np.bincount(offset, weights=np.asarray(w, dtype=float)[finite], minlength=width)
+                for w in weights]
+        table = np.column_stack(cols) if cols else np.zeros((width, 0))
+        return cls(day0, np.vstack([np.zeros((1, table.shape[1])), np.cumsum(table, axis=0)]))
+
+    def upto(self, day: np.ndarray) -> np.ndarray:
+        """Σ weights with day' ≤ day, one row per day."""
+        k = np.clip(np.asarray(day, dtype=np.int64) - self.day0 + 1, 0, len(self.sums) - 1)
+        return self.sums[k]
 
     def between(self, after: np.ndarray, upto: np.ndarray) -> np.ndarray:
         """Σ weights with after < day ≤ upto, one row per (after, upto) pair."""
-        hi = np.searchsorted(self.days, upto, side="right")
-        lo = np.searchsorted(self.days, after, side="right")
-        return self.sums[hi] - self.sums[lo]
+        return self.upto(upto) - self.upto(after)
 
 
 def _month_starts(day: np.ndarray) -> np.ndarray:

@@ -54,6 +54,8 @@ class QualityReport:
     totals: tuple[FileTotals, ...]
     problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS))
     notes: tuple[str, ...] = ()
+    rejected: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Per file: the rejected rows as read (every column), with their row number and problems."""
 
     @property
     def ok(self) -> bool:
@@ -71,6 +73,19 @@ class QualityReport:
             raise FileExistsError(f"{target} already exists; choose another name or remove it first.")
         self.problems.to_csv(target, index=False)
         return target
+
+    def export_rejected(self, folder: str | Path) -> list[Path]:
+        """Write each file's rejected rows (as read, plus row and problems) to
+        ``folder/<file>.rejected.csv``; refuses to overwrite. Returns the paths written."""
+        target = Path(folder)
+        paths = [target / f"{Path(name).stem}.rejected.csv" for name in self.rejected]
+        taken = [p for p in paths if p.exists()]
+        if taken:
+            raise FileExistsError(f"{', '.join(map(str, taken))} already exist(s); choose another folder.")
+        target.mkdir(parents=True, exist_ok=True)
+        for path, frame in zip(paths, self.rejected.values()):
+            frame.to_csv(path, index=False)
+        return paths
 
 
 def summarize_problems(problems: pd.DataFrame, limit: int = 20) -> str:

@@ -53,18 +53,44 @@ def scorecard(table: KpiTable, as_of: pd.Timestamp | str | None = None) -> pd.Da
     return pd.DataFrame.from_records(records)
 
 
+def _aligned(frame: pd.DataFrame, right: tuple[str, ...] = ()) -> str:
+    """Plain-text table: text columns left-aligned, the ``right`` ones right-aligned."""
+    widths = {c: max([len(str(c))] + [len(str(v)) for v in frame[c]]) for c in frame.columns}
+
+    def cell(column: str, value: object) -> str:
+        text = str(value)
+        return text.rjust(widths[column]) if column in right else text.ljust(widths[column])
+
+    lines = ["  ".join(cell(c, c) for c in frame.columns).rstrip()]
+    lines += ["  ".join(cell(c, v) for c, v in zip(frame.columns, row)).rstrip()
+              for row in frame.itertuples(index=False)]
+    return "\n".join(lines)
+
+
 def scorecard_text(table: KpiTable, as_of: pd.Timestamp | str | None = None) -> str:
-    """The scorecard as an aligned plain-text table."""
+    """The scorecard as an aligned plain-text table; reasons for missing values as numbered notes."""
     card = scorecard(table, as_of)
+    notes: list[str] = []
+
+    def note_ref(text: str) -> str:
+        if not text:
+            return ""
+        if text not in notes:
+            notes.append(text)
+        return f"[{notes.index(text) + 1}]"
+
     shown = pd.DataFrame({
         "KPI": card["kpi"],
         "value": [format_value(v, u, table.currency) for v, u in zip(card["value"], card["unit"])],
-        "benchmark": [("≥ " if b == "higher" else "≤ ") + format_value(x, u, table.currency) if x is not None and b
-                      else "" for x, u, b in zip(card["benchmark"], card["unit"], card["better"])],
+        "benchmark": [("≥ " if b == "higher" else "≤ ") + format_value(x, u, table.currency)
+                      if pd.notna(x) and b else "" for x, u, b in zip(card["benchmark"], card["unit"], card["better"])],
         "status": card["status"].map({"good": "ok", "bad": "ATTENTION", "": ""}),
-        "note": card["note"],
+        "note": [note_ref(n) for n in card["note"]],
     })
-    return shown.to_string(index=False, justify="left")
+    text = _aligned(shown, right=("value", "benchmark"))
+    if notes:
+        text += "\n\n" + "\n".join(f"[{i}] n/a: {n}" for i, n in enumerate(notes, start=1))
+    return text
 
 
 def aging_text(table: KpiTable, as_of: pd.Timestamp | str | None = None) -> str:
@@ -77,7 +103,7 @@ def aging_text(table: KpiTable, as_of: pd.Timestamp | str | None = None) -> str:
         "amount": [format_value(v, "currency", table.currency) for v in amounts],
         "share": [f"{v / total:.1%}" if total else "n/a" for v in amounts],
     })
-    return shown.to_string(index=False, justify="left")
+    return _aligned(shown, right=("amount", "share"))
 
 
 def totals_text(report: QualityReport) -> str:

@@ -54,7 +54,7 @@ class Timeline:
     close_day: np.ndarray     # paid date, NEVER if not fully paid
     customer: np.ndarray      # customer code (index into customer_ids)
     customer_ids: np.ndarray  # customer id per code
-    ev_day: np.ndarray        # event day, sorted ascending
+    ev_day: np.ndarray        # event day (events in no particular order)
     ev_delta: np.ndarray      # change of the invoice's open balance
     ev_inv: np.ndarray        # invoice position of the event
     wo_day: np.ndarray        # day of each write-off event
@@ -80,17 +80,18 @@ def build_timeline(ledger: "Ledger") -> Timeline:
         open_amount = amount
         if "open_amount" in inv:
             open_amount = inv["open_amount"].fillna(inv["amount"]).to_numpy(dtype=float)
-        order = np.argsort(inv_day, kind="stable")
         return Timeline(inv_day, due_day, amount, np.full(n, NEVER), codes, np.asarray(customer_ids),
-                        inv_day[order], open_amount[order], order.astype(np.int64), empty_i, empty_f)
+                        inv_day, open_amount, np.arange(n, dtype=np.int64), empty_i, empty_f)
 
     close_day = to_days(inv["paid_date"]) if "paid_date" in inv else np.full(n, NEVER)
 
     # payments: position of their invoice, on or after its date, only while it is open
     pay = ledger.payments
     if len(pay):
-        pos = pd.Index(inv["invoice_id"]).get_indexer(pay["invoice_id"])
-        keep = pos >= 0
+        # invoice ids are unique and come first, so their codes are their positions
+        ids = np.concatenate([inv["invoice_id"].to_numpy(dtype=object), pay["invoice_id"].to_numpy(dtype=object)])
+        pos = pd.factorize(ids)[0][n:]
+        keep = pos < n
         p_inv = pos[keep].astype(np.int64)
         p_day = np.maximum(to_days(pay["payment_date"])[keep], inv_day[p_inv])
         p_amt = pay["amount"].to_numpy(dtype=float)[keep]
@@ -125,9 +126,8 @@ def build_timeline(ledger: "Ledger") -> Timeline:
     ev_day = np.concatenate([inv_day, p_day, w_day, close_day[closed]])
     ev_delta = np.concatenate([amount, -p_amt, -w_amt, c_delta])
     ev_inv = np.concatenate([np.arange(n, dtype=np.int64), p_inv, w_inv, closed])
-    order = np.argsort(ev_day, kind="stable")
     return Timeline(inv_day, due_day, amount, close_day, codes, np.asarray(customer_ids),
-                    ev_day[order], ev_delta[order], ev_inv[order], w_day, w_amt)
+                    ev_day, ev_delta, ev_inv, w_day, w_amt)
 
 
 @dataclass(frozen=True)
@@ -206,5 +206,5 @@ def overdue_by_customer(tl: Timeline, dates: np.ndarray) -> np.ndarray:
 
 def open_by_invoice(tl: Timeline, day: int) -> np.ndarray:
     """open(i, T) of every invoice at one day T."""
-    upto = np.searchsorted(tl.ev_day, day, side="right")
-    return np.bincount(tl.ev_inv[:upto], weights=tl.ev_delta[:upto], minlength=len(tl.inv_day))
+    happened = tl.ev_day <= day
+    return np.bincount(tl.ev_inv[happened], weights=tl.ev_delta[happened], minlength=len(tl.inv_day))

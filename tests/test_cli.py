@@ -1,0 +1,136 @@
+"""The arassess command line, end to end through a subprocess on sample_data/."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from arassess import compute_kpis, load_client
+
+ROOT = Path(__file__).resolve().parents[1]
+LEDGER = ROOT / "sample_data" / "voltline"
+OPEN_ITEMS = ROOT / "sample_data" / "northwind_open_items"
+
+pytestmark = pytest.mark.slow
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([sys.executable, "-m", "arassess.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("command", [[], ["validate"], ["kpis"], ["sample"]])
+def test_help_on_every_command(command):
+    result = run(*command, "--help")
+    assert result.returncode == 0
+    assert "Usage:" in result.stdout
+    assert "--help" in result.stdout
+
+
+def test_kpis_table_shows_control_totals_scorecard_and_aging():
+    result = run("kpis", str(LEDGER))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Control totals" in out and "rows_read" in out and "balanced" in out
+    assert "DSO (period)" in out and "CEI" in out and "ADD (DSO − BPDSO)" in out
+    assert "Aging of open AR" in out and "120+" in out
+    assert "Traceback" not in out + result.stderr
+
+
+def test_kpis_json_matches_the_library():
+    result = run("kpis", str(LEDGER), "--as-of", "2026-09-30", "--window", "60", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["as_of"] == "2026-09-30" and payload["window_days"] == 60
+    for totals in payload["control_totals"]:
+        assert totals["rows_read"] == totals["rows_accepted"] + totals["rows_rejected"]
+        assert totals["amount_read"] == pytest.approx(totals["amount_accepted"] + totals["amount_rejected"])
+    expected = compute_kpis(load_client(LEDGER), "2026-09-30", window_days=60)
+    by_key = {k["key"]: k for k in payload["kpis"]}
+    for key in ("dso", "bpdso", "add", "cei", "pct_over_90", "ar_total"):
+        assert by_key[key]["value"] == pytest.approx(expected.value(key))
+    assert by_key["add"]["value"] == pytest.approx(by_key["dso"]["value"] - by_key["bpdso"]["value"])
+    assert sum(payload["aging"].values()) == pytest.approx(by_key["ar_total"]["value"])
+
+
+def test_kpis_csv_has_one_row_per_registry_kpi():
+    from arassess.registry import KPIS
+
+    result = run("kpis", str(LEDGER), "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    from io import StringIO
+
+    frame = pd.read_csv(StringIO(result.stdout))
+    assert list(frame["key"]) == [k.key for k in KPIS]
+
+
+def test_open_items_client_reports_unavailable_kpis_with_reasons():
+    result = run("kpis", str(OPEN_ITEMS), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    by_key = {k["key"]: k for k in json.loads(result.stdout)["kpis"]}
+    assert by_key["ar_total"]["value"] > 0
+    assert by_key["pct_over_90"]["value"] is not None
+    assert by_key["dso"]["value"] is None
+    assert "open-items export" in by_key["dso"]["note"] and "ledger" in by_key["dso"]["note"]
+
+
+def test_validate_lists_rejected_rows_and_exits_1(tmp_path):
+    export = tmp_path / "problems.csv"
+    result = run("validate", str(LEDGER), "--export", str(export))
+    assert result.returncode == 1  # the sample holds a few deliberately bad rows
+    assert "Control totals" in result.stdout
+    assert " row " in result.stdout and "column '" in result.stdout
+    problems = pd.read_csv(export)
+    assert list(problems.columns) == ["file", "row", "column", "value", "problem"]
+    assert len(problems) > 0 and (problems["row"] >= 2).all()
+    again = run("validate", str(LEDGER), "--export", str(export))
+    assert again.returncode == 1 and "already exists" in again.stderr  # never overwritten
+
+
+def test_validate_clean_client_exits_0(tmp_path):
+    client = tmp_path / "clean"
+    client.mkdir()
+    (client / "client.yaml").write_text("name: Clean Co\ncurrency: EUR\nas_of: 2026-10-31\n")
+    (client / "invoices.csv").write_text(
+        "invoice_id,customer_id,invoice_date,due_date,amount,paid_date\n"
+        "A1,C1,2026-09-01,2026-10-01,100.00,2026-09-20\n"
+        "A2,C2,2026-10-05,2026-11-04,250.50,\n")
+    result = run("validate", str(client))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 problem(s)" in result.stdout
+
+
+def test_errors_are_one_paragraph_without_traceback(tmp_path):
+    result = run("kpis", str(tmp_path / "nowhere"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: Client folder")
+    assert "Traceback" not in result.stderr
+    debug = run("--debug", "kpis", str(tmp_path / "nowhere"))
+    assert debug.returncode != 0 and "Traceback" in debug.stderr
+
+
+def test_bad_as_of_is_a_usage_error():
+    result = run("kpis", str(LEDGER), "--as-of", "31/10/2026")
+    assert result.returncode == 2
+    assert "YYYY-MM-DD" in result.stderr
+
+
+def test_sample_writes_a_loadable_client_and_refuses_foreign_folders(tmp_path):
+    out = tmp_path / "demo"
+    result = run("sample", "--out", str(out), "--seed", "3", "--invoices", "1500")
+    assert result.returncode == 0, result.stderr
+    ledger = load_client(out)
+    assert 1200 <= len(ledger.invoices) <= 1600
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("client notes")
+    refused = run("sample", "--out", str(foreign))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert (foreign / "notes.txt").read_text() == "client notes"
