@@ -47,6 +47,7 @@ from typing import Any, Literal, Mapping
 import yaml
 
 from arassess.errors import ConfigError
+from arassess.schemas import COLUMNS
 
 CONFIG_FILE = "client.yaml"
 DATA_FILES = ("invoices", "payments", "customers")
@@ -126,6 +127,23 @@ def _as_date(value: Any, path: Path, key: str) -> dt.date | None:
         ) from None
 
 
+TOP_LEVEL_KEYS = ("name", "currency", "as_of", "shape", "formats", "files", "columns", "fx", "validation",
+                  "kpis", "questionnaire", "costs", "goals", "branding")
+SECTION_KEYS = {
+    "formats": ("date_format", "decimal", "thousands", "delimiter", "encoding", "sheet"),
+    "fx": ("rates",),
+    "validation": ("max_rejected_share",),
+    "kpis": ("window_days", "aging_edges"),
+}
+
+
+def _check_keys(raw: Mapping[str, Any], valid: tuple[str, ...], path: Path, where: str) -> None:
+    unknown = sorted(str(k) for k in raw if k not in valid)
+    if unknown:
+        place = f"'{where}'" if where else "the top level"
+        raise ConfigError(f"{path}: unknown key(s) {unknown} at {place}; valid keys are {list(valid)}.")
+
+
 def _as_number(value: Any, path: Path, key: str, *, lo: float, hi: float) -> float:
     try:
         number = float(value)
@@ -151,10 +169,13 @@ def _file_spec(kind: str, raw: Any, defaults: Mapping[str, Any], columns: Mappin
         )
     mapping = {**_as_mapping(columns.get(kind), cfg_path, f"columns.{kind}"),
                **_as_mapping(spec.get("columns"), cfg_path, f"files.{kind}.columns")}
+    canonical_names = [c.name for c in COLUMNS[kind]]
     for export_name, canonical in mapping.items():
-        if not isinstance(canonical, str) or not canonical:
+        if canonical not in canonical_names:
             raise ConfigError(
-                f"{_where(cfg_path, f'columns.{kind}.{export_name}')} must name a canonical column, got {canonical!r}."
+                f"{_where(cfg_path, f'columns.{kind}.{export_name}')} maps to {canonical!r}, which is not a "
+                f"column arassess knows for {kind}; valid names are {canonical_names}. "
+                "Columns that are not mapped are kept as extra columns anyway."
             )
     decimal = str(merged.get("decimal", "."))
     thousands = "" if merged.get("thousands") in (None, "") else str(merged["thousands"])
@@ -195,6 +216,10 @@ def load_config(client_dir: str | Path) -> ClientConfig:
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{cfg_path} must be a mapping of settings (name: ..., currency: ...).")
 
+    _check_keys(raw, TOP_LEVEL_KEYS, cfg_path, "")
+    for section, keys in SECTION_KEYS.items():
+        if isinstance(raw.get(section), Mapping):
+            _check_keys(raw[section], keys, cfg_path, section)
     for key in ("name", "currency"):
         if not raw.get(key):
             raise ConfigError(f"{cfg_path} needs '{key}'.")
@@ -226,7 +251,10 @@ def load_config(client_dir: str | Path) -> ClientConfig:
                        "validation.max_rejected_share", lo=0.0, hi=1.0)
 
     kpi_opts = _as_mapping(raw.get("kpis"), cfg_path, "kpis")
-    window = int(_as_number(kpi_opts.get("window_days", DEFAULT_WINDOW_DAYS), cfg_path, "kpis.window_days", lo=1, hi=3660))
+    window_raw = kpi_opts.get("window_days", DEFAULT_WINDOW_DAYS)
+    if isinstance(window_raw, bool) or not isinstance(window_raw, int):
+        raise ConfigError(f"{_where(cfg_path, 'kpis.window_days')} must be a whole number of days, got {window_raw!r}.")
+    window = int(_as_number(window_raw, cfg_path, "kpis.window_days", lo=1, hi=3660))
     edges_raw = kpi_opts.get("aging_edges", list(DEFAULT_AGING_EDGES))
     if (not isinstance(edges_raw, list) or not edges_raw
             or not all(isinstance(e, int) and e >= 0 for e in edges_raw)

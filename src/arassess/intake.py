@@ -22,7 +22,7 @@ import pandas as pd
 from arassess.config import ClientConfig, load_config
 from arassess.errors import InputError, RejectionLimitError
 from arassess.ledger import Ledger
-from arassess.parsing import RawFile, read_file, type_columns
+from arassess.parsing import RawFile, read_file, text_columns, type_columns
 from arassess.quality import FileTotals, QualityReport, summarize_problems
 from arassess.validation import check_currencies, empty_problems, payment_problems, schema_problems
 
@@ -71,10 +71,25 @@ def _convert(frame: pd.DataFrame, kind: str, rates: dict[str, float], reporting:
 
 
 def _typed(raw: RawFile) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Typed frame and every problem: parse problems, then the schema's on all rows
+    (except a second report for a cell that could not be read at all)."""
     typed, problems = type_columns(raw)
-    parse_bad = _rejected_mask(typed, problems, raw)
-    checked = schema_problems(raw.spec.kind, typed[~parse_bad], raw.label, raw.file_rows, raw.export_names)
-    return typed, pd.concat([problems, checked], ignore_index=True) if not checked.empty else problems
+    text = text_columns(raw, list(typed.columns))
+    checked = schema_problems(raw.spec.kind, typed, raw.label, raw.file_rows, raw.export_names, text)
+    if checked.empty:
+        return typed, problems
+    unreadable = pd.MultiIndex.from_frame(problems[["row", "column"]]) if not problems.empty else None
+    if unreadable is not None:
+        checked = checked[~pd.MultiIndex.from_frame(checked[["row", "column"]]).isin(unreadable)]
+    found = pd.concat([problems, checked], ignore_index=True)
+    return typed, found.sort_values("row", kind="stable", ignore_index=True)
+
+
+def _in_reporting_currency(frame: pd.DataFrame, currency: pd.Series, rates: dict[str, float],
+                           reporting: str) -> pd.DataFrame:
+    """A copy of ``frame`` whose amount is converted to the reporting currency (for comparisons)."""
+    code = currency.astype(object).where(currency.notna(), reporting)
+    return frame.assign(amount=frame["amount"] * code.map(rates).astype(float))
 
 
 def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None) -> Ledger:
@@ -83,10 +98,9 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
     notes: list[str] = []
     raws: dict[str, RawFile] = {}
     for kind, spec in config.files.items():
-        if kind != "invoices" and not spec.path.exists():
-            notes.append(f"{kind}: {spec.path.name} not found; continuing without it.")
-            continue
-        raws[kind] = read_file(spec)
+        raws[kind] = read_file(spec, allow_no_rows=kind != "invoices")
+        if raws[kind].frame.empty:
+            notes.append(f"{raws[kind].label} has a header but no rows: no {kind}.")
     for kind in ("payments", "customers"):
         if kind not in config.files:
             notes.append(f"{kind}: no file given in client.yaml.")
@@ -104,12 +118,22 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
 
     tables: dict[str, tuple[RawFile, pd.DataFrame, pd.DataFrame, pd.Series]] = {
         "invoices": (inv_raw, invoices, inv_problems, inv_rejected)}
+    rates = dict(config.fx_rates)
     if "payments" in raws:
         pay_raw = raws["payments"]
         payments, pay_problems = _typed(pay_raw)
         pay_bad = _rejected_mask(payments, pay_problems, pay_raw)
-        # compare payments with invoices in the invoice's currency
-        cross = payment_problems(payments[~pay_bad], invoices, pd.Index(accepted_invoices["invoice_id"]),
+        # payments and invoices are compared in the reporting currency
+        inv_cur = invoices["currency"] if "currency" in invoices else pd.Series(None, index=invoices.index, dtype=object)
+        first_cur = pd.Series(inv_cur.to_numpy(), index=invoices["invoice_id"].to_numpy())
+        first_cur = first_cur[~first_cur.index.duplicated()]
+        pay_cur = payments["invoice_id"].map(first_cur)
+        if "currency" in payments:
+            pay_cur = payments["currency"].fillna(pay_cur)
+        check_currencies(pay_cur[~pay_bad], rates, config.currency, pay_raw.label)
+        cross = payment_problems(_in_reporting_currency(payments[~pay_bad], pay_cur[~pay_bad], rates, config.currency),
+                                 _in_reporting_currency(invoices, inv_cur, rates, config.currency),
+                                 pd.Index(accepted_invoices["invoice_id"]),
                                  pay_raw.label, inv_raw.label, pay_raw.file_rows, inv_raw.file_rows,
                                  pay_raw.export_names)
         pay_problems = pd.concat([pay_problems, cross], ignore_index=True) if not cross.empty else pay_problems
@@ -150,7 +174,6 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
             report,
         )
 
-    rates = dict(config.fx_rates)
     inv_ok = accepted_invoices.reset_index(drop=True)
     inv_currency = inv_ok["currency"] if "currency" in inv_ok else pd.Series(None, index=inv_ok.index, dtype=object)
     inv_ok = _convert(inv_ok, "invoices", rates, config.currency, inv_currency)
@@ -163,7 +186,6 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
         pay_ok = payments[~pay_rejected].reset_index(drop=True)
         inv_cur = pay_ok["invoice_id"].map(inv_ok.set_index("invoice_id")["currency"])
         pay_currency = pay_ok["currency"].fillna(inv_cur) if "currency" in pay_ok else inv_cur
-        check_currencies(pay_currency, rates, config.currency, tables["payments"][0].label)
         pay_ok = _convert(pay_ok, "payments", rates, config.currency, pay_currency)
     else:
         pay_ok = pd.DataFrame({"invoice_id": pd.Series(dtype=str),

@@ -8,6 +8,7 @@ by its kind (see :mod:`arassess.schemas`). A value that cannot be typed is a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,11 +45,13 @@ class RawFile:
         return np.asarray(index, dtype=np.int64) + HEADER_ROWS + 1
 
 
-def read_file(spec: FileSpec) -> RawFile:
+def read_file(spec: FileSpec, *, allow_no_rows: bool = False) -> RawFile:
     """Read one data file into text columns and apply the column mapping.
 
     Raises InputError for a missing or empty file, an unreadable format, or
-    missing required columns (all of them listed at once).
+    missing required columns (all of them listed at once). Blank lines are
+    skipped but keep their place in the row numbering. A header without data
+    rows is an error unless ``allow_no_rows`` (optional files).
     """
     path = spec.path
     if not path.is_file():
@@ -60,18 +63,25 @@ def read_file(spec: FileSpec) -> RawFile:
             frame = pd.read_excel(path, sheet_name=spec.sheet, dtype=object, engine="openpyxl")
         elif path.suffix.lower() in (".csv", ".txt", ".tsv"):
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep=spec.delimiter,
-                                encoding=spec.encoding, skipinitialspace=False)
+                                encoding=spec.encoding, skipinitialspace=False, skip_blank_lines=False)
         else:
             raise InputError(f"{path}: unsupported file type '{path.suffix}'; use .csv or .xlsx.")
     except InputError:
         raise
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not encoded as {spec.encoding} (byte {exc.start}); "
+        raise InputError(f"{path} is not encoded as {spec.encoding} ({exc.reason}); "
                          f"set 'encoding' for this file in client.yaml (e.g. cp1252).") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, KeyError, OSError) as exc:
+    except pd.errors.EmptyDataError:
+        raise InputError(f"The {spec.kind} file {path} is empty (no header row, no data); "
+                         "expected a header row and data rows.") from None
+    except (pd.errors.ParserError, ValueError, KeyError, OSError) as exc:
         raise InputError(f"{path} could not be read as a {spec.kind} table: {exc}".rstrip(".") + ".") from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.empty:
+    if len(frame) and len(frame.columns):
+        filled = frame.astype("string").fillna("")
+        blank = np.logical_and.reduce([filled[c].str.strip().eq("").to_numpy(dtype=bool) for c in filled.columns])
+        frame = frame[~blank]  # index kept: row numbers still match the file
+    if frame.empty and not allow_no_rows:
         raise InputError(f"The {spec.kind} file {path} has a header but no data rows.")
 
     rename = {export: canonical for export, canonical in spec.columns.items() if export in frame.columns}
@@ -99,30 +109,50 @@ def read_file(spec: FileSpec) -> RawFile:
 # --- typing values ------------------------------------------------------------------
 
 def _text(values: pd.Series) -> pd.Series:
-    """Cell values as stripped strings; whole-number floats from Excel lose their '.0'."""
+    """Cell values as stripped strings; whole-number floats from Excel lose their '.0',
+    Excel date cells at midnight read as YYYY-MM-DD."""
     if values.dtype == object:
+        is_date = values.map(lambda v: hasattr(v, "year") and hasattr(v, "hour") and not v.hour and not v.minute)
+        if is_date.any():
+            values = values.where(~is_date, pd.to_datetime(values.where(is_date), errors="coerce").dt.strftime("%Y-%m-%d"))
         numeric = pd.to_numeric(values, errors="coerce")
         whole = numeric.notna() & (numeric == np.floor(numeric)) & values.map(type).isin([float, np.float64])
-        values = values.where(~whole, numeric.astype("Int64").astype(str))
+        if whole.any():
+            values = values.where(~whole, numeric[whole].astype(np.int64).astype(str))
     out = values.astype("string").fillna("").str.strip()
     return out.astype(str)
 
 
+def _money_pattern(spec: FileSpec) -> str:
+    """Regex of a well-formed amount in the file's convention (sign, digit groups, decimals)."""
+    d = re.escape(spec.decimal)
+    digits = rf"(?:\d+|\d{{1,3}}(?:{re.escape(spec.thousands)}\d{{3}})+)" if spec.thousands else r"\d+"
+    return rf"^[-+]?(?:{digits}(?:{d}\d*)?|{d}\d+)$"
+
+
 def parse_money(values: pd.Series, spec: FileSpec) -> pd.Series:
-    """Amounts written with the file's decimal and thousands separators; '(12.50)' is -12.50."""
-    if values.dtype != object or not values.map(type).isin([int, float]).all():
-        text = _text(values).str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
-        if spec.thousands:
-            text = text.str.replace(spec.thousands, "", regex=False)
-        if spec.decimal != ".":
-            text = text.str.replace(spec.decimal, ".", regex=False)
-        text = text.str.replace(r"^\((.*)\)$", r"-\1", regex=True)
-        numeric_cells = pd.to_numeric(values, errors="coerce") if values.dtype == object else None
-        parsed = pd.to_numeric(text, errors="coerce")
-        if numeric_cells is not None:
-            parsed = numeric_cells.where(values.map(type).isin([int, float]), parsed)
-        return parsed.astype(float)
-    return pd.to_numeric(values, errors="coerce").astype(float)
+    """Amounts written with the file's decimal and thousands separators; '(12.50)' is -12.50.
+
+    Text must follow the convention exactly (digit groups of three after a
+    thousands separator, one decimal separator), so an amount written in the
+    other convention is rejected rather than misread. Numeric Excel cells are
+    taken as they are. Non-finite values are rejected.
+    """
+    cell_numbers = values.map(type).isin([int, float]) if values.dtype == object else pd.Series(False, index=values.index)
+    text = _text(values).str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+    negative = text.str.match(r"^\(.*\)$")
+    text = text.str.replace(r"^\((.*)\)$", r"\1", regex=True)
+    well_formed = text.str.match(_money_pattern(spec))
+    plain = text
+    if spec.thousands:
+        plain = plain.str.replace(spec.thousands, "", regex=False)
+    if spec.decimal != ".":
+        plain = plain.str.replace(spec.decimal, ".", regex=False)
+    parsed = pd.to_numeric(plain.where(well_formed), errors="coerce").astype(float)
+    parsed = parsed.where(~negative, -parsed)
+    if cell_numbers.any():
+        parsed = parsed.where(~cell_numbers, pd.to_numeric(values.where(cell_numbers), errors="coerce").astype(float))
+    return parsed.where(np.isfinite(parsed))
 
 
 def parse_dates(values: pd.Series, spec: FileSpec) -> pd.Series:
@@ -139,6 +169,11 @@ def parse_bools(values: pd.Series) -> pd.Series:
     out[text.isin(TRUE_WORDS)] = True
     out[text.isin(FALSE_WORDS)] = False
     return out
+
+
+def text_columns(raw: RawFile, columns: list[str]) -> pd.DataFrame:
+    """The values of ``columns`` as written in the file (for showing in problems)."""
+    return pd.DataFrame({c: _text(raw.frame[c]) for c in columns if c in raw.frame.columns}, index=raw.frame.index)
 
 
 def type_columns(raw: RawFile) -> tuple[pd.DataFrame, pd.DataFrame]:

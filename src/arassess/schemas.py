@@ -29,7 +29,8 @@ these canonical columns (extra columns are kept and reported)::
 
 Typing (strings to dates, numbers, booleans) happens in :mod:`arassess.parsing`;
 the rules on typed values are the pandera schemas below, validated lazily so
-every failing row is collected.
+every failing row is collected. Check names are the reasons users read, so
+every check is a named custom check (pandera's built-ins report internal names).
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ INVOICE_SCHEMA = pa.DataFrameSchema(
         "amount": pa.Column(float, nullable=False,
                             checks=pa.Check(lambda s: s != 0, name="amount must not be zero")),
         "written_off_amount": pa.Column(float, nullable=True, required=False,
-                                        checks=pa.Check.ge(0, name="write-off amount must not be negative")),
+                                        checks=pa.Check(lambda s: s >= 0, name="write-off amount must not be negative")),
         "open_amount": pa.Column(float, nullable=True, required=False),
     },
     checks=[
@@ -163,7 +164,7 @@ PAYMENT_SCHEMA = pa.DataFrameSchema(
                                 checks=pa.Check(lambda s: s.str.len() > 0, name="invoice id must not be empty")),
         "payment_date": pa.Column("datetime64[ns]", nullable=False, coerce=True),
         "amount": pa.Column(float, nullable=False,
-                            checks=pa.Check.gt(0, name="payment amount must be greater than zero")),
+                            checks=pa.Check(lambda s: s > 0, name="payment amount must be greater than zero")),
     },
     strict=False,
     name="payments",
@@ -174,9 +175,9 @@ CUSTOMER_SCHEMA = pa.DataFrameSchema(
         "customer_id": pa.Column(str, nullable=False, unique=True,
                                  checks=pa.Check(lambda s: s.str.len() > 0, name="customer id must not be empty")),
         "credit_limit": pa.Column(float, nullable=True, required=False,
-                                  checks=pa.Check.ge(0, name="credit limit must not be negative")),
+                                  checks=pa.Check(lambda s: s >= 0, name="credit limit must not be negative")),
         "terms_days": pa.Column(float, nullable=True, required=False,
-                                checks=pa.Check.ge(0, name="terms must not be negative")),
+                                checks=pa.Check(lambda s: s >= 0, name="terms must not be negative")),
     },
     strict=False,
     name="customers",

@@ -42,8 +42,13 @@ def _problem_frame(label: str, rows: np.ndarray, column: str, values: pd.Series 
 
 
 def schema_problems(kind: str, typed: pd.DataFrame, label: str, rows: RowNumbers,
-                    export_names: dict[str, str]) -> pd.DataFrame:
-    """Validate ``typed`` with the pandera schema of ``kind`` (lazily: every failure)."""
+                    export_names: dict[str, str], text: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Validate ``typed`` with the pandera schema of ``kind`` (lazily: every failure).
+
+    ``text`` holds the values as written in the file (canonical column names),
+    shown in the problems; without it the typed values are shown.
+    """
+    shown = typed if text is None else text
     schema = SCHEMAS[kind]
     try:
         schema.validate(typed, lazy=True)
@@ -58,12 +63,12 @@ def schema_problems(kind: str, typed: pd.DataFrame, label: str, rows: RowNumbers
             column = _RULE_COLUMN[check]
             index = pd.Index(group["index"].astype(np.int64).unique())
             found.append(_problem_frame(label, rows(index), export_names.get(column, column),
-                                        typed.loc[index, column].astype(str).to_numpy(), check))
+                                        shown.loc[index, column].astype(str).to_numpy(), check))
             continue
         for column, sub in group.groupby("column", sort=False):
             column = str(column)
             index = pd.Index(sub["index"].astype(np.int64).unique())
-            values = typed.loc[index, column]
+            values = shown.loc[index, column]
             if check == "field_uniqueness":
                 problem = _duplicate_reasons(typed[column], index, rows, column)
             elif check == "not_nullable":
@@ -140,7 +145,7 @@ def payment_problems(payments: pd.DataFrame, invoices_all: pd.DataFrame, accepte
 
 def check_currencies(currencies: pd.Series, rates: dict[str, float], reporting: str, label: str) -> None:
     """Raise InputError if the file holds a currency with no rate to the reporting currency."""
-    counts = currencies.fillna(reporting).value_counts()
+    counts = currencies.astype(object).where(currencies.notna(), reporting).value_counts()
     missing = [c for c in counts.index if c not in rates]
     if missing:
         found = ", ".join(f"{c} ({n:,} rows)" for c, n in counts.items())
