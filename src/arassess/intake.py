@@ -230,6 +230,9 @@ def ledger_from_frames(invoices: pd.DataFrame, payments: pd.DataFrame | None = N
     raises :class:`InputError` listing them (rows numbered as in a CSV export).
     Amounts are taken to be in ``currency``. The frames are not modified.
     """
+    if shape == "open_items" and as_of is None:
+        raise InputError("An open-items ledger needs as_of: the date the open-item list was taken.")
+
     def rows(index: pd.Index) -> np.ndarray:
         return np.asarray(index, dtype=np.int64) + 2
 

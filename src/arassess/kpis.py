@@ -70,8 +70,9 @@ def pct_over_90(m: pd.DataFrame, n: int) -> Result:
 
 
 def top10_overdue_share(m: pd.DataFrame, n: int) -> Result:
-    """Top-10 share = overdue AR of the 10 customers owing most overdue / overdue AR × 100."""
-    return _ratio(m["top10_overdue"], m["ar_overdue"], 100.0, "no overdue AR at the as-of date")
+    """Top-10 share = net overdue AR of the 10 customers owing most / net overdue AR of all customers
+    owing × 100 (a customer whose overdue credits exceed its debts owes nothing)."""
+    return _ratio(m["top10_overdue"], m["customers_overdue"], 100.0, "no overdue AR at the as-of date")
 
 
 # --- sales-based ----------------------------------------------------------------------
@@ -127,7 +128,7 @@ def dispute_rate(m: pd.DataFrame, n: int) -> Result:
     values, reasons = _ratio(m["disputed_window"], m["issued_window"], 100.0,
                              f"no invoices issued in {_window_text(n)}")
     no_data = m["disputed_window"].isna()
-    return values.where(~no_data), reasons.where(~no_data, "the invoices file has no 'disputed' column")
+    return values.where(~no_data), reasons.where(~no_data, "the invoices file has no 'disputed' or 'dispute_date' column")
 
 
 # --- settlements ----------------------------------------------------------------------
@@ -136,7 +137,11 @@ _NO_SETTLED = "no invoice was fully paid in the window"
 
 
 def days_to_pay(m: pd.DataFrame, n: int) -> Result:
-    """Amount-weighted days to pay of invoices paid in (T − N, T]: Σ amount × (paid − invoice date) / Σ amount."""
+    """Amount-weighted days to pay of invoices paid in (T − N, T]: Σ amount × (paid − invoice date) / Σ amount.
+
+    "Paid" (here and in the two KPIs below) means settled by payment: closed by
+    its paid date or by the payment that cleared it, not a credit note, nothing
+    written off."""
     return _ratio(m["settled_amount_days"], m["settled_amount"], 1.0, _NO_SETTLED)
 
 
@@ -201,12 +206,18 @@ def compute_kpis(ledger: Ledger, as_of: pd.Timestamp | str | Iterable | None = N
 
     if window_days < 1:
         raise ValueError(f"window_days must be a whole number of days ≥ 1, got {window_days}")
+    edges = tuple(aging_edges)
+    if not edges or edges[0] != 0 or any(b <= a for a, b in zip(edges, edges[1:])):
+        raise ValueError(f"aging_edges must be increasing whole days starting at 0, e.g. {DEFAULT_AGING_EDGES}; "
+                         f"got {edges}")
+    if ledger.shape == "open_items" and ledger.as_of is None:
+        raise ValueError("an open-items ledger needs its as_of date (the day the open-item list was taken)")
     if as_of is None:
         if ledger.as_of is None:
             raise ValueError("no as-of date given and the ledger has none (set as_of in client.yaml)")
         as_of = ledger.as_of
     dates = _dates(as_of)
-    m = measure(ledger, dates, window_days, tuple(aging_edges))
+    m = measure(ledger, dates, window_days, edges)
     values, reasons = {}, {}
     for kpi in KPIS:
         v, r = kpi.function(m, window_days)

@@ -17,7 +17,7 @@ Columns of the measures table (index: the as-of dates)::
     settled_on_time                            Σ max(0, paid − due), # paid by due
     writeoffs_12m                              written off in (T − 365, T]
     issued_window, disputed_window             invoices issued in (T − N, T], of them disputed at T
-    top10_overdue                              overdue AR of the 10 largest overdue customers
+    top10_overdue, customers_overdue           net overdue AR of the 10 customers owing most, of all owing
     countback_dso, countback_reason            countback DSO (see :func:`countback_dso`)
     expected_write_off, write_off_reason       roll-rate forecast (see arassess.rollrates)
     covered_window, covered_12m                the ledger's history reaches back to T − N, T − 365
@@ -98,15 +98,19 @@ def countback_dso(ar: np.ndarray, dates: np.ndarray, sales: _Prefix, first_day: 
 
     From AR(T), subtract each calendar month's credit sales walking back from
     T's month (T's month counts from its 1st to T), adding that month's days,
-    until the rest is smaller than the month's sales; then add
-    rest / that month's sales × that month's days.
+    until the rest is no larger than the month's sales; then add
+    rest / that month's sales × that month's days (the walk stops as soon as
+    the AR is used up).
     AR 212,000 against monthly sales 100k, 80k, 70k (30-day months) gives
-    30 + 30 + 32/70 × 30 = 73.7 days. Missing when AR exceeds all sales since
-    the ledger's first month.
+    30 + 30 + 32/70 × 30 = 73.7 days. Missing when AR exceeds all sales of the
+    whole calendar months the ledger covers.
     """
     out = np.full(len(dates), np.nan)
     reasons: list[str | None] = [None] * len(dates)
+    # only whole months of history count: a ledger starting mid-month starts with the next month
     first_month = int(_month_starts(np.array([first_day]))[0]) if first_day < NEVER else NEVER
+    if first_day < NEVER and first_day != first_month:
+        first_month = int(_month_starts(np.array([first_day + 31]))[0])
     for j, (t, rest) in enumerate(zip(dates, ar)):
         if rest <= 0:
             out[j] = 0.0
@@ -117,7 +121,7 @@ def countback_dso(ar: np.ndarray, dates: np.ndarray, sales: _Prefix, first_day: 
         while start >= first_month:
             month_sales = float(sales.between(np.array([start - 1]), np.array([upto]))[0, 0])
             month_days = upto - start + 1
-            if rest < month_sales:
+            if 0 < month_sales and rest <= month_sales:
                 out[j] = days + rest / month_sales * month_days
                 break
             rest -= month_sales
@@ -125,7 +129,7 @@ def countback_dso(ar: np.ndarray, dates: np.ndarray, sales: _Prefix, first_day: 
             upto = start - 1
             start = int(_month_starts(np.array([upto]))[0])
         else:
-            reasons[j] = "AR is larger than all credit sales since the ledger's first month"
+            reasons[j] = "AR is larger than all credit sales in the ledger's whole months of history"
     return out, reasons
 
 
@@ -163,7 +167,10 @@ def measure(ledger: Ledger, as_of: pd.DatetimeIndex, window_days: int,
     out["sales_window"] = sales.between(t - window_days, t)[:, 0]
     out["sales_12m"] = sales.between(t - YEAR_DAYS, t)[:, 0]
 
-    settled = (tl.close_day < NEVER) & (tl.amount > 0)
+    # settled by payment: closed, not a credit note, nothing written off (that is bad debt, not paying)
+    written_off = np.zeros(len(tl.amount), dtype=bool)
+    written_off[tl.wo_inv] = True
+    settled = (tl.close_day < NEVER) & (tl.amount > 0) & ~written_off
     pay_days = (tl.close_day - tl.inv_day)[settled]
     late = np.maximum(tl.close_day - tl.due_day, 0)[settled]
     amt = tl.amount[settled]
@@ -176,9 +183,11 @@ def measure(ledger: Ledger, as_of: pd.DatetimeIndex, window_days: int,
     out["writeoffs_12m"] = _Prefix.of(tl.wo_day, tl.wo_amount).between(t - YEAR_DAYS, t)[:, 0]
     out["issued_window"], out["disputed_window"] = _disputes(ledger, tl, t, window_days)
 
-    overdue = overdue_by_customer(tl, t)
-    top = -np.sort(-overdue, axis=0)[:TOP_CUSTOMERS] if overdue.size else np.zeros((0, n))
+    # customers' net overdue balances; credits (net ≤ 0) own no share of the overdue AR
+    owed = np.maximum(overdue_by_customer(tl, t), 0.0)
+    top = -np.sort(-owed, axis=0)[:TOP_CUSTOMERS] if owed.size else np.zeros((0, n))
     out["top10_overdue"] = top.sum(axis=0) if top.size else np.zeros(n)
+    out["customers_overdue"] = owed.sum(axis=0) if owed.size else np.zeros(n)
 
     if history:
         cb, cb_reason = countback_dso(out["ar"], t, sales, first_day)
@@ -190,7 +199,8 @@ def measure(ledger: Ledger, as_of: pd.DatetimeIndex, window_days: int,
     out["countback_dso"], out["countback_reason"] = cb, cb_reason
     out["expected_write_off"], out["write_off_reason"] = ew, ew_reason
     frame = pd.DataFrame(out, index=as_of)
-    money = [c for c in frame.columns if c.startswith(("ar", "bucket:", "sales", "top10", "writeoffs"))]
+    money = [c for c in frame.columns
+             if c.startswith(("ar", "bucket:", "sales", "top10", "customers_overdue", "writeoffs"))]
     frame[money] = frame[money].round(4)  # float noise from cumulative sums, far below a cent
     return frame
 
@@ -204,9 +214,9 @@ def _disputes(ledger: Ledger, tl: Timeline, t: np.ndarray, window_days: int
     """
     issued = _Prefix.of(tl.inv_day, np.ones(len(tl.inv_day))).between(t - window_days, t)[:, 0]
     inv = ledger.invoices
-    if "disputed" not in inv:
+    if "disputed" not in inv and "dispute_date" not in inv:
         return issued, np.full(len(t), np.nan)
-    flagged = inv["disputed"].to_numpy(dtype=bool)
+    flagged = inv["disputed"].to_numpy(dtype=bool) if "disputed" in inv else np.zeros(len(inv), dtype=bool)
     if "dispute_date" in inv:
         d_day = to_days(inv["dispute_date"])
         flagged = flagged | (d_day < NEVER)

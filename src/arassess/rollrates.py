@@ -45,22 +45,26 @@ def _bucket_balances(grid: BalanceGrid, rows: np.ndarray) -> np.ndarray:
     return np.column_stack(cols)
 
 
-def month_end_rolls(tl: Timeline, grid: BalanceGrid, month_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Numerators and denominators of each roll rate for each month-end (rows: month_ends).
+Rolls = tuple[np.ndarray, np.ndarray, np.ndarray]
 
-    Row m compares month-end m with m−1; rows whose previous month-end is not
-    the calendar month before (or the first row) are zero.
+
+def month_end_rolls(tl: Timeline, grid: BalanceGrid, month_ends: np.ndarray) -> Rolls:
+    """Numerators, denominators and validity of each roll rate per month-end (rows: month_ends).
+
+    Row m compares month-end m with m−1; it is valid when m−1 is the calendar
+    month before and the ledger's history (first invoice date) reaches m−1.
     """
     k = len(month_ends)
     num = np.zeros((k, len(ROLL_LABELS)))
     den = np.zeros((k, len(ROLL_LABELS)))
+    ok = np.zeros(k, dtype=bool)
     if k < 2:
-        return num, den
+        return num, den, ok
     rows = np.searchsorted(grid.dates, month_ends)
     bal = _bucket_balances(grid, rows)
     months = month_ends.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    ok = np.zeros(k, dtype=bool)
-    ok[1:] = np.diff(months) == 1
+    first_day = tl.inv_day.min() if len(tl.inv_day) else np.iinfo(np.int64).max
+    ok[1:] = (np.diff(months) == 1) & (month_ends[:-1] >= first_day)
     order = np.argsort(tl.wo_day, kind="stable")
     wo_days, wo_cum = tl.wo_day[order], np.concatenate([[0.0], np.cumsum(tl.wo_amount[order])])
     wo_upto = wo_cum[np.searchsorted(wo_days, month_ends, side="right")]
@@ -71,7 +75,7 @@ def month_end_rolls(tl: Timeline, grid: BalanceGrid, month_ends: np.ndarray) -> 
     num[1:, 4], den[1:, 4] = bal[1:, 6], bal[:-1, 4]  # 91–120 → newly 120+
     num[1:, 5], den[1:, 5] = wo_month[1:], bal[:-1, 5]  # 120+ → written off
     num[~ok], den[~ok] = 0.0, 0.0
-    return num, den
+    return num, den, ok
 
 
 def _average(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -81,10 +85,13 @@ def _average(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def expected_write_off(grid: BalanceGrid, at: np.ndarray, t: np.ndarray, month_ends: np.ndarray,
-                       rolls: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, list[str | None]]:
-    """Roll-rate forecast of the write-off in AR(T), for each T (see module docstring)."""
-    num, den = rolls
-    valid = den.sum(axis=1) > 0
+                       rolls: Rolls) -> tuple[np.ndarray, list[str | None]]:
+    """Roll-rate forecast of the write-off in AR(T), for each T (see module docstring).
+
+    Uses the last ROLL_MONTHS month-end pairs on or before T (a month with no
+    AR contributes nothing, so a single date and a series agree).
+    """
+    num, den, valid = rolls
     bal_t = _bucket_balances(grid, at)[:, :6]
     out = np.full(len(t), np.nan)
     reasons: list[str | None] = [None] * len(t)
@@ -113,7 +120,7 @@ def roll_rate_table(ledger, as_of: str | pd.Timestamp, months: int = 12) -> pd.D
     t = to_days(pd.DatetimeIndex([pd.Timestamp(as_of)]))
     ends = month_ends_before(t, months + 1)
     grid = balance_grid(ledger.timeline, ends)
-    num, den = month_end_rolls(ledger.timeline, grid, ends)
+    num, den, _ = month_end_rolls(ledger.timeline, grid, ends)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
     index = pd.DatetimeIndex(ends.astype("datetime64[D]"), name="month_end")

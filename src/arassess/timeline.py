@@ -5,9 +5,13 @@ invoice_date ≤ T, and 0 once paid_date ≤ T. That step function is stored as
 events (day, delta, invoice):
 
 - +amount on the invoice date;
-- −payment on its date (never before the invoice date), if before paid_date;
-- −write-off on its date, clipped to what is still open then;
+- −payment on its date (never before the invoice date), if not after paid_date;
+- −write-off on its date (its amount, or all that is open if none is given);
 - −(whatever is still open) on paid_date, closing the invoice.
+
+Payments and write-offs are clipped so a balance never goes below zero (a
+recovery paid after a full write-off does not make AR negative). An invoice
+without a paid date is settled on the payment that clears it.
 
 So open(i, T) = Σ deltas of i dated ≤ T, and any balance-by-due-date question at
 many dates is one pass over the events plus a small (dates × due days) table —
@@ -31,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from arassess.ledger import Ledger
 
 NEVER = np.iinfo(np.int64).max // 4  # "not closed" / "not written off"
+MONEY_EPSILON = 0.005  # half a cent: a balance this small is settled
 
 
 def to_days(values: pd.Series | pd.DatetimeIndex | pd.Timestamp) -> np.ndarray:
@@ -59,6 +64,7 @@ class Timeline:
     ev_inv: np.ndarray        # invoice position of the event
     wo_day: np.ndarray        # day of each write-off event
     wo_amount: np.ndarray     # amount actually written off (clipped to the open balance)
+    wo_inv: np.ndarray        # invoice position of each write-off event
 
     @property
     def ev_due(self) -> np.ndarray:
@@ -81,11 +87,11 @@ def build_timeline(ledger: "Ledger") -> Timeline:
         if "open_amount" in inv:
             open_amount = inv["open_amount"].fillna(inv["amount"]).to_numpy(dtype=float)
         return Timeline(inv_day, due_day, amount, np.full(n, NEVER), codes, np.asarray(customer_ids),
-                        inv_day, open_amount, np.arange(n, dtype=np.int64), empty_i, empty_f)
+                        inv_day, open_amount, np.arange(n, dtype=np.int64), empty_i, empty_f, empty_i)
 
     close_day = to_days(inv["paid_date"]) if "paid_date" in inv else np.full(n, NEVER)
 
-    # payments: position of their invoice, on or after its date, only while it is open
+    # reductions: payments (on or after the invoice date) and write-offs, while the invoice is open
     pay = ledger.payments
     if len(pay):
         # invoice ids are unique and come first, so their codes are their positions
@@ -95,39 +101,61 @@ def build_timeline(ledger: "Ledger") -> Timeline:
         p_inv = pos[keep].astype(np.int64)
         p_day = np.maximum(to_days(pay["payment_date"])[keep], inv_day[p_inv])
         p_amt = pay["amount"].to_numpy(dtype=float)[keep]
-        live = p_day < close_day[p_inv]
-        p_inv, p_day, p_amt = p_inv[live], p_day[live], p_amt[live]
     else:
         p_inv, p_day, p_amt = empty_i, empty_i, empty_f
-
-    # write-offs: clipped to the balance open on their date
     if "written_off_date" in inv:
-        w_day_all = np.maximum(to_days(inv["written_off_date"]), inv_day)
-        has = (w_day_all < NEVER) & (w_day_all < close_day)
-        w_inv = np.flatnonzero(has)
-        w_day = w_day_all[w_inv]
-        before = p_day <= w_day_all[p_inv]
-        paid_before = np.bincount(p_inv[before], weights=p_amt[before], minlength=n)[w_inv]
-        still_open = np.maximum(amount[w_inv] - paid_before, 0.0)
-        if "written_off_amount" in inv:
-            asked = inv["written_off_amount"].to_numpy(dtype=float)[w_inv]
-            w_amt = np.where(np.isnan(asked), still_open, np.minimum(asked, still_open))
-        else:
-            w_amt = still_open
+        w_all = to_days(inv["written_off_date"])
+        w_inv = np.flatnonzero(w_all < NEVER)
+        w_day = np.maximum(w_all[w_inv], inv_day[w_inv])
+        asked = (inv["written_off_amount"].to_numpy(dtype=float)[w_inv] if "written_off_amount" in inv
+                 else np.full(len(w_inv), np.nan))
+        w_amt = np.where(np.isnan(asked), np.abs(amount[w_inv]), asked)  # no amount: whatever is open
     else:
         w_inv, w_day, w_amt = empty_i, empty_i, empty_f
 
-    # closing event: minus the balance still open on the paid date
-    closed = np.flatnonzero(close_day < NEVER)
-    paid = np.bincount(p_inv, weights=p_amt, minlength=n)
-    written = np.bincount(w_inv, weights=w_amt, minlength=n)
-    c_delta = -(amount - paid - written)[closed]
+    r_inv = np.concatenate([p_inv, w_inv])
+    r_day = np.concatenate([p_day, w_day])
+    r_amt = np.concatenate([p_amt, w_amt])
+    r_is_wo = np.concatenate([np.zeros(len(p_inv), bool), np.ones(len(w_inv), bool)])
+    live = r_day <= close_day[r_inv]  # a write-off booked on the paid date still counts
+    r_inv, r_day, r_amt, r_is_wo = r_inv[live], r_day[live], r_amt[live], r_is_wo[live]
+    order = np.lexsort((r_is_wo, r_day, r_inv))  # per invoice by date, payments before write-offs
+    r_inv, r_day, r_amt, r_is_wo = r_inv[order], r_day[order], r_amt[order], r_is_wo[order]
 
-    ev_day = np.concatenate([inv_day, p_day, w_day, close_day[closed]])
-    ev_delta = np.concatenate([amount, -p_amt, -w_amt, c_delta])
-    ev_inv = np.concatenate([np.arange(n, dtype=np.int64), p_inv, w_inv, closed])
+    # clip so the open balance never crosses zero: balance after k reductions = max(0, |amount| − Σ_k)
+    reduced = _group_cumsum(r_inv, r_amt)
+    size = np.abs(amount[r_inv])
+    after = np.maximum(size - reduced, 0.0)
+    first = np.ones(len(r_inv), dtype=bool)
+    first[1:] = r_inv[1:] != r_inv[:-1]
+    before = np.where(first, size, np.roll(after, 1))
+    r_delta = (after - before) * np.sign(amount[r_inv])
+
+    # an invoice without paid date is settled on the payment that clears it
+    cleared = ~r_is_wo & (after <= MONEY_EPSILON) & (before > MONEY_EPSILON) & (close_day[r_inv] == NEVER)
+    close_day = close_day.copy()
+    np.minimum.at(close_day, r_inv[cleared], r_day[cleared])
+
+    # closing event on the paid date: minus whatever is still open then
+    closed = np.flatnonzero(close_day < NEVER)
+    still_open = amount + np.bincount(r_inv, weights=r_delta, minlength=n)
+    wo = r_is_wo & (r_delta != 0)
+    ev_day = np.concatenate([inv_day, r_day, close_day[closed]])
+    ev_delta = np.concatenate([amount, r_delta, -still_open[closed]])
+    ev_inv = np.concatenate([np.arange(n, dtype=np.int64), r_inv, closed])
     return Timeline(inv_day, due_day, amount, close_day, codes, np.asarray(customer_ids),
-                    ev_day, ev_delta, ev_inv, w_day, w_amt)
+                    ev_day, ev_delta, ev_inv, r_day[wo], -r_delta[wo], r_inv[wo])
+
+
+def _group_cumsum(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Running sum of ``values`` restarting at each new group (``groups`` sorted)."""
+    if len(values) == 0:
+        return values.astype(float)
+    total = np.cumsum(values, dtype=float)
+    starts = np.ones(len(groups), dtype=bool)
+    starts[1:] = groups[1:] != groups[:-1]
+    offset = np.where(starts, total - values, 0.0)
+    return total - np.maximum.accumulate(np.where(starts, offset, -np.inf))
 
 
 @dataclass(frozen=True)
