@@ -1,0 +1,177 @@
+"""The ``client.yaml`` texts of the sample clients (see :mod:`arassess.sample`).
+
+Kept apart from the generator: these are documents with comments a consultant
+reads, filled in with the generated client's values.
+"""
+
+from __future__ import annotations
+
+def fill(template: str, **values: object) -> str:
+    """Replace each <<key>> in ``template`` (YAML braces stay untouched)."""
+    for key, value in values.items():
+        template = template.replace(f"<<{key}>>", str(value))
+    return template
+
+
+def costs(**values: float) -> str:
+    """The costs section with this client's values, padded so the comments stay aligned."""
+    return fill(COSTS, **{key: f"{value:<5}" for key, value in values.items()})
+
+
+def questionnaire(answers: dict[str, dict[str, int]]) -> str:
+    lines = ["questionnaire:                   # 0-4 per question of templates/questionnaire.yaml (4 = best practice)"]
+    for area, scores in answers.items():
+        lines.append(f"  {area}:")
+        lines.extend(f"    {question}: {score}" for question, score in scores.items())
+    return "\n".join(lines)
+
+
+VOLTLINE_ANSWERS: dict[str, dict[str, int]] = {
+    "credit_policy": {"written_policy": 3, "new_account_checks": 2, "credit_limits": 2, "terms_discipline": 2},
+    "invoicing": {"invoice_timing": 3, "invoice_accuracy": 2, "customer_requirements": 2, "delivery_channel": 3},
+    "reminders": {"pre_due_reminder": 1, "dunning_schedule": 1, "channels": 2, "contact_data": 2},
+    "escalation": {"escalation_ladder": 1, "order_hold": 1, "agency_handoff": 0, "sales_involvement": 1},
+    "disputes": {"dispute_logging": 2, "resolution_time": 1, "root_causes": 0, "undisputed_part": 1},
+    "technology": {"collections_system": 2, "payment_options": 1, "cash_application": 2, "integration": 2},
+    "training": {"training_programme": 1, "decision_authority": 1, "workload": 2, "objectives": 1},
+    "monitoring": {"kpis_tracked": 2, "targets": 1, "management_review": 2, "cash_forecast": 1},
+    "compliance": {"letter_review": 2, "legal_framework": 2, "data_protection": 3, "records": 1},
+}
+
+NORTHWIND_ANSWERS: dict[str, dict[str, int]] = {
+    "credit_policy": {"written_policy": 1, "new_account_checks": 1, "credit_limits": 2, "terms_discipline": 1},
+    "invoicing": {"invoice_timing": 2, "invoice_accuracy": 3, "customer_requirements": 1, "delivery_channel": 2},
+    "reminders": {"pre_due_reminder": 0, "dunning_schedule": 2, "channels": 1, "contact_data": 1},
+    "escalation": {"escalation_ladder": 2, "order_hold": 2, "agency_handoff": 1, "sales_involvement": 0},
+    "disputes": {"dispute_logging": 1, "resolution_time": 0, "root_causes": 1, "undisputed_part": 2},
+    "technology": {"collections_system": 1, "payment_options": 1, "cash_application": 1, "integration": 0},
+    "training": {"training_programme": 0, "decision_authority": 2, "workload": 1, "objectives": 0},
+    "monitoring": {"kpis_tracked": 1, "targets": 0, "management_review": 1, "cash_forecast": 0},
+    "compliance": {"letter_review": 1, "legal_framework": 3, "data_protection": 2, "records": 2},
+}
+
+COSTS = """\
+costs:                           # cost-model assumptions (DESIGN.md section 6); every one can be overridden
+  # in-house collection team
+  collector_ftes: <<ftes>>          # people working overdue accounts, full-time equivalents
+  collector_salary: 42800        # source: BLS May 2022 mean, bill and account collectors (USD; replace with local pay)
+  loaded_cost_multiplier: 1.3    # employer cost per unit of salary (social charges, benefits, workplace)
+  hours_per_past_due_invoice: 0.75  # collector time per past-due invoice worked (calls, e-mails, notes)
+  software_per_year: <<software>>       # collections tool, dunning module, payment portal
+  training_per_year: 3000
+  management_per_year: <<management>>     # credit manager's time spent on collections
+  legal_per_year: <<legal>>          # lawyer letters, court fees, collection suits
+  # cost of capital: cash freed = DSO reduction x annual credit sales / 365, valued at one of these
+  borrowing_rate: 0.055          # interest on the credit line the freed cash would repay
+  wacc: 0.085                    # weighted average cost of capital (opportunity cost), not the same thing
+  # collection agency (commercial contingency, "no recovery, no fee")
+  agency_fee_pct: 0.25           # source: commercial agency fee schedules, typically 20-35% of amounts recovered (higher for small or old claims)
+  relationship_cost_share: 0.10  # share of a placed customer's yearly gross margin lost through aggressive collection
+  gross_margin: 0.22             # gross margin on sales, to value that lost business
+  recovery_curve:                # collectable share by days past due; source: Commercial Law League / commercial collection agency survey figures, as quoted by agencies (sources disagree)
+    0: 0.94
+    90: 0.72
+    180: 0.50
+    365: 0.27
+    730: 0.10
+"""
+
+LEDGER_CONFIG = """\
+<<marker>>.write_sample_client (seed <<seed>>, <<n>> invoices).
+# Voltline Components GmbH is fictional and every row is synthetic. Regenerate with
+#   arassess sample --out sample_data/voltline --seed <<seed>> --invoices <<n>>
+# invoices.csv is a Xero-style export with its own column names, mapped below;
+# payments.csv and customers.csv already use the canonical column names.
+
+name: Voltline Components GmbH
+currency: EUR                    # reporting currency
+as_of: <<as_of>>                # date of the export and default assessment date
+shape: ledger                    # every invoice with its settlement, so all KPIs and their history
+
+formats:
+  date_format: "%Y-%m-%d"
+  decimal: "."
+  thousands: ""
+  delimiter: ","
+  encoding: utf-8
+
+files:
+  invoices:
+    path: invoices.csv
+    columns:                     # export column -> canonical column (arassess.schemas)
+<<mapping>>
+  payments: payments.csv         # every payment, partial or full: invoice_id, payment_date, amount, currency
+  customers: customers.csv       # customer_id, name, segment, credit_limit, terms_days
+
+fx:
+  rates:
+    USD: <<usd_rate>>                    # EUR per 1 USD at as_of; about 3% of invoices are billed in USD
+
+validation:
+  max_rejected_share: 0.05       # stop the load if more than 5% of a file's rows are rejected
+
+kpis:
+  window_days: 90
+  aging_edges: [0, 30, 60, 90, 120]
+
+<<questionnaire>>
+
+<<costs>>
+goals: {}
+# Goal overrides by KPI key; without them goals are derived from the baseline and benchmarks, e.g.
+# goals:
+#   dso: {target: 50, deadline: 2027-06-30, owner: Head of credit control}
+
+branding:
+  consultant: Brightwater Receivables Advisory
+  prepared_for: Voltline Components GmbH
+  primary_color: "#1B3A5C"
+  accent_color: "#E07B24"
+  logo: null                     # path of a PNG or SVG logo, relative to this folder
+"""
+
+OPEN_ITEMS_CONFIG = """\
+<<marker>>.write_open_items_client (seed <<seed>>).
+# Northwind Elektrotechnik GmbH is fictional and every row is synthetic.
+# An ERP open-item list ("Offene-Posten-Liste") taken at as_of: only the items still open,
+# no payments and no settlement dates, so KPIs that need sales history are unavailable.
+
+name: Northwind Elektrotechnik GmbH
+currency: EUR
+as_of: <<as_of>>                # the date the open-item list was taken
+shape: open_items
+
+files:
+  invoices:
+    path: open_items.csv
+    delimiter: ";"
+    date_format: "%d.%m.%Y"      # 31.10.2026
+    decimal: ","                 # 12.345,67
+    thousands: "."
+    encoding: utf-8
+    columns:                     # Kundenname (customer name) is kept as an extra column
+      Belegnummer: invoice_id
+      Kunde: customer_id
+      Belegdatum: invoice_date
+      Fälligkeit: due_date
+      Betrag: amount
+      Offener Betrag: open_amount
+      Währung: currency
+      Strittig: disputed         # ja / nein
+      Gutschrift: is_credit_note # ja / nein
+
+validation:
+  max_rejected_share: 0.05
+
+<<questionnaire>>
+
+<<costs>>
+goals: {}
+
+branding:
+  consultant: Brightwater Receivables Advisory
+  prepared_for: Northwind Elektrotechnik GmbH
+  primary_color: "#1B3A5C"
+  accent_color: "#E07B24"
+  logo: null
+"""
