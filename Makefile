@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 SAMPLE ?= sample_data/voltline
 # Debian packages the test suite needs (installed by `make test` when missing).
 TEST_DEB_PACKAGES ?=
+# Nothing is cached outside the repository.
+export PIP_NO_CACHE_DIR := 1
+export HYPOTHESIS_STORAGE_DIRECTORY := $(CURDIR)/.hypothesis
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test install install-test system-deps bench sample clean
