@@ -719,3 +719,19 @@ def test_dispute_rate_from_dispute_dates_alone():
                    inv("D1", "c1", "2026-05-05", "2026-06-04", 100, dispute_date="2026-06-01"),
                    inv("D2", "c2", "2026-05-10", "2026-06-09", 100)])
     assert compute_kpis(ledger, T).value("dispute_rate") == pytest.approx(50.0)
+
+
+def test_sentinel_due_dates_neither_widen_nor_change_the_aging():
+    # ERPs write 9999-12-31 for "no due date" and 1900-01-01 for "unknown": the balance table is
+    # clipped to what the dates can tell apart, so the aging is the same and memory stays small
+    ledger = make([inv("F", "c1", "2026-01-05", "9999-12-31", 100),
+                   inv("P", "c2", "1899-12-01", "1900-01-01", 50)])
+    series = kpi_series(ledger, "2026-10-31", months=24)
+    assert series.aging.iloc[-1].to_dict() == {"Current": 100.0, "1–30": 0.0, "31–60": 0.0,
+                                               "61–90": 0.0, "91–120": 0.0, "120+": 50.0}
+    assert series.value("pct_over_90") == pytest.approx(100 * 50 / 150)
+
+
+def test_aging_edges_beyond_the_supported_range_are_rejected():
+    with pytest.raises(ValueError, match="aging_edges"):
+        compute_kpis(make([ANCHOR]), T, aging_edges=(0, 30, 40_000))

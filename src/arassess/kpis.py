@@ -19,6 +19,7 @@ import pandas as pd
 from arassess.config import DEFAULT_AGING_EDGES, DEFAULT_WINDOW_DAYS
 from arassess.ledger import Ledger
 from arassess.measures import YEAR_DAYS, measure
+from arassess.timeline import DUE_PAST_LIMIT
 
 Result = tuple[pd.Series, pd.Series]
 
@@ -207,7 +208,8 @@ def compute_kpis(ledger: Ledger, as_of: pd.Timestamp | str | Iterable | None = N
     if window_days < 1:
         raise ValueError(f"window_days must be a whole number of days ≥ 1, got {window_days}")
     edges = tuple(aging_edges)
-    if not edges or edges[0] != 0 or any(b <= a for a, b in zip(edges, edges[1:])):
+    if (not edges or edges[0] != 0 or any(b <= a for a, b in zip(edges, edges[1:]))
+            or edges[-1] >= DUE_PAST_LIMIT):
         raise ValueError(f"aging_edges must be increasing whole days starting at 0, e.g. {DEFAULT_AGING_EDGES}; "
                          f"got {edges}")
     if ledger.shape == "open_items" and ledger.as_of is None:

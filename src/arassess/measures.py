@@ -111,25 +111,27 @@ def countback_dso(ar: np.ndarray, dates: np.ndarray, sales: _Prefix, first_day: 
     first_month = int(_month_starts(np.array([first_day]))[0]) if first_day < NEVER else NEVER
     if first_day < NEVER and first_day != first_month:
         first_month = int(_month_starts(np.array([first_day + 31]))[0])
-    for j, (t, rest) in enumerate(zip(dates, ar)):
+    for j, (t, rest) in enumerate(zip(dates, ar)):  # a loop over as-of dates, vectorized over months
         if rest <= 0:
             out[j] = 0.0
             continue
-        upto = int(t)
-        start = int(_month_starts(np.array([t]))[0])
-        days = 0.0
-        while start >= first_month:
-            month_sales = float(sales.between(np.array([start - 1]), np.array([upto]))[0, 0])
-            month_days = upto - start + 1
-            if 0 < month_sales and rest <= month_sales:
-                out[j] = days + rest / month_sales * month_days
-                break
-            rest -= month_sales
-            days += month_days
-            upto = start - 1
-            start = int(_month_starts(np.array([upto]))[0])
-        else:
+        start_month = np.datetime64(int(t), "D").astype("datetime64[M]")
+        count = int((start_month - np.datetime64(first_month, "D").astype("datetime64[M]")).astype(int)) + 1
+        if first_month == NEVER or count <= 0:
             reasons[j] = "AR is larger than all credit sales in the ledger's whole months of history"
+            continue
+        starts = (start_month - np.arange(count).astype("timedelta64[M]")).astype("datetime64[D]").astype(np.int64)
+        ends = np.concatenate([[int(t)], starts[:-1] - 1])  # T's month runs from its 1st to T
+        month_sales = sales.between(starts - 1, ends)[:, 0]
+        month_days = ends - starts + 1
+        used = np.cumsum(month_sales)
+        stop = (month_sales > 0) & (rest <= used)  # the first month whose sales cover the rest
+        if not stop.any():
+            reasons[j] = "AR is larger than all credit sales in the ledger's whole months of history"
+            continue
+        k = int(np.argmax(stop))
+        before = used[k] - month_sales[k]
+        out[j] = month_days[:k].sum() + (rest - before) / month_sales[k] * month_days[k]
     return out, reasons
 
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 NEVER = np.iinfo(np.int64).max // 4  # "not closed" / "not written off"
 MONEY_EPSILON = 0.005  # half a cent: a balance this small is settled
+DUE_PAST_LIMIT = 36_600  # days; aging edges and windows must stay below it
 
 
 def to_days(values: pd.Series | pd.DatetimeIndex | pd.Timestamp) -> np.ndarray:
@@ -97,7 +98,7 @@ def build_timeline(ledger: "Ledger") -> Timeline:
         # invoice ids are unique and come first, so their codes are their positions
         ids = np.concatenate([inv["invoice_id"].to_numpy(dtype=object), pay["invoice_id"].to_numpy(dtype=object)])
         pos = pd.factorize(ids)[0][n:]
-        keep = pos < n
+        keep = (pos >= 0) & (pos < n)
         p_inv = pos[keep].astype(np.int64)
         p_day = np.maximum(to_days(pay["payment_date"])[keep], inv_day[p_inv])
         p_amt = pay["amount"].to_numpy(dtype=float)[keep]
@@ -126,6 +127,7 @@ def build_timeline(ledger: "Ledger") -> Timeline:
     reduced = _group_cumsum(r_inv, r_amt)
     size = np.abs(amount[r_inv])
     after = np.maximum(size - reduced, 0.0)
+    after[after <= MONEY_EPSILON] = 0.0  # float residue of the running sums is not an open balance
     first = np.ones(len(r_inv), dtype=bool)
     first[1:] = r_inv[1:] != r_inv[:-1]
     before = np.where(first, size, np.roll(after, 1))
@@ -206,7 +208,11 @@ def balance_grid(tl: Timeline, dates: np.ndarray) -> BalanceGrid:
         return BalanceGrid(dates, 0, np.zeros((m, 0)))
     start = np.searchsorted(dates, tl.ev_day, side="left")
     live = start < m
-    due = tl.due_day[tl.ev_inv[live]]
+    # Due days outside what the dates can tell apart are clipped, so a sentinel such as
+    # 9999-12-31 does not widen the table: after the last date every due day is "not yet
+    # due"; more than DUE_PAST_LIMIT days before the first date every due day is in the
+    # oldest bucket (aging edges are capped below that limit).
+    due = np.clip(tl.due_day[tl.ev_inv[live]], dates[0] - DUE_PAST_LIMIT, dates[-1] + 1)
     due0 = int(due.min()) if len(due) else 0
     width = int(due.max()) - due0 + 1 if len(due) else 0
     key = start[live] * width + (due - due0)
