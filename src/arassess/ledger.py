@@ -49,8 +49,3 @@ class Ledger:
         from arassess.timeline import build_timeline
 
         return build_timeline(self)
-
-    @property
-    def first_date(self) -> pd.Timestamp | None:
-        """Earliest invoice date (start of the history the ledger covers)."""
-        return None if self.invoices.empty else self.invoices["invoice_date"].min()

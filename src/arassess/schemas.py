@@ -95,11 +95,6 @@ def required_columns(kind: str) -> list[str]:
     return [c.name for c in COLUMNS[kind] if c.required]
 
 
-def column_spec(kind: str, name: str) -> ColumnSpec | None:
-    """The spec of canonical column ``name`` in file ``kind``, or None for an extra column."""
-    return next((c for c in COLUMNS[kind] if c.name == name), None)
-
-
 # --- rules on typed values (pandera) -------------------------------------------------
 # Check names double as the user-facing reason, so they are written as sentences.
 

@@ -46,10 +46,6 @@ def to_days(values: pd.Series | pd.DatetimeIndex | pd.Timestamp) -> np.ndarray:
     return np.where(np.isnat(arr), NEVER, days)
 
 
-def day_to_timestamp(day: int) -> pd.Timestamp:
-    return pd.Timestamp(np.datetime64(int(day), "D"))
-
-
 @dataclass(frozen=True)
 class Timeline:
     """Per-invoice arrays and the balance events of a ledger (all numpy)."""
@@ -236,9 +232,3 @@ def overdue_by_customer(tl: Timeline, dates: np.ndarray) -> np.ndarray:
     key = tl.customer[tl.ev_inv[live]] * m + start[live]
     table = np.bincount(key, weights=tl.ev_delta[live], minlength=c * m).reshape(c, m)
     return np.cumsum(table, axis=1)
-
-
-def open_by_invoice(tl: Timeline, day: int) -> np.ndarray:
-    """open(i, T) of every invoice at one day T."""
-    happened = tl.ev_day <= day
-    return np.bincount(tl.ev_inv[happened], weights=tl.ev_delta[happened], minlength=len(tl.inv_day))
