@@ -19,6 +19,20 @@ import pytest
 import yaml
 
 INVOICE_HEADER = "invoice_id,customer_id,invoice_date,due_date,amount"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep Jupyter, IPython and matplotlib state out of $HOME: point them at a
+    folder inside the repository's pytest cache (kernels and subprocesses inherit it)."""
+    import os
+
+    state = Path(config.rootpath) / ".pytest_cache" / "home"
+    for variable, folder in (("JUPYTER_RUNTIME_DIR", "jupyter-runtime"), ("JUPYTER_DATA_DIR", "jupyter-data"),
+                             ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "matplotlib"),
+                             ("XDG_CACHE_HOME", "cache"), ("XDG_CONFIG_HOME", "config")):
+        (state / folder).mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault(variable, str(state / folder))
+    os.environ.setdefault("MPLBACKEND", "Agg")
 PAYMENT_HEADER = "invoice_id,payment_date,amount"
 
 

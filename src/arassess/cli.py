@@ -147,6 +147,35 @@ def kpis(client_dir: Path, as_of: str | None, window_days: int | None, fmt: str)
 
 
 @main.command()
+@click.argument("notebook", type=click.Choice(["assess"]))
+@click.argument("client_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", help="Assessment date YYYY-MM-DD (default: as_of in client.yaml).")
+@click.option("-p", "--parameter", "params", type=(str, str), multiple=True, metavar="NAME VALUE",
+              help="Set a notebook parameter (repeatable); VALUE is read as YAML, as papermill does.")
+@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"),
+              show_default=True, help="Where run folders are created.")
+def run(notebook: str, client_dir: Path, as_of: str | None, params: tuple[tuple[str, str], ...],
+        runs_dir: Path) -> None:
+    """Execute a notebook for CLIENT_DIR into a new run folder, with an HTML copy (code hidden).
+
+    NOTEBOOK: assess = 01_assess_current_process. Earlier runs are never
+    overwritten; a failing cell keeps the executed notebook in the run folder.
+    """
+    import yaml
+
+    from arassess.runner import run_notebook
+
+    date = _as_of(as_of)
+    parameters = {name: yaml.safe_load(value) for name, value in params}
+    click.echo(f"Running {notebook} for {client_dir} ...", err=True)
+    result = run_notebook(notebook, client_dir, as_of=date.isoformat() if date else None,
+                          parameters=parameters, runs_dir=runs_dir, progress=True)
+    click.echo(f"Run folder: {result.run_dir}")
+    click.echo(f"Notebook:   {result.notebook}")
+    click.echo(f"HTML:       {result.html}")
+
+
+@main.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write the client into (must be new or hold only a previous sample).")
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed (same seed, same files).")

@@ -1,0 +1,105 @@
+"""Running the parameterized notebooks: Papermill into a new run folder, then HTML.
+
+A run folder is ``RUNS/<client>/<as_of>_<YYYYMMDD-HHMMSS>/`` and is never
+reused: an earlier run is never overwritten. It receives the executed notebook,
+its HTML (code hidden) and whatever the notebook writes to ``output_dir``
+(e.g. ``summary.json``). A failing cell keeps the executed notebook there, with
+Papermill's error banner, and raises :class:`NotebookError` naming the cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from arassess.errors import ArassessError
+from arassess.paths import NOTEBOOKS_DIR
+
+NOTEBOOKS: dict[str, str] = {
+    "assess": "01_assess_current_process.ipynb",
+}
+KERNEL = "python3"
+
+
+class NotebookError(ArassessError):
+    """A notebook cell failed; the executed notebook is kept in the run folder."""
+
+    def __init__(self, message: str, notebook: Path) -> None:
+        super().__init__(message)
+        self.notebook = notebook
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_dir: Path
+    notebook: Path
+    html: Path
+
+
+def notebook_path(name: str) -> Path:
+    """The notebook file of a run name ('assess', ...); ValueError listing valid names."""
+    if name not in NOTEBOOKS:
+        raise ValueError(f"unknown notebook {name!r}; valid names: {', '.join(NOTEBOOKS)}")
+    return NOTEBOOKS_DIR / NOTEBOOKS[name]
+
+
+def new_run_dir(runs_dir: Path, client: str, as_of: str | None, now: dt.datetime | None = None) -> Path:
+    """Create and return a fresh run folder (a suffix -2, -3, … if the second is taken)."""
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    base = runs_dir / client / f"{as_of or 'default'}_{stamp}"
+    candidate, n = base, 1
+    while True:
+        try:
+            candidate.mkdir(parents=True, exist_ok=False)
+            return candidate
+        except FileExistsError:
+            n += 1
+            candidate = base.with_name(f"{base.name}-{n}")
+
+
+def export_html(notebook: Path, html: Path) -> Path:
+    """Write ``notebook`` as standalone HTML with code cells hidden (never over an existing file)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    if html.exists():
+        raise FileExistsError(f"{html} already exists")
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    html.write_text(body, encoding="utf-8")
+    return html
+
+
+def run_notebook(name: str, client_dir: str | Path, *, as_of: str | None = None,
+                 parameters: Mapping[str, Any] | None = None, runs_dir: str | Path = "runs",
+                 progress: bool = False) -> RunResult:
+    """Execute notebook ``name`` for ``client_dir`` into a new run folder and export its HTML.
+
+    ``parameters`` override the notebook's parameters cell; ``client_dir``,
+    ``as_of`` and ``output_dir`` are always set.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from arassess.config import load_config
+
+    source = notebook_path(name)
+    config = load_config(client_dir)  # fail fast on a bad client folder, before starting a kernel
+    as_of = as_of or (config.as_of.isoformat() if config.as_of else None)
+    run_dir = new_run_dir(Path(runs_dir), config.slug, as_of)
+    output = run_dir / source.name
+    params = {**(parameters or {}), "client_dir": str(Path(client_dir).resolve()),
+              "output_dir": str(run_dir.resolve())}
+    if as_of:
+        params["as_of"] = as_of
+    try:
+        papermill.execute_notebook(str(source), str(output), parameters=params, kernel_name=KERNEL,
+                                   progress_bar=progress, cwd=str(run_dir))
+    except PapermillExecutionError as exc:
+        raise NotebookError(
+            f"{source.name} failed in cell {exc.cell_index} ({exc.ename}: {exc.evalue}). "
+            f"The executed notebook, with the error, is kept at {output}.", output) from None
+    html = export_html(output, output.with_suffix(".html"))
+    return RunResult(run_dir=run_dir, notebook=output, html=html)

@@ -1,0 +1,133 @@
+"""Every notebook executed by Papermill on the sample clients; values read back and checked."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from arassess import compute_kpis, load_client
+from arassess.runner import NOTEBOOKS, NotebookError, notebook_path, run_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+LEDGER = ROOT / "sample_data" / "voltline"
+OPEN_ITEMS = ROOT / "sample_data" / "northwind_open_items"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+pytestmark = pytest.mark.slow
+
+
+def outputs(notebook: Path) -> list[dict]:
+    nb = nbformat.read(notebook, as_version=4)
+    return [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+
+
+@pytest.fixture(scope="module")
+def ledger_run(tmp_path_factory):
+    return run_notebook("assess", LEDGER, runs_dir=tmp_path_factory.mktemp("runs"))
+
+
+@pytest.fixture(scope="module")
+def open_items_run(tmp_path_factory):
+    return run_notebook("assess", OPEN_ITEMS, runs_dir=tmp_path_factory.mktemp("runs"))
+
+
+def test_every_notebook_has_a_runner_entry():
+    on_disk = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert on_disk == sorted(NOTEBOOKS.values())
+
+
+def test_ledger_run_writes_notebook_html_and_summary_with_the_library_values(ledger_run):
+    run = ledger_run
+    assert run.notebook.exists() and run.html.exists()
+    assert run.run_dir.parent.name == "voltline" and run.run_dir.name.startswith("2026-10-31_")
+    summary = json.loads((run.run_dir / "summary.json").read_text())
+    expected = compute_kpis(load_client(LEDGER), "2026-10-31")
+    for key in ("ar_total", "dso", "dso_countback", "bpdso", "add", "cei", "pct_over_90", "on_time_rate"):
+        assert summary["kpis"][key] == pytest.approx(expected.value(key)), key
+    assert sum(summary["aging"].values()) == pytest.approx(expected.value("ar_total"))
+    assert 3 <= len(summary["findings"]) <= 7
+    assert summary["maturity"]["level"]
+    assert summary["rejected_rows"] > 0  # the sample's deliberate bad rows are reported
+
+
+def test_ledger_run_has_no_errors_no_widgets_and_charts(ledger_run):
+    found = outputs(ledger_run.notebook)
+    assert not [o for o in found if o.get("output_type") == "error"]
+    assert not [o for o in found if WIDGET_MIME in o.get("data", {})]
+    images = [o for o in found if "image/png" in o.get("data", {})]
+    assert len(images) >= 8  # aging, segments, customers, 2 trends, distribution, segment, rolls, maturity
+
+
+def test_html_hides_code_and_shows_every_section(ledger_run):
+    html = ledger_run.html.read_text(encoding="utf-8")
+    for heading in ("Data received", "KPI scorecard", "Aging", "Trends", "Payment behaviour",
+                    "Process maturity", "Findings"):
+        assert heading in html
+    assert "assess(client_dir" not in html and "display(*section" not in html
+    assert "DSO (period)" in html
+
+
+def test_open_items_run_reports_unavailable_kpis(open_items_run):
+    summary = json.loads((open_items_run.run_dir / "summary.json").read_text())
+    assert summary["shape"] == "open_items"
+    assert summary["kpis"]["dso"] is None and "open-items" in summary["missing"]["dso"]
+    assert summary["kpis"]["pct_over_90"] == pytest.approx(
+        compute_kpis(load_client(OPEN_ITEMS)).value("pct_over_90"))
+    assert len(summary["findings"]) >= 3
+    html = open_items_run.html.read_text(encoding="utf-8")
+    assert "cannot be computed from this data" in html
+
+
+def test_runs_never_overwrite_each_other(tmp_path):
+    from arassess.runner import new_run_dir
+    import datetime as dt
+
+    now = dt.datetime(2026, 11, 23, 10, 0, 0)
+    first = new_run_dir(tmp_path, "acme", "2026-10-31", now)
+    second = new_run_dir(tmp_path, "acme", "2026-10-31", now)
+    assert first != second and first.exists() and second.exists()
+    assert second.name == first.name + "-2"
+
+
+def test_failing_cell_keeps_the_executed_notebook_and_names_the_cell(tmp_path):
+    with pytest.raises(NotebookError) as err:
+        run_notebook("assess", LEDGER, as_of="not-a-date", runs_dir=tmp_path)
+    message = str(err.value)
+    assert "failed in cell" in message and "not-a-date" in message
+    assert err.value.notebook.exists()
+    assert any(o.get("output_type") == "error" for o in outputs(err.value.notebook))
+
+
+def test_plain_papermill_cli_works_from_the_repository_root(tmp_path):
+    out = tmp_path / "out.ipynb"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    result = subprocess.run([sys.executable, "-m", "papermill", str(notebook_path("assess")), str(out),
+                             "-p", "client_dir", "sample_data/northwind_open_items", "--no-progress-bar"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert not [o for o in outputs(out) if o.get("output_type") == "error"]
+
+
+def test_papermill_help_notebook_lists_parameters_with_comments():
+    result = subprocess.run([sys.executable, "-m", "papermill", "--help-notebook", str(notebook_path("assess"))],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    for name in ("client_dir", "as_of", "window_days", "history_months", "output_dir"):
+        assert name in result.stdout
+    assert "client folder holding client.yaml" in result.stdout
+
+
+def test_cli_run_assess_prints_the_run_paths(tmp_path):
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    result = subprocess.run([sys.executable, "-m", "arassess.cli", "run", "assess", str(OPEN_ITEMS),
+                             "--runs-dir", str(tmp_path), "-p", "history_months", "12"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    html = Path(result.stdout.split("HTML:")[1].strip())
+    assert html.exists() and html.suffix == ".html"
