@@ -12,7 +12,7 @@ export PIP_NO_CACHE_DIR := 1
 export HYPOTHESIS_STORAGE_DIRECTORY := $(CURDIR)/.hypothesis
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test install install-test system-deps bench sample clean
+.PHONY: help demo test install install-test system-deps bench sample serve clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,6 +42,9 @@ demo: install ## Set up and run the demo assessment on the sample client
 
 test: install-test system-deps ## Set up and run the whole test suite
 	$(BIN)/python -m pytest
+
+serve: install ## Serve the notebooks as Voila dashboards on http://127.0.0.1:8866/
+	$(BIN)/arassess serve
 
 bench: install-test ## Benchmark the KPI engine against DuckDB (prints ratios)
 	$(BIN)/python bench/kpi_engine.py

@@ -122,11 +122,21 @@ def comparison_dates(as_of: pd.Timestamp) -> dict[int, pd.Timestamp]:
     return out
 
 
-def assess(client_dir: str | Path, as_of: str | pd.Timestamp | None = None, *,
-           window_days: int | None = None, history_months: int = 24) -> Assessment:
-    """Load ``client_dir`` and build every section of the assessment at ``as_of``."""
+def load(client_dir: str | Path) -> tuple[ClientConfig, Ledger]:
+    """Read a client folder's config and ledger (once; :func:`assess` can reuse them)."""
     config = load_config(resolve_client_dir(client_dir))
-    ledger = load_ledger(config)
+    return config, load_ledger(config)
+
+
+def assess(client_dir: str | Path, as_of: str | pd.Timestamp | None = None, *,
+           window_days: int | None = None, history_months: int = 24,
+           loaded: tuple[ClientConfig, Ledger] | None = None) -> Assessment:
+    """Build every section of the assessment of ``client_dir`` at ``as_of``.
+
+    ``loaded`` is the result of :func:`load` for the same folder, to skip re-reading it
+    (the dashboard re-assesses one client at many dates).
+    """
+    config, ledger = loaded if loaded is not None else load(client_dir)
     date = pd.Timestamp(as_of or config.as_of or ledger.as_of).normalize()
     window = window_days or config.window_days
     edges = config.aging_edges

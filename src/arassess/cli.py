@@ -176,6 +176,30 @@ def run(notebook: str, client_dir: Path, as_of: str | None, params: tuple[tuple[
 
 
 @main.command()
+@click.option("--port", type=click.IntRange(1024, 65535), default=8866, show_default=True,
+              help="Port on 127.0.0.1.")
+@click.option("--notebook", type=click.Choice(["all", "assess"]), default="all", show_default=True,
+              help="Serve one notebook as the dashboard, or the notebooks folder to choose from.")
+@click.option("--open-browser/--no-browser", default=False, help="Open a browser tab.")
+def serve(port: int, notebook: str, open_browser: bool) -> None:
+    """Serve the notebooks as Voila dashboards on 127.0.0.1 (code hidden). Ctrl-C stops it."""
+    import subprocess
+
+    from arassess.paths import NOTEBOOKS_DIR
+    from arassess.runner import notebook_path
+
+    target = NOTEBOOKS_DIR if notebook == "all" else notebook_path(notebook)
+    url = f"http://127.0.0.1:{port}/"
+    click.echo(f"Serving {target} at {url} (sources hidden). Ctrl-C to stop.", err=True)
+    command = [sys.executable, "-m", "voila", str(target), f"--port={port}", "--Voila.ip=127.0.0.1",
+               "--strip_sources=True", "--no-browser" if not open_browser else ""]
+    try:
+        sys.exit(subprocess.call([c for c in command if c], cwd=NOTEBOOKS_DIR))
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+@main.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write the client into (must be new or hold only a previous sample).")
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed (same seed, same files).")

@@ -147,10 +147,26 @@ SECTIONS: dict[str, Callable[[Assessment], list[Any]]] = {
 }
 
 
+SECTION_TITLES: dict[str, str] = {
+    "data": "1. Data received",
+    "scorecard": "2. KPI scorecard",
+    "aging": "3. Aging",
+    "trends": "4. Trends",
+    "behaviour": "5. Payment behaviour",
+    "maturity": "6. Process maturity",
+    "findings": "7. Findings",
+}
+
+
 def section(a: Assessment, name: str) -> list[Any]:
-    """The items of section ``name`` (one of SECTIONS)."""
+    """The items of section ``name`` (one of SECTIONS), headed by its title."""
     try:
         builder = SECTIONS[name]
     except KeyError:
         raise ValueError(f"unknown section {name!r}; valid: {', '.join(SECTIONS)}") from None
-    return builder(a)
+    return [Markdown(f"## {SECTION_TITLES[name]}"), *builder(a)]
+
+
+def title(a: Assessment) -> Markdown:
+    """The report's heading."""
+    return Markdown(f"# {a.config.name}: assessment of the collection process at {a.as_of:%d %B %Y}")

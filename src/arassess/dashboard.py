@@ -1,0 +1,172 @@
+"""The Voila dashboard of notebook 01: a control panel that re-renders the assessment in place.
+
+Controls: as-of date, window, client (every folder with a client.yaml under
+the sample data and ``clients/``), and an upload of a ledger file read with
+the column mapping of a chosen client (or canonical names). A change
+re-assesses and redraws the sections below without a page reload; bad input
+shows its message in the status line, never a traceback. Under Papermill the
+notebook does not build this panel (see :func:`in_dashboard`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+import ipywidgets as widgets
+import yaml
+from IPython.display import display
+
+from arassess.assessment import Assessment, assess, load, resolve_client_dir
+from arassess.errors import ArassessError
+from arassess.paths import REPO_ROOT, SAMPLE_DATA_DIR
+from arassess.report import SECTIONS, section, title
+from arassess.scorecard import format_value
+
+CLIENT_ROOTS = (SAMPLE_DATA_DIR, REPO_ROOT / "clients")
+CANONICAL = "canonical column names"
+HEADLINE_KPIS = ("ar_total", "dso", "cei", "pct_over_90")
+
+
+def in_dashboard() -> bool:
+    """True when the kernel runs under Voila (Voila sets VOILA_* variables in the kernel)."""
+    return any(k in os.environ for k in ("VOILA_KERNEL_ID", "VOILA_APP_PORT", "VOILA_BASE_URL"))
+
+
+def find_clients(roots: Iterable[Path] = CLIENT_ROOTS) -> dict[str, Path]:
+    """Client folders (holding client.yaml) one level below each root, by folder name."""
+    found: dict[str, Path] = {}
+    for root in roots:
+        if root.is_dir():
+            for cfg in sorted(root.glob("*/client.yaml")):
+                found.setdefault(cfg.parent.name, cfg.parent)
+    return found
+
+
+def headline_html(a: Assessment) -> str:
+    """Headline KPIs as HTML spans ``<span data-kpi="dso">59.3</span>`` (n/a when missing)."""
+    def text(key: str) -> str:
+        value = a.table.value(key, a.as_of)
+        if value != value:
+            return "n/a"
+        return f"{value:,.0f}" if key == "ar_total" else f"{value:.1f}"
+
+    labels = {"ar_total": f"Total AR ({a.currency})", "dso": "DSO (days)", "cei": "CEI (%)",
+              "pct_over_90": "% over 90"}
+    cells = "".join(f'<div class="arassess-kpi"><div>{labels[k]}</div>'
+                    f'<b style="font-size:1.6em"><span data-kpi="{k}">{text(k)}</span></b></div>'
+                    for k in HEADLINE_KPIS)
+    return f'<div style="display:flex;gap:2.5em">{cells}</div>'
+
+
+def upload_client(content: bytes, filename: str, mapping_from: Path | None, as_of: dt.date,
+                  folder: Path | None = None) -> Path:
+    """A new client folder for an uploaded invoices file, read with the mapping and formats of
+    ``mapping_from`` (a client folder) or canonical column names. The upload is written as is."""
+    target = Path(folder or tempfile.mkdtemp(prefix="arassess-upload-"))
+    name = Path(filename).name
+    (target / name).write_bytes(content)
+    config: dict[str, Any] = {"name": f"Uploaded: {name}", "currency": "EUR", "as_of": as_of.isoformat()}
+    invoices: dict[str, Any] = {"path": name}
+    if mapping_from is not None:
+        raw = yaml.safe_load((mapping_from / "client.yaml").read_text(encoding="utf-8")) or {}
+        config["currency"] = raw.get("currency", "EUR")
+        for key in ("formats", "fx", "validation", "kpis"):
+            if key in raw:
+                config[key] = raw[key]
+        given = (raw.get("files") or {}).get("invoices")
+        if isinstance(given, dict):
+            invoices.update({k: v for k, v in given.items() if k != "path"})
+        columns = (raw.get("columns") or {}).get("invoices")
+        if columns:
+            invoices["columns"] = {**columns, **invoices.get("columns", {})}
+    config["files"] = {"invoices": invoices}
+    (target / "client.yaml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return target
+
+
+class AssessmentDashboard:
+    """Control panel + headline + sections; ``widget`` is what the notebook displays."""
+
+    def __init__(self, first: Assessment, client_dir: str | Path, history_months: int = 24) -> None:
+        self.history_months = history_months
+        self.clients = find_clients()
+        current = resolve_client_dir(client_dir).resolve()
+        name = next((k for k, v in self.clients.items() if v.resolve() == current), current.name)
+        self.clients.setdefault(name, current)
+        self._loaded = {name: (first.config, first.ledger)}
+
+        self.client = widgets.Dropdown(options=sorted(self.clients), value=name, description="Client")
+        self.as_of = widgets.DatePicker(value=first.as_of.date(), description="As of")
+        self.window = widgets.BoundedIntText(value=first.window_days, min=1, max=3660, description="Window (days)",
+                                             style={"description_width": "initial"})
+        self.upload = widgets.FileUpload(accept=".csv,.xlsx", multiple=False, description="Upload ledger")
+        self.mapping = widgets.Dropdown(options=[CANONICAL, *sorted(self.clients)], value=CANONICAL,
+                                        description="Read it as", style={"description_width": "initial"})
+        self.status = widgets.HTML()
+        self.headline = widgets.HTML()
+        self.output = widgets.Output()
+        for w, css in ((self.client, "arassess-client"), (self.as_of, "arassess-as-of"),
+                       (self.window, "arassess-window"), (self.upload, "arassess-upload"),
+                       (self.mapping, "arassess-mapping"), (self.status, "arassess-status"),
+                       (self.headline, "arassess-headline")):
+            w.add_class(css)
+        controls = widgets.VBox([widgets.HBox([self.client, self.as_of, self.window]),
+                                 widgets.HBox([self.upload, self.mapping])])
+        self.widget = widgets.VBox([controls, self.status, self.headline, self.output])
+        self._show(first, 0.0)
+        self.client.observe(self._changed, names="value")
+        self.as_of.observe(self._changed, names="value")
+        self.window.observe(self._changed, names="value")
+        self.upload.observe(self._uploaded, names="value")
+
+    def _show(self, a: Assessment, seconds: float) -> None:
+        self.headline.value = headline_html(a)
+        self.output.clear_output(wait=True)
+        with self.output:
+            display(title(a))
+            for name in SECTIONS:
+                display(*section(a, name))
+        self.status.value = (f"Ready: {a.config.name} at {a.as_of:%Y-%m-%d} (window {a.window_days} days)"
+                             f" <small>— {seconds:.2f} s</small>")
+
+    def _changed(self, _change: Any = None) -> None:
+        if self.as_of.value is None:
+            self.status.value = "Pick an as-of date."
+            return
+        self.status.value = "Computing…"
+        started = time.perf_counter()
+        name = self.client.value
+        try:
+            if name not in self._loaded:
+                self._loaded[name] = load(self.clients[name])
+            a = assess(self.clients[name], self.as_of.value.isoformat(), window_days=self.window.value,
+                       history_months=self.history_months, loaded=self._loaded[name])
+        except (ArassessError, ValueError) as exc:
+            self.status.value = f'<span style="color:#b00">Cannot assess {name}: {exc}</span>'
+            return
+        self._show(a, time.perf_counter() - started)
+
+    def _uploaded(self, change: Any) -> None:
+        files = change["new"]
+        if not files:
+            return
+        item = files[0]
+        mapping = None if self.mapping.value == CANONICAL else self.clients[self.mapping.value]
+        folder = upload_client(bytes(item["content"]), item["name"], mapping, self.as_of.value or dt.date.today())
+        label = f"upload: {item['name']}"
+        self.clients[label] = folder
+        self.client.options = sorted(self.clients)
+        self.client.value = label  # triggers the re-render
+
+
+def dashboard(first: Assessment, client_dir: str | Path, history_months: int = 24) -> widgets.Widget:
+    """The dashboard widget for notebook 01 (display it under Voila)."""
+    return AssessmentDashboard(first, client_dir, history_months).widget
+
+
+__all__ = ["AssessmentDashboard", "dashboard", "find_clients", "format_value", "in_dashboard", "upload_client"]
