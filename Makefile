@@ -12,7 +12,7 @@ export PIP_NO_CACHE_DIR := 1
 export HYPOTHESIS_STORAGE_DIRECTORY := $(CURDIR)/.hypothesis
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test install install-test system-deps bench sample serve clean
+.PHONY: help demo test install install-test system-deps bench sample serve nbval-reference clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -52,6 +52,9 @@ bench: install-test ## Benchmark the KPI engine against DuckDB (prints ratios)
 sample: install ## Regenerate the committed sample clients from the generator
 	$(BIN)/arassess sample --out sample_data/voltline
 	$(BIN)/arassess sample --open-items --out sample_data/northwind_open_items
+
+nbval-reference: install-test ## Re-execute the nbval reference notebook (review the diff before committing)
+	$(BIN)/python -m papermill tests/nbval/01_assess_reference.ipynb tests/nbval/01_assess_reference.ipynb --cwd . --no-progress-bar
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .hypothesis
