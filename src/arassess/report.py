@@ -100,15 +100,33 @@ def trends_section(a: Assessment) -> list[Any]:
     return items
 
 
+def _dispute_rows(a: Assessment) -> pd.DataFrame:
+    """The dispute summary with each value written in its unit."""
+    rows = a.disputes.table()
+
+    def written(value: Any, unit: str) -> str:
+        if value is None or value != value:
+            return "n/a"
+        if unit == "count":
+            return f"{value:,.0f}"
+        return format_value(float(value), unit, a.currency)
+
+    return rows.assign(value=[written(v, u) for v, u in zip(rows["value"], rows["unit"])]).drop(columns="unit")
+
+
 def behaviour_section(a: Assessment) -> list[Any]:
     if a.settled is None:
-        return [Markdown("Payment behaviour needs paid dates or payments; an open-items export has none.")]
-    items: list[Any] = [figure_image(charts.distribution_chart(a.settled))]
+        items: list[Any] = [Markdown("Payment behaviour needs paid dates or payments; "
+                                     "an open-items export has none.")]
+        if a.disputes is not None and a.disputes.available:
+            items += [Markdown("Disputes open at the export date:"), table(_dispute_rows(a))]
+        return items
+    items = [figure_image(charts.distribution_chart(a.settled))]
     if a.segment_behaviour is not None and len(a.segment_behaviour):
         items += [figure_image(charts.segment_behaviour_chart(a.segment_behaviour)),
                   table(a.segment_behaviour, index=True)]
     if a.disputes is not None:
-        items += [Markdown("Disputes:"), a.disputes.table() if hasattr(a.disputes, "table") else a.disputes]
+        items += [Markdown("Disputes:"), table(_dispute_rows(a))]
     if a.rolls is not None:
         forecast = a.table.value("expected_write_off", a.as_of)
         items += [figure_image(charts.roll_rate_chart(a.rolls)),
