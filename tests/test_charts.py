@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
-from arassess import charts
+from arassess import charts, chartstyle
 from arassess.scorecard import format_value
 
 BUCKETS = ["Current", "1–30", "31–60", "61–90", "91–120", "120+"]
@@ -142,7 +142,7 @@ BUILDERS = {
     "segment_behaviour": lambda: charts.segment_behaviour_chart(behaviour_frame()),
     "roll_rates": lambda: charts.roll_rate_chart(roll_frame()),
     "maturity": lambda: charts.maturity_chart(maturity_frame()),
-    "no_data": lambda: charts.no_data_figure("Title", "nothing"),
+    "no_data": lambda: chartstyle.no_data_figure("Title", "nothing"),
 }
 EXPECTED_AXES = {"aging": 2, "distribution": 2}
 
@@ -179,8 +179,8 @@ def test_no_pyplot():
     (np.nan, "n/a"),
 ])
 def test_money_labels(value, expected):
-    assert charts.money(value, "EUR") == expected
-    assert charts.money_formatter("EUR")(value) == expected
+    assert chartstyle.money(value, "EUR") == expected
+    assert chartstyle.money_formatter("EUR")(value) == expected
 
 
 # --- aging -------------------------------------------------------------------------------------
@@ -197,7 +197,7 @@ def test_aging_chart_draws_the_amounts_counts_and_shares(percent):
     assert "71.6%" in shown and "1,370" in shown  # 4.3M of 6.006M; a count label
     assert [t.get_text() for t in amounts.get_xticklabels()] == BUCKETS
     colours = [p.get_facecolor() for p in bars(amounts)]
-    assert to_rgb(colours[0]) == to_rgb(charts.CURRENT_COLOUR)
+    assert to_rgb(colours[0]) == to_rgb(chartstyle.CURRENT_COLOUR)
     overdue = [luminance(c) for c in colours[1:]]
     assert overdue == sorted(overdue, reverse=True)  # darker as age grows
     assert all(to_rgb(c) != to_rgb(colours[0]) for c in colours[1:])
@@ -245,7 +245,7 @@ def test_top_customers_largest_on_top_with_shares():
     assert "9.7%  (cum. 9.7%)" in shown and "(cum. 32.1%)" in shown
     assert "hold 32.1% of all overdue AR" in ax.get_title(loc="left")
     assert "USD" in ax.get_title(loc="left") and "USD" in ax.get_xlabel()
-    assert all(len(t.get_text()) <= charts.NAME_CHARS for t in ax.get_yticklabels())
+    assert all(len(t.get_text()) <= chartstyle.NAME_CHARS for t in ax.get_yticklabels())
 
 
 def test_top_customers_without_data():
@@ -343,7 +343,7 @@ def test_segment_behaviour_bars_are_the_on_time_rates(scale):
     benchmark = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
     assert benchmark[0].get_xdata()[0] == 80
     colours = {round(p.get_width(), 1): to_rgb(p.get_facecolor()) for p in bars(ax)}
-    assert colours[85.0] == to_rgb(charts.GOOD) and colours[39.4] == to_rgb(charts.BAD)
+    assert colours[85.0] == to_rgb(chartstyle.GOOD) and colours[39.4] == to_rgb(chartstyle.BAD)
     assert "39.4% ✖  (678 inv.)" in texts(fig)
 
 
@@ -379,9 +379,9 @@ def test_maturity_scores_levels_and_unanswered_areas():
     assert ax.yaxis_inverted()
     shown = texts(fig)
     assert "not answered" in shown and "2.25" in shown
-    assert all(level in shown for level in charts.MATURITY_LEVELS)
+    assert all(level in shown for level in chartstyle.MATURITY_LEVELS)
     colours = [to_rgb(p.get_facecolor()) for p in bars(ax)]
-    assert colours[0] == to_rgb(charts.GOOD) and colours[3] == to_rgb(charts.BAD)
+    assert colours[0] == to_rgb(chartstyle.GOOD) and colours[3] == to_rgb(chartstyle.BAD)
 
 
 def test_maturity_without_answers():
@@ -404,7 +404,7 @@ def test_scorecard_styler_formats_colours_and_hides_the_index():
     assert "the ledger does not reach back 365 days" in html
     assert "1,234,567 EUR" in html and "EUR" in styler.caption
     assert "row_heading" not in html  # no index column
-    for status, css in charts.STATUS_STYLE.items():
+    for status, css in chartstyle.STATUS_STYLE.items():
         assert css.split(";")[0].split(":")[1].strip() in html
 
 

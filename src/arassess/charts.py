@@ -10,161 +10,54 @@ saying "no data: <reason>" instead of an exception.
 
 from __future__ import annotations
 
-import io
 import re
 from typing import Sequence
 
-import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 from pandas.io.formats.style import Styler
 
+from arassess.chartstyle import (
+    BAD,
+    BLACK,
+    BLUE,
+    GOOD,
+    GREY,
+    ORANGE,
+    VERMILLION,
+    FONT,
+    HIST_MAX_BINS,
+    HIST_QUANTILE,
+    HIST_TAIL,
+    MARKERS,
+    MATURITY_GAP_BELOW,
+    MATURITY_LEVELS,
+    MIN_HEIGHT,
+    ROW_HEIGHT,
+    SERIES,
+    SMALL,
+    STATUS_STYLE,
+    STATUS_TEXT,
+    as_percent,
+    bucket_colours,
+    count_axis,
+    legend,
+    legend_below,
+    missing_columns,
+    money,
+    money_axis,
+    new_figure,
+    no_data_figure,
+    plural,
+    shorten,
+    style_axes,
+)
 from arassess.registry import get as get_kpi
 from arassess.scorecard import format_value
-
-# --- style ------------------------------------------------------------------------------
-
-FIGSIZE = (8.0, 4.0)  # inches: fits A4 width with the fonts below ≥ 9 pt when printed
-DPI = 100
-FONT = 10
-SMALL = 9
-TITLE = 12
-ROW_HEIGHT = 0.38  # inches per bar of a horizontal bar chart
-MIN_HEIGHT = 2.6  # inches: a bar chart of one or two rows
-# Okabe & Ito (2008), safe for the common colour-vision deficiencies.
-BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
-SKY, PURPLE, YELLOW, BLACK, GREY = "#56B4E9", "#CC79A7", "#F0E442", "#000000", "#7F7F7F"
-SERIES = (BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, BLACK)
-MARKERS = ("o", "s", "^", "D", "v", "P", "X")  # shapes too, so lines survive grey printing
-CURRENT_COLOUR = BLUE  # "Current" = not yet due
-OVERDUE_CMAP = "YlOrBr"  # sequential warm colours, darker as age grows
-OVERDUE_RANGE = (0.35, 0.9)
-GOOD, BAD = GREEN, VERMILLION
-STATUS_STYLE = {"good": "background-color: #C7EBDD; color: #00573F",  # light bluish green
-                "bad": "background-color: #F7D5BF; color: #7A3300"}  # light vermillion
-STATUS_TEXT = {"good": "✔ good", "bad": "✖ attention", "": ""}
-MATURITY_LEVELS = ("Initial", "Developing", "Defined", "Managed", "Optimised")  # templates/questionnaire.yaml
-MATURITY_GAP_BELOW = 2.0  # areas scoring under "Defined" are gaps
-MONEY_TICKS = 5  # at most this many intervals on a money axis
-NAME_CHARS = 30  # longer customer names are shortened
-HIST_MAX_BINS = 40
-HIST_QUANTILE = 0.99  # a histogram with a long tail (max > HIST_TAIL × this quantile) stops at the quantile
-HIST_TAIL = 1.5  # and notes how many values lie beyond
-
-
-def money(value: float, currency: str = "") -> str:
-    """A compact money label: 1,250,000 → '1.2M EUR', 250,000 → '250k EUR', 0 → '0'."""
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    size = abs(value)
-    if round(size) == 0:
-        return "0"
-    if size >= 1e9:
-        text = f"{value / 1e9:,.1f}".removesuffix(".0") + "bn"
-    elif size >= 1e6:
-        text = f"{value / 1e6:,.1f}".removesuffix(".0") + "M"
-    elif size >= 1e3:
-        text = f"{value / 1e3:,.0f}k"
-    else:
-        text = f"{value:,.0f}"
-    return text if text == "0" or not currency else f"{text} {currency}"
-
-
-def money_formatter(currency: str) -> FuncFormatter:
-    """Tick formatter for money axes ('1.2M EUR')."""
-    return FuncFormatter(lambda value, _pos: money(value, currency))
-
-
-def _money_axis(axis, currency: str) -> None:
-    """Few, round ticks labelled '1.2M EUR' (longer labels need fewer ticks)."""
-    axis.set_major_locator(MaxNLocator(nbins=MONEY_TICKS, steps=[1, 2, 2.5, 5, 10]))
-    axis.set_major_formatter(money_formatter(currency))
-
-
-def bucket_colours(labels: Sequence[str]) -> list[str]:
-    """Blue for "Current", then sequential warm colours for the overdue buckets in order."""
-    cmap = matplotlib.colormaps[OVERDUE_CMAP]
-    overdue = [label for label in labels if label != "Current"]
-    shades = iter(np.linspace(*OVERDUE_RANGE, num=max(len(overdue), 2)))
-    return [CURRENT_COLOUR if label == "Current" else matplotlib.colors.to_hex(cmap(next(shades)))
-            for label in labels]
-
-
-class ChartFigure(Figure):
-    """A Figure that shows itself in Jupyter as PNG without pyplot (a bare Figure shows as text)."""
-
-    def _repr_png_(self) -> bytes:
-        buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=DPI)
-        return buffer.getvalue()
-
-
-def _figure(height: float = FIGSIZE[1], width: float = FIGSIZE[0]) -> Figure:
-    return ChartFigure(figsize=(width, height), dpi=DPI, layout="constrained")
-
-
-def _style(ax: Axes, title: str, xlabel: str = "", ylabel: str = "", grid: str = "y") -> None:
-    ax.set_title(title, fontsize=TITLE, loc="left")
-    ax.set_xlabel(xlabel, fontsize=FONT)
-    ax.set_ylabel(ylabel, fontsize=FONT)
-    ax.tick_params(labelsize=FONT)
-    ax.spines[["top", "right"]].set_visible(False)
-    if grid:
-        ax.grid(axis=grid, color="#DDDDDD", linewidth=0.8)
-        ax.set_axisbelow(True)
-
-
-def _legend(ax: Axes, **kwargs) -> None:
-    ax.legend(fontsize=SMALL, frameon=False, **kwargs)
-
-
-def _legend_below(fig: Figure, ncols: int, **kwargs) -> None:
-    """The figure's legend in a row under the plots (constrained layout makes room)."""
-    fig.legend(loc="outside lower center", ncols=ncols, fontsize=SMALL, frameon=False, **kwargs)
-
-
-def no_data_figure(title: str, reason: str) -> Figure:
-    """A figure saying "no data: <reason>" in place of a chart."""
-    fig = _figure()
-    ax = fig.add_subplot()
-    ax.set_axis_off()
-    ax.set_title(title, fontsize=TITLE, loc="left")
-    ax.text(0.5, 0.5, f"no data: {reason}", ha="center", va="center", fontsize=FONT + 1, color=GREY,
-            wrap=True, transform=ax.transAxes)
-    return fig
-
-
-def _percent(values: pd.Series) -> pd.Series:
-    """Shares as % (0–100): fractions (every value within 0–1) are scaled by 100."""
-    v = pd.to_numeric(values, errors="coerce").astype(float)
-    return v * 100 if v.notna().any() and v.dropna().between(0, 1).all() else v
-
-
-def _missing(frame: pd.DataFrame, columns: Sequence[str]) -> str | None:
-    absent = [c for c in columns if c not in frame.columns]
-    return f"missing column(s) {', '.join(absent)}" if absent else None
-
-
-def _count_axis(axis) -> None:
-    """Whole-number ticks with thousands separators (invoice counts)."""
-    axis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 2.5, 5, 10]))
-    axis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
-
-
-def _shorten(text: object, size: int = NAME_CHARS) -> str:
-    text = str(text)
-    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
-
-
-# --- aging ------------------------------------------------------------------------------
 
 def aging_chart(aging: pd.DataFrame, currency: str) -> Figure:
     """Open AR by aging bucket: amounts with their share (left) and invoice counts (right).
@@ -173,26 +66,26 @@ def aging_chart(aging: pd.DataFrame, currency: str) -> Figure:
     columns amount, count, share (fraction or %).
     """
     title = "Open AR by aging bucket"
-    why = _missing(aging, ("amount", "count", "share"))
+    why = missing_columns(aging, ("amount", "count", "share"))
     if why or len(aging) == 0 or not aging["amount"].fillna(0).abs().sum():
         return no_data_figure(title, why or "no open invoices at the as-of date")
     labels = [str(b) for b in aging.index]
     colours = bucket_colours(labels)
     amount = aging["amount"].astype(float).fillna(0.0)
     count = aging["count"].astype(float).fillna(0.0)
-    share = _percent(aging["share"])
-    fig = _figure()
+    share = as_percent(aging["share"])
+    fig = new_figure()
     left, right = fig.subplots(1, 2)
     bars = left.bar(labels, amount, color=colours)
     left.bar_label(bars, labels=["" if pd.isna(s) else f"{s:.1f}%" for s in share], padding=2, fontsize=SMALL)
-    _money_axis(left.yaxis, currency)
+    money_axis(left.yaxis, currency)
     left.margins(y=0.12)
-    _style(left, f"{title} ({currency})", "Days past due", f"Open amount ({currency})")
+    style_axes(left, f"{title} ({currency})", "Days past due", f"Open amount ({currency})")
     bars = right.bar(labels, count, color=colours)
     right.bar_label(bars, labels=[f"{c:,.0f}" for c in count], padding=2, fontsize=SMALL)
-    _count_axis(right.yaxis)
+    count_axis(right.yaxis)
     right.margins(y=0.12)
-    _style(right, "Open invoices", "Days past due", "Invoices")
+    style_axes(right, "Open invoices", "Days past due", "Invoices")
     for ax in (left, right):
         ax.tick_params(axis="x", labelrotation=30 if len(labels) > 6 else 0, labelsize=SMALL)
     return fig
@@ -221,17 +114,17 @@ def aging_by_segment_chart(table: pd.DataFrame, currency: str) -> Figure:
         return no_data_figure(title, "no open invoices by segment")
     total = table["total"].astype(float) if "total" in table else data.sum(axis=1)
     data = data.fillna(0.0).loc[total.fillna(0.0).sort_values().index]  # ascending: largest drawn on top
-    fig = _figure(max(MIN_HEIGHT, ROW_HEIGHT * len(data) + 1.8))
+    fig = new_figure(max(MIN_HEIGHT, ROW_HEIGHT * len(data) + 1.8))
     ax = fig.add_subplot()
     _stacked_barh(ax, data, bucket_colours(buckets))
-    ax.set_yticks(np.arange(len(data)), [_shorten(s) for s in data.index])
+    ax.set_yticks(np.arange(len(data)), [shorten(s) for s in data.index])
     totals = total.reindex(data.index).fillna(0.0)
     for y, value in enumerate(totals):
         ax.text(max(value, 0), y, f" {money(value, currency)}", va="center", fontsize=SMALL)
     ax.margins(x=0.15)
-    _money_axis(ax.xaxis, currency)
-    _style(ax, title, f"Open amount ({currency})", "", grid="x")
-    _legend_below(fig, min(len(buckets), 7), title="Days past due", title_fontsize=SMALL)
+    money_axis(ax.xaxis, currency)
+    style_axes(ax, title, f"Open amount ({currency})", "", grid="x")
+    legend_below(fig, min(len(buckets), 7), title="Days past due", title_fontsize=SMALL)
     return fig
 
 
@@ -242,26 +135,26 @@ def top_customers_chart(top: pd.DataFrame, currency: str) -> Figure:
     ordered largest first.
     """
     title = f"Customers with the most overdue AR ({currency})"
-    why = _missing(top, ("customer_name", "overdue_amount", "share", "cumulative_share"))
+    why = missing_columns(top, ("customer_name", "overdue_amount", "share", "cumulative_share"))
     if why or len(top) == 0 or top["overdue_amount"].isna().all():
         return no_data_figure(title, why or "no overdue AR at the as-of date")
     top = top[top["overdue_amount"].notna()]
     amount = top["overdue_amount"].astype(float).to_numpy()
-    both = _percent(pd.concat([top["share"], top["cumulative_share"]], ignore_index=True))
+    both = as_percent(pd.concat([top["share"], top["cumulative_share"]], ignore_index=True))
     share, cumulative = both.iloc[: len(top)].to_numpy(), both.iloc[len(top):].to_numpy()
-    fig = _figure(max(MIN_HEIGHT, ROW_HEIGHT * len(top) + 1.4))
+    fig = new_figure(max(MIN_HEIGHT, ROW_HEIGHT * len(top) + 1.4))
     ax = fig.add_subplot()
     y = np.arange(len(top))
     bars = ax.barh(y, amount, color=VERMILLION, height=0.7)
-    ax.set_yticks(y, [_shorten(n) for n in top["customer_name"]])
+    ax.set_yticks(y, [shorten(n) for n in top["customer_name"]])
     ax.invert_yaxis()  # largest (first row) on top
     ax.bar_label(bars, labels=[f"{s:.1f}%  (cum. {c:.1f}%)" for s, c in zip(share, cumulative)],
                  padding=3, fontsize=SMALL)
     ax.margins(x=0.32)
     ax.set_xlim(left=min(0.0, float(np.nanmin(amount))))
-    _money_axis(ax.xaxis, currency)
+    money_axis(ax.xaxis, currency)
     who = "This customer holds" if len(top) == 1 else f"These {len(top)} customers hold"
-    _style(ax, f"{title}\n{who} {cumulative[-1]:.1f}% of all overdue AR",
+    style_axes(ax, f"{title}\n{who} {cumulative[-1]:.1f}% of all overdue AR",
            f"Overdue amount ({currency}); labels: share of all overdue AR (cumulative)", "", grid="x")
     return fig
 
@@ -298,7 +191,7 @@ def trend_chart(values: pd.DataFrame, keys: Sequence[str], title: str, unit_labe
     if len(values) == 0 or not present:
         shown = ", ".join(k.label for k in kpis)
         return no_data_figure(title, f"no monthly values of {shown}")
-    fig = _figure()
+    fig = new_figure()
     ax = fig.add_subplot()
     dates = pd.DatetimeIndex(values.index)
     for i, kpi in enumerate(kpis):
@@ -323,8 +216,8 @@ def trend_chart(values: pd.DataFrame, keys: Sequence[str], title: str, unit_labe
         ax.set_ylim(0, np.nanmax(drawn) * 1.08 or 1)
     _date_axis(ax, dates)
     _value_axis(ax, unit_label)
-    _style(ax, title, "Month-end", unit_label)
-    _legend_below(fig, 2)
+    style_axes(ax, title, "Month-end", unit_label)
+    legend_below(fig, 2)
     return fig
 
 
@@ -348,7 +241,7 @@ def _histogram(ax: Axes, data: np.ndarray, colour: str) -> str:
     width = max(1.0, np.ceil((hi - lo + 1) / HIST_MAX_BINS))
     edges = np.arange(np.floor(lo), hi + width + 1e-9, width)
     ax.hist(data, bins=edges, color=colour, edgecolor="white", linewidth=0.5)
-    _count_axis(ax.yaxis)
+    count_axis(ax.yaxis)
     ax.margins(y=0.3)  # room for the legend and notes above the bars
     beyond = int((data > edges[-1]).sum())
     return f"{beyond:,} beyond {edges[-1]:,.0f} days not shown" if beyond else ""
@@ -360,7 +253,7 @@ def distribution_chart(settled: pd.DataFrame) -> Figure:
     ``settled``: one row per paid invoice, columns days_to_pay, days_late, amount.
     """
     title = "How long customers take to pay"
-    why = _missing(settled, ("days_to_pay", "days_late", "amount"))
+    why = missing_columns(settled, ("days_to_pay", "days_late", "amount"))
     if why or len(settled) == 0 or settled["days_to_pay"].isna().all():
         return no_data_figure(title, why or "no invoice was paid in the window")
     ok = settled.dropna(subset=["days_to_pay"])
@@ -368,7 +261,7 @@ def distribution_chart(settled: pd.DataFrame) -> Figure:
     late_all = ok["days_late"].to_numpy(dtype=float)
     late = late_all[late_all > 0]
     on_time = float(np.mean(late_all[~np.isnan(late_all)] <= 0)) * 100 if np.isfinite(late_all).any() else np.nan
-    fig = _figure()
+    fig = new_figure()
     left, right = fig.subplots(1, 2)
     note = _histogram(left, pay, BLUE)
     median = float(np.median(pay))
@@ -378,8 +271,8 @@ def distribution_chart(settled: pd.DataFrame) -> Figure:
     if np.isfinite(weighted):
         left.axvline(weighted, color=ORANGE, linestyle=":", linewidth=1.8,
                      label=f"amount-weighted mean {weighted:.0f} days")
-    _legend(left, loc="upper right")
-    _style(left, f"Days to pay ({_plural(len(pay), 'invoice')})", "Days from invoice date to payment", "Invoices")
+    legend(left, loc="upper right")
+    style_axes(left, f"Days to pay ({plural(len(pay), 'invoice')})", "Days from invoice date to payment", "Invoices")
     if note:
         left.text(0.99, 0.6, note, transform=left.transAxes, ha="right", fontsize=SMALL, color=GREY)
     summary = f"Paid on time: {on_time:.1f}%" if np.isfinite(on_time) else "On-time share: n/a"
@@ -394,7 +287,7 @@ def distribution_chart(settled: pd.DataFrame) -> Figure:
         right.set_yticks([])
     right.text(0.99, 0.97, f"{summary}\n{len(late):,} paid late", transform=right.transAxes, ha="right",
                va="top", fontsize=FONT, fontweight="bold")
-    _style(right, "Days late (late invoices)", "Days paid after the due date", "Invoices")
+    style_axes(right, "Days late (late invoices)", "Days paid after the due date", "Invoices")
     return fig
 
 
@@ -405,28 +298,28 @@ def segment_behaviour_chart(table: pd.DataFrame) -> Figure:
     mean_days_late, on_time_rate (% or fraction).
     """
     title = "On-time payment rate by segment"
-    why = _missing(table, ("invoices", "on_time_rate"))
+    why = missing_columns(table, ("invoices", "on_time_rate"))
     if why or len(table) == 0 or table["on_time_rate"].isna().all():
         return no_data_figure(title, why or "no invoice was paid in the window")
     kpi = get_kpi("on_time_rate")
-    rate = _percent(table["on_time_rate"]).sort_values(na_position="first")  # best on top
+    rate = as_percent(table["on_time_rate"]).sort_values(na_position="first")  # best on top
     invoices = table["invoices"].reindex(rate.index)
-    fig = _figure(max(MIN_HEIGHT, ROW_HEIGHT * len(rate) + 1.6))
+    fig = new_figure(max(MIN_HEIGHT, ROW_HEIGHT * len(rate) + 1.6))
     ax = fig.add_subplot()
     y = np.arange(len(rate))
     good = rate >= kpi.benchmark
     bars = ax.barh(y, rate.fillna(0.0), color=np.where(good, GOOD, BAD), height=0.7)
     ax.bar_label(bars, labels=["n/a" if pd.isna(r) else f"{r:.1f}%{'' if g else ' ✖'}  ({n:,.0f} inv.)"
                                for r, g, n in zip(rate, good, invoices)], padding=3, fontsize=SMALL)
-    ax.set_yticks(y, [_shorten(s) for s in rate.index])
+    ax.set_yticks(y, [shorten(s) for s in rate.index])
     ax.axvline(kpi.benchmark, color=BLACK, linestyle="--", linewidth=1.2, label=f"benchmark ≥ {kpi.benchmark:g}%")
     for colour, label in ((GOOD, "meets the benchmark"), (BAD, "below the benchmark (✖)")):
         ax.barh([np.nan], [np.nan], color=colour, label=label)
     ax.set_xlim(0, 125)
     ax.set_xticks(range(0, 101, 20))
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=0))
-    _style(ax, title, "Invoices paid on or before the due date (%)", "", grid="x")
-    _legend_below(fig, 3)
+    style_axes(ax, title, "Invoices paid on or before the due date (%)", "", grid="x")
+    legend_below(fig, 3)
     return fig
 
 
@@ -439,7 +332,7 @@ def roll_rate_chart(rolls: pd.DataFrame) -> Figure:
     title = "Monthly roll rates between aging buckets"
     if rolls.shape[0] == 0 or rolls.shape[1] == 0 or rolls.isna().all().all():
         return no_data_figure(title, "no month-end pair with a non-empty starting bucket")
-    fig = _figure()
+    fig = new_figure()
     ax = fig.add_subplot()
     dates = pd.DatetimeIndex(rolls.index)
     for i, column in enumerate(rolls.columns):
@@ -449,8 +342,8 @@ def roll_rate_chart(rolls: pd.DataFrame) -> Figure:
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
     _date_axis(ax, dates)
-    _style(ax, title, "Month-end", "Balance rolled to the next bucket (%)")
-    _legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Transition", title_fontsize=SMALL)
+    style_axes(ax, title, "Month-end", "Balance rolled to the next bucket (%)")
+    legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Transition", title_fontsize=SMALL)
     return fig
 
 
@@ -462,11 +355,11 @@ def maturity_chart(areas: pd.DataFrame, levels: Sequence[str] = MATURITY_LEVELS)
     ``areas``: columns area, label, score; drawn in the given order, top to bottom.
     """
     title = "Process maturity by area (0–4)"
-    why = _missing(areas, ("label", "score"))
+    why = missing_columns(areas, ("label", "score"))
     if why or len(areas) == 0 or areas["score"].isna().all():
         return no_data_figure(title, why or "no questionnaire answers")
     score = pd.to_numeric(areas["score"], errors="coerce").astype(float).to_numpy()
-    fig = _figure(max(MIN_HEIGHT, ROW_HEIGHT * len(areas) + 1.6))
+    fig = new_figure(max(MIN_HEIGHT, ROW_HEIGHT * len(areas) + 1.6))
     ax = fig.add_subplot()
     y = np.arange(len(areas))
     gap = score < MATURITY_GAP_BELOW
@@ -475,7 +368,7 @@ def maturity_chart(areas: pd.DataFrame, levels: Sequence[str] = MATURITY_LEVELS)
         text, style = (f" {s:.2f}".rstrip("0").rstrip("."), "normal") if np.isfinite(s) else (" not answered", "italic")
         ax.text(0 if np.isnan(s) else s, yi, text, va="center", fontsize=SMALL, style=style,
                 color=BLACK if np.isfinite(s) else GREY)
-    ax.set_yticks(y, [_shorten(label, 34) for label in areas["label"]])
+    ax.set_yticks(y, [shorten(label, 34) for label in areas["label"]])
     ax.invert_yaxis()
     ax.set_xlim(0, len(levels) - 1 + 0.3)
     ax.set_xticks(range(len(levels)), [f"{i}\n{name}" for i, name in enumerate(levels)])
@@ -484,8 +377,8 @@ def maturity_chart(areas: pd.DataFrame, levels: Sequence[str] = MATURITY_LEVELS)
     for colour, label in ((BAD, f"gap: below {MATURITY_GAP_BELOW:g} ({levels[int(MATURITY_GAP_BELOW)]})"),
                           (GOOD, f"{MATURITY_GAP_BELOW:g} ({levels[int(MATURITY_GAP_BELOW)]}) or more")):
         ax.barh([np.nan], [np.nan], color=colour, label=label)
-    _style(ax, title, "Score and maturity level", "", grid="")
-    _legend_below(fig, 2)
+    style_axes(ax, title, "Score and maturity level", "", grid="")
+    legend_below(fig, 2)
     return fig
 
 
@@ -504,7 +397,7 @@ def scorecard_styler(card: pd.DataFrame, currency: str) -> Styler:
     ``change_<m>m`` columns of ``assessment.scorecard_with_changes``) and notes; no index.
     """
     columns = ("kpi", "value", "unit", "benchmark", "better", "status", "note")
-    why = _missing(card, columns)
+    why = missing_columns(card, columns)
     if why or len(card) == 0:
         empty = pd.DataFrame({"KPI": [f"no data: {why or 'the scorecard is empty'}"]})
         return empty.style.hide(axis="index")
