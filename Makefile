@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SAMPLE ?= sample_data/voltline
 # Debian packages the test suite needs (installed by `make test` when missing).
-TEST_DEB_PACKAGES ?=
+TEST_DEB_PACKAGES ?= chromium
 # Nothing is cached outside the repository.
 export PIP_NO_CACHE_DIR := 1
 export HYPOTHESIS_STORAGE_DIRECTORY := $(CURDIR)/.hypothesis

@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 import ipywidgets as widgets
 import yaml
-from IPython.display import display
+from IPython.core.formatters import format_display_data
 
 from arassess.assessment import Assessment, assess, load, resolve_client_dir
 from arassess.errors import ArassessError
@@ -45,6 +45,12 @@ def find_clients(roots: Iterable[Path] = CLIENT_ROOTS) -> dict[str, Path]:
             for cfg in sorted(root.glob("*/client.yaml")):
                 found.setdefault(cfg.parent.name, cfg.parent)
     return found
+
+
+def _display_bundle(item: Any) -> dict[str, Any]:
+    """An object as a Jupyter display_data output (what display() would send)."""
+    data, metadata = format_display_data(item)
+    return {"output_type": "display_data", "data": data, "metadata": metadata}
 
 
 def headline_html(a: Assessment) -> str:
@@ -118,21 +124,24 @@ class AssessmentDashboard:
         controls = widgets.VBox([widgets.HBox([self.client, self.as_of, self.window]),
                                  widgets.HBox([self.upload, self.mapping])])
         self.widget = widgets.VBox([controls, self.status, self.headline, self.output])
-        self._show(first, 0.0)
+        self._show(first, time.perf_counter())
         self.client.observe(self._changed, names="value")
         self.as_of.observe(self._changed, names="value")
         self.window.observe(self._changed, names="value")
         self.upload.observe(self._uploaded, names="value")
 
-    def _show(self, a: Assessment, seconds: float) -> None:
+    def _show(self, a: Assessment, started: float) -> None:
+        """Redraw headline and sections; ``started`` is when the change began (perf_counter).
+
+        The sections are set as the Output widget's outputs rather than displayed inside
+        ``with output:``: under Voila, capturing many displays during the first cell stalls
+        the page (a known Voila issue with server-side Output capture).
+        """
         self.headline.value = headline_html(a)
-        self.output.clear_output(wait=True)
-        with self.output:
-            display(title(a))
-            for name in SECTIONS:
-                display(*section(a, name))
+        items = [title(a), *(item for name in SECTIONS for item in section(a, name))]
+        self.output.outputs = tuple(_display_bundle(item) for item in items)
         self.status.value = (f"Ready: {a.config.name} at {a.as_of:%Y-%m-%d} (window {a.window_days} days)"
-                             f" <small>— {seconds:.2f} s</small>")
+                             f" <small>— {time.perf_counter() - started:.2f} s</small>")
 
     def _changed(self, _change: Any = None) -> None:
         if self.as_of.value is None:
@@ -149,7 +158,7 @@ class AssessmentDashboard:
         except (ArassessError, ValueError) as exc:
             self.status.value = f'<span style="color:#b00">Cannot assess {name}: {exc}</span>'
             return
-        self._show(a, time.perf_counter() - started)
+        self._show(a, started)
 
     def _uploaded(self, change: Any) -> None:
         files = change["new"]

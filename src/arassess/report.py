@@ -43,7 +43,7 @@ def table(frame: pd.DataFrame, index: bool = False) -> Any:
         if pd.api.types.is_bool_dtype(values):
             continue
         if pd.api.types.is_integer_dtype(values):
-            formats[column] = "{:,}"
+            formats[column] = "{}" if column == "row" else "{:,}"  # file row numbers stay as in the file
         elif pd.api.types.is_float_dtype(values):
             whole = values.dropna().eq(values.dropna().round()).all()
             formats[column] = "{:,.0f}" if whole else "{:,.2f}"

@@ -1,0 +1,163 @@
+"""The Voila dashboard of notebook 01, clicked in a real browser (Debian's chromium).
+
+Voila serves the notebook on a free loopback port (tests/voila_server.py); the
+page is driven through the CSS classes the dashboard puts on its widgets:
+``.arassess-status`` (``Ready: <client> at <YYYY-MM-DD> (window N days)`` once a
+render is done), ``.arassess-as-of`` (a DatePicker: ``<input type="date">``) and
+``.arassess-headline`` (``<span data-kpi="dso">59.3</span>``). The KPI shown must
+be the library's value for the same client, date and window.
+
+Timings (page load → first Ready, as-of change → Ready) are measured, not
+asserted: they are printed (``pytest -s``), recorded as junit properties and
+written to ``timings.json`` beside the screenshots in the test's tmp_path.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from arassess.intake import load_client
+from arassess.kpis import compute_kpis
+from voila_server import LOOPBACK, REPO_ROOT, VoilaServer, chromium, voila_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+NOTEBOOK = "notebooks/01_assess_current_process.ipynb"
+CLIENT = "sample_data/voltline"
+FIRST_AS_OF = "2026-10-31"  # the sample client's as_of (the notebook's default)
+SECOND_AS_OF = "2026-06-30"
+RENDER_TIMEOUT_MS = 120_000  # first render: kernel start + assessment + widgets
+VIEWPORT = {"width": 1400, "height": 1000}
+# Voila answers HTTP 200 even when a cell fails; what the user would see instead
+FAILURE_TEXT = re.compile(r"Traceback|There was an error when executing cell|\b[A-Z]\w*(Error|Exception)\b")
+REPORTED_SECONDS = re.compile(r"— ([\d.]+) s")  # the dashboard's own timing after "Ready: …"
+SOURCE_TEXT = ("assess(", "from arassess", "in_dashboard(")
+
+
+def ready(as_of: str) -> re.Pattern[str]:
+    return re.compile(rf"Ready: .+ at {as_of} \(window (\d+) days\)")
+
+
+@functools.lru_cache(maxsize=1)
+def sample_ledger():
+    return load_client(REPO_ROOT / CLIENT)
+
+
+def expected_dso(as_of: str, window_days: int) -> str:
+    """The library's DSO for the sample client, formatted as the headline shows it (1 decimal)."""
+    value = compute_kpis(sample_ledger(), as_of, window_days=window_days).value("dso", as_of)
+    return f"{round(value, 1):.1f}"
+
+
+def window_of(page: Page, as_of: str) -> int:
+    return int(ready(as_of).search(page.locator(".arassess-status").inner_text()).group(1))
+
+
+def open_dashboard(page: Page, server: VoilaServer) -> float:
+    """Load the page and wait for the first render (at the default date); return the seconds it took."""
+    started = time.perf_counter()
+    page.goto(server.url, wait_until="commit", timeout=RENDER_TIMEOUT_MS)
+    try:
+        expect(page.locator(".arassess-status")).to_have_text(ready(FIRST_AS_OF), timeout=RENDER_TIMEOUT_MS)
+    except AssertionError as exc:
+        # Voila shows "Executing N of M" while its kernel runs the notebook: say where it got stuck
+        shown = page.locator("body").inner_text()[:500]
+        log = server.log_text()[-3000:]
+        raise AssertionError(f"no dashboard at {FIRST_AS_OF} within {RENDER_TIMEOUT_MS / 1000:.0f} s; the page "
+                             f"shows:\n{shown}\n--- end of {server.log}:\n{log}") from exc
+    return time.perf_counter() - started
+
+
+def assert_clean(page: Page) -> None:
+    """No code (Voila strips sources) and no error output anywhere on the page."""
+    assert page.locator(".jp-InputArea, .jp-InputPrompt, .jp-CodeMirrorEditor").count() == 0
+    text = page.locator("body").inner_text()
+    shown = [s for s in SOURCE_TEXT if s in text]
+    assert not shown, f"source code visible on the page: {shown}"
+    failure = FAILURE_TEXT.search(text)
+    assert failure is None, f"error text on the page: …{text[max(0, failure.start() - 200):failure.end() + 200]}…"
+    assert page.locator('[data-mime-type="application/vnd.jupyter.error"], '
+                        '[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright, chromium(playwright) as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(browser, tmp_path):
+    context = browser.new_context(viewport=VIEWPORT)
+    # offline and deterministic: only the local server is reachable (the page asks a CDN for icons)
+    context.route(re.compile(rf"^(?!https?://{re.escape(LOOPBACK)}[:/])"), lambda route: route.abort())
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def test_dashboard_recomputes_kpis_when_the_as_of_date_changes(page, tmp_path, record_property):
+    timings: dict[str, float] = {}
+    script_errors: list[str] = []
+    page.on("pageerror", lambda exc: script_errors.append(str(exc)))
+    with voila_server(NOTEBOOK, log_dir=tmp_path) as server:
+        timings["server_start_s"] = server.started_seconds
+        status = page.locator(".arassess-status")
+        dso = page.locator('.arassess-headline [data-kpi="dso"]')
+
+        timings["page_load_to_first_ready_s"] = open_dashboard(page, server)
+        server.remember_children()  # the kernel, so stop() can make sure it is gone
+        page.screenshot(path=tmp_path / f"dashboard-{FIRST_AS_OF}.png", full_page=True)
+
+        first = dso.inner_text()
+        assert first == expected_dso(FIRST_AS_OF, window_of(page, FIRST_AS_OF))
+        assert_clean(page)
+
+        as_of = page.locator(".arassess-as-of input[type=date]")
+        assert as_of.input_value() == FIRST_AS_OF
+        started = time.perf_counter()
+        as_of.fill(SECOND_AS_OF)  # sets the value and fires `change`, which the DatePicker listens to
+        expect(status).to_have_text(ready(SECOND_AS_OF), timeout=RENDER_TIMEOUT_MS)
+        timings["as_of_change_to_ready_s"] = time.perf_counter() - started
+        page.screenshot(path=tmp_path / f"dashboard-{SECOND_AS_OF}.png", full_page=True)
+
+        second = dso.inner_text()
+        assert second == expected_dso(SECOND_AS_OF, window_of(page, SECOND_AS_OF))
+        assert second != first
+        assert_clean(page)
+        assert script_errors == []
+        reported = REPORTED_SECONDS.search(status.inner_text())
+        if reported:
+            timings["status_line_reported_s"] = float(reported.group(1))
+
+    (tmp_path / "timings.json").write_text(json.dumps(timings, indent=2), encoding="utf-8")
+    for key, seconds in timings.items():
+        record_property(key, round(seconds, 3))
+    print("\ndashboard timings (s): " + ", ".join(f"{k}={v:.2f}" for k, v in timings.items())
+          + f"  [screenshots, timings.json, voila.log in {tmp_path}]")
+
+
+def test_arassess_serve_shows_the_dashboard(page, tmp_path):
+    """`arassess serve --notebook assess` (what `make serve` runs) serves the same working dashboard."""
+    cli = Path(sys.executable).with_name("arassess")
+
+    def serve(port: int) -> list[str]:
+        return [str(cli), "serve", "--notebook", "assess", f"--port={port}", "--no-browser"]
+
+    with voila_server(command=serve, log_dir=tmp_path) as server:
+        seconds = open_dashboard(page, server)
+        server.remember_children()
+        page.screenshot(path=tmp_path / "serve.png")
+        dso = page.locator('.arassess-headline [data-kpi="dso"]').inner_text()
+        assert dso == expected_dso(FIRST_AS_OF, window_of(page, FIRST_AS_OF))
+        assert_clean(page)
+    print(f"\narassess serve: page load to first Ready {seconds:.2f} s")

@@ -1,0 +1,237 @@
+"""Test helpers for dashboards: a Voila server on a free loopback port, and Debian's chromium.
+
+``voila_server(notebook)`` starts ``python -m voila NOTEBOOK --no-browser`` on
+127.0.0.1 (from the repository root, with the interpreter running the tests),
+waits until it answers HTTP, yields a :class:`VoilaServer` and always stops it:
+SIGTERM to the server (which shuts its kernels down), then SIGKILL to anything
+left of the server and of every process it started (kernels run in sessions of
+their own, so killing the server's process group alone would orphan them). It
+raises if a process survives. ``chromium(playwright)`` launches /usr/bin/chromium
+(Debian's; Playwright's own browser download cannot work offline)::
+
+    with voila_server("notebooks/01_assess_current_process.ipynb", log_dir=tmp_path) as server:
+        page.goto(server.url)
+
+``voila_server(command=lambda port: [...])`` serves with another command line
+(``arassess serve --port=PORT``, say); the server must listen on 127.0.0.1:PORT.
+
+Jupyter's runtime/config dirs, IPython and matplotlib state go to temp folders
+(tests/conftest.py points them into .pytest_cache; outside pytest a fresh temp
+dir is used). JUPYTER_DATA_DIR is left alone so the venv's kernelspec and the
+widget manager (under sys.prefix/share/jupyter) stay discoverable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import psutil
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+LOOPBACK = "127.0.0.1"
+START_TIMEOUT = 60.0  # seconds for the server to answer HTTP
+STOP_TIMEOUT = 10.0  # seconds for a graceful shutdown before SIGKILL
+START_ATTEMPTS = 3  # a free port can be taken between choosing it and voila binding it
+# any HTTP answer here (even 404) means the server is up; it starts no kernel
+READY_PATH = "/voila/static/"
+CHROMIUM = os.environ.get("ARASSESS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic")
+# state the server and its kernels would otherwise write under $HOME
+STATE_VARIABLES = ("JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_DIR", "IPYTHONDIR", "MPLCONFIGDIR")
+
+
+class VoilaStartError(RuntimeError):
+    """The Voila server exited or did not answer in time (the message ends with its log)."""
+
+
+@dataclass
+class VoilaServer:
+    """A running Voila server: ``url`` of the notebook page, ``log`` file of its output."""
+
+    process: subprocess.Popen
+    port: int
+    log: Path
+    started_seconds: float  # from launch to the first HTTP answer
+    children: set[int] = field(default_factory=set)  # pids seen below the server (kernels)
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}/"
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+
+    def remember_children(self) -> None:
+        """Record the server's current descendants (kernels), to make sure they are gone at stop."""
+        with contextlib.suppress(psutil.Error):
+            self.children |= {p.pid for p in psutil.Process(self.process.pid).children(recursive=True)}
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True  # any HTTP status means the server is listening
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _environment(state_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    for variable in STATE_VARIABLES:
+        if variable not in env or variable == "JUPYTER_CONFIG_DIR":  # no user/site config reaches the test
+            folder = state_dir / variable.lower()
+            folder.mkdir(parents=True, exist_ok=True)
+            env[variable] = str(folder)
+    env.setdefault("MPLBACKEND", "Agg")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def stop(server: VoilaServer, timeout: float = STOP_TIMEOUT) -> None:
+    """Stop the server and every process it started; raise if one survives SIGKILL."""
+    server.remember_children()
+    proc = server.process
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)  # voila's own group; it shuts its kernels down
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout)
+    # kernels live in sessions of their own: kill whatever is left of them
+    leftovers = []
+    for pid in server.children:
+        with contextlib.suppress(psutil.Error):
+            leftovers.append(psutil.Process(pid))
+    for p in leftovers:
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+    psutil.wait_procs(leftovers, timeout=timeout)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)  # anything else still in voila's group
+    survivors = [pid for pid in (proc.pid, *server.children) if _alive(pid)]
+    if survivors:
+        raise RuntimeError(f"processes of the Voila server still running after stop: {survivors}")
+
+
+def voila_command(notebook: str | Path, extra_args: Sequence[str] = ()) -> Callable[[int], list[str]]:
+    """The plain voila command for ``notebook`` (port_retries=0: a taken port fails, and is retried here)."""
+    return lambda port: [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
+                         f"--Voila.ip={LOOPBACK}", "--Voila.port_retries=0", *extra_args]
+
+
+def _start(command: Sequence[str], port: int, log: Path, env: dict[str, str], cwd: Path,
+           timeout: float) -> VoilaServer:
+    started = time.perf_counter()
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    server = VoilaServer(process, port, log, 0.0)
+    try:
+        deadline = started + timeout
+        while True:
+            if process.poll() is not None:
+                raise VoilaStartError(f"voila exited with code {process.returncode} on port {port}:\n"
+                                      + server.log_text()[-4000:])
+            if _answers(f"http://{LOOPBACK}:{port}{READY_PATH}") and process.poll() is None:
+                break
+            if time.perf_counter() > deadline:
+                raise VoilaStartError(f"voila did not answer on port {port} within {timeout:.0f} s:\n"
+                                      + server.log_text()[-4000:])
+            time.sleep(0.1)
+    except BaseException:
+        stop(server)
+        raise
+    server.started_seconds = time.perf_counter() - started
+    return server
+
+
+@contextlib.contextmanager
+def voila_server(notebook: str | Path | None = None, *, cwd: str | Path = REPO_ROOT,
+                 log_dir: str | Path | None = None, extra_args: Sequence[str] = (),
+                 command: Callable[[int], Sequence[str]] | None = None,
+                 timeout: float = START_TIMEOUT) -> Iterator[VoilaServer]:
+    """Serve ``notebook`` (relative to ``cwd``) with Voila on a free loopback port; always stop it.
+
+    ``command(port)`` replaces the voila command line (e.g. ``arassess serve``);
+    it must serve on 127.0.0.1:port. ``log_dir`` receives voila.log (the
+    server's and kernels' output) and the state folders; default a temporary
+    folder removed afterwards.
+    """
+    if command is None:
+        if notebook is None:
+            raise ValueError("give the notebook to serve, or the command that serves it")
+        command = voila_command(notebook, extra_args)
+    with contextlib.ExitStack() as stack:
+        folder = Path(log_dir) if log_dir is not None else Path(stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="voila-test-")))
+        folder.mkdir(parents=True, exist_ok=True)
+        log = folder / "voila.log"
+        env = _environment(folder / "state")
+        for attempt in range(1, START_ATTEMPTS + 1):
+            try:
+                port = free_port()
+                server = _start(command(port), port, log, env, Path(cwd), timeout)
+                break
+            except VoilaStartError as exc:
+                # only a lost race for the port is worth another try
+                if attempt == START_ATTEMPTS or "could not be started" not in str(exc):
+                    raise
+        try:
+            yield server
+        finally:
+            stop(server)
+
+
+@contextlib.contextmanager
+def chromium(playwright: Any, **launch_options: Any) -> Iterator[Any]:
+    """Debian's chromium via Playwright (headless), closed afterwards.
+
+    Playwright gives it a throw-away profile; its crash-report and dconf files go
+    under XDG_CONFIG_HOME/XDG_CACHE_HOME (tests/conftest.py sets them; otherwise a
+    temporary folder here), never under $HOME.
+    """
+    if not Path(CHROMIUM).exists():
+        raise FileNotFoundError(f"{CHROMIUM} not found: install Debian's chromium (`make system-deps`)")
+    with contextlib.ExitStack() as stack:
+        env = dict(os.environ)
+        for variable in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+            if variable not in env:
+                env[variable] = stack.enter_context(tempfile.TemporaryDirectory(prefix="chromium-"))
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS),
+                                             headless=True, env=env, **launch_options)
+        try:
+            yield browser
+        finally:
+            browser.close()
