@@ -125,7 +125,8 @@ class AssessmentDashboard:
                                  widgets.HBox([self.upload, self.mapping])])
         self.widget = widgets.VBox([controls, self.status, self.headline, self.output])
         self._show(first, time.perf_counter())
-        self.client.observe(self._changed, names="value")
+        self._quiet = False
+        self.client.observe(self._client_changed, names="value")
         self.as_of.observe(self._changed, names="value")
         self.window.observe(self._changed, names="value")
         self.upload.observe(self._uploaded, names="value")
@@ -143,7 +144,28 @@ class AssessmentDashboard:
         self.status.value = (f"Ready: {a.config.name} at {a.as_of:%Y-%m-%d} (window {a.window_days} days)"
                              f" <small>— {time.perf_counter() - started:.2f} s</small>")
 
+    def _client_changed(self, _change: Any = None) -> None:
+        """A new client starts at its own as-of date (client.yaml), then redraws once."""
+        name = self.client.value
+        try:
+            if name not in self._loaded:
+                self._loaded[name] = load(self.clients[name])
+        except (ArassessError, ValueError) as exc:
+            self.status.value = f'<span style="color:#b00">Cannot load {name}: {exc}</span>'
+            return
+        config, ledger = self._loaded[name]
+        default = config.as_of or (ledger.as_of.date() if ledger.as_of is not None else None)
+        if default is not None and default != self.as_of.value:
+            self._quiet = True
+            try:
+                self.as_of.value = default
+            finally:
+                self._quiet = False
+        self._changed()
+
     def _changed(self, _change: Any = None) -> None:
+        if self._quiet:
+            return
         if self.as_of.value is None:
             self.status.value = "Pick an as-of date."
             return
