@@ -15,7 +15,7 @@ import pandas as pd
 
 from arassess.config import DEFAULT_WINDOW_DAYS
 from arassess.ledger import Ledger
-from arassess.positions import customer_table, open_balance
+from arassess.positions import invoice_identity, open_balance
 from arassess.timeline import MONEY_EPSILON, NEVER, to_days
 
 SETTLED_COLUMNS = ["invoice_id", "customer_id", "customer_name", "segment", "amount", "invoice_date", "due_date",
@@ -61,19 +61,12 @@ def settled_invoices(ledger: Ledger, as_of: pd.Timestamp | str,
         raise ValueError(f"window_days must be a whole number of days ≥ 1, got {window_days}")
     tl = ledger.timeline
     t = _day(as_of)
-    written_off = np.zeros(len(tl.amount), dtype=bool)
-    written_off[tl.wo_inv] = True
-    keep = ((tl.close_day < NEVER) & (tl.close_day > t - window_days) & (tl.close_day <= t)
-            & (tl.amount > 0) & ~written_off)
+    keep = tl.settled_by_payment & (tl.close_day > t - window_days) & (tl.close_day <= t)
     rows = np.flatnonzero(keep)
     inv = ledger.invoices.iloc[rows]
     close, inv_day, due_day = tl.close_day[rows], tl.inv_day[rows], tl.due_day[rows]
-    customers = customer_table(ledger)
     out = pd.DataFrame({
-        "invoice_id": inv["invoice_id"].to_numpy(),
-        "customer_id": inv["customer_id"].to_numpy(),
-        "customer_name": inv["customer_id"].map(customers["customer_name"]).to_numpy(),
-        "segment": inv["customer_id"].map(customers["segment"]).to_numpy(),
+        **invoice_identity(ledger, inv),
         "amount": tl.amount[rows],
         "invoice_date": _dates(inv_day),
         "due_date": _dates(due_day),

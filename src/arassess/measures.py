@@ -169,10 +169,7 @@ def measure(ledger: Ledger, as_of: pd.DatetimeIndex, window_days: int,
     out["sales_window"] = sales.between(t - window_days, t)[:, 0]
     out["sales_12m"] = sales.between(t - YEAR_DAYS, t)[:, 0]
 
-    # settled by payment: closed, not a credit note, nothing written off (that is bad debt, not paying)
-    written_off = np.zeros(len(tl.amount), dtype=bool)
-    written_off[tl.wo_inv] = True
-    settled = (tl.close_day < NEVER) & (tl.amount > 0) & ~written_off
+    settled = tl.settled_by_payment
     pay_days = (tl.close_day - tl.inv_day)[settled]
     late = np.maximum(tl.close_day - tl.due_day, 0)[settled]
     amt = tl.amount[settled]

@@ -47,6 +47,18 @@ def customer_table(ledger: Ledger) -> pd.DataFrame:
     return out
 
 
+def invoice_identity(ledger: Ledger, invoices: pd.DataFrame) -> dict[str, np.ndarray]:
+    """invoice_id, customer_id, customer_name, segment of some of ``ledger``'s invoices."""
+    customers = customer_table(ledger)
+    ids = invoices["customer_id"]
+    return {
+        "invoice_id": invoices["invoice_id"].to_numpy(),
+        "customer_id": ids.to_numpy(),
+        "customer_name": ids.map(customers["customer_name"]).to_numpy(),
+        "segment": ids.map(customers["segment"]).to_numpy(),
+    }
+
+
 def open_invoices(ledger: Ledger, as_of: pd.Timestamp | str,
                   aging_edges: tuple[int, ...] = DEFAULT_AGING_EDGES) -> pd.DataFrame:
     """Every invoice with a non-zero open balance at ``as_of`` (see module docstring)."""
@@ -60,12 +72,8 @@ def open_invoices(ledger: Ledger, as_of: pd.Timestamp | str,
     edges = np.asarray(aging_edges)
     bucket_index = np.where(dpd <= 0, 0, np.searchsorted(edges, dpd, side="left"))
     labels = np.asarray(bucket_labels(tuple(aging_edges)), dtype=object)
-    customers = customer_table(ledger)
     out = pd.DataFrame({
-        "invoice_id": inv["invoice_id"].to_numpy(),
-        "customer_id": inv["customer_id"].to_numpy(),
-        "customer_name": inv["customer_id"].map(customers["customer_name"]).to_numpy(),
-        "segment": inv["customer_id"].map(customers["segment"]).to_numpy(),
+        **invoice_identity(ledger, inv),
         "invoice_date": inv["invoice_date"].to_numpy(),
         "due_date": inv["due_date"].to_numpy(),
         "amount": inv["amount"].to_numpy(),

@@ -67,6 +67,14 @@ class Timeline:
     def ev_due(self) -> np.ndarray:
         return self.due_day[self.ev_inv]
 
+    @property
+    def settled_by_payment(self) -> np.ndarray:
+        """Per invoice: closed (paid date or clearing payment), not a credit note, nothing
+        written off — the invoices whose payment behaviour the settlement KPIs describe."""
+        written_off = np.zeros(len(self.amount), dtype=bool)
+        written_off[self.wo_inv] = True
+        return (self.close_day < NEVER) & (self.amount > 0) & ~written_off
+
 
 def build_timeline(ledger: "Ledger") -> Timeline:
     """Build the balance events of ``ledger`` (vectorized; no loop over invoices)."""
