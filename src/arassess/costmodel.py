@@ -1,0 +1,320 @@
+"""In-house vs agency collection cost model (DESIGN.md section 6).
+
+Input contract — ``claims``: one row per overdue claim worked during the year, columns
+``amount`` (open balance, >= 0) and ``days_past_due`` (age today, >= 0).
+
+Three strategies are compared: ``in_house`` (every claim worked by the team), ``agency``
+(every claim placed on contingency) and ``hybrid`` (claims with days_past_due < D worked
+in-house, the rest placed). All functions are pure; only the loader reads a file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from arassess.errors import ConfigError, InputError
+from arassess.paths import TEMPLATES_DIR
+
+FEE_SCHEDULE_FILE = TEMPLATES_DIR / "agency_fees.yaml"
+STRATEGIES = ("in_house", "agency", "hybrid")
+Curve = tuple[tuple[float, float], ...]
+
+#: Collectable share by days past due (Commercial Law League / agency survey figures).
+SURVEY_CURVE: Curve = ((0, 0.94), (90, 0.72), (180, 0.50), (365, 0.27), (730, 0.10))
+
+
+@dataclass(frozen=True)
+class FeeSchedule:
+    """Contingency fee rate by amount band (rows) and age band (columns); lower bounds inclusive."""
+
+    amount_from: tuple[float, ...] = (0.0, 300.0, 2000.0)
+    days_from: tuple[float, ...] = (0.0, 365.0)
+    fee_rates: tuple[tuple[float, ...], ...] = ((0.50, 0.50), (0.30, 0.50), (0.20, 0.50))
+    source: str = "templates/agency_fees.yaml (typical US commercial agency schedules)"
+
+
+_USER = "client input (DESIGN.md section 6); default is a neutral placeholder, replace it"
+SOURCES: dict[str, str] = {
+    "recovery_curve": "Commercial Law League / commercial collection agency survey figures as quoted "
+                      "by agencies: 0.94 current, ~0.72 at 90 d, ~0.50 at 180 d, ~0.27 at 1 y, ~0.10 at 2 y",
+    "agency_recovery_curve": "same survey figures (they describe collectability, not who collects)",
+    "fee_schedule": "templates/agency_fees.yaml: typical agency schedules, 20-35% of recovery, "
+                    "~50% under $300 or over a year old, ~20% above $2,000",
+    "agency_fee_pct": "flat fee override; none by default (the fee schedule applies)",
+    "collector_ftes": _USER, "collector_salary": "BLS OES May 2022 mean annual wage, bill and "
+                                                 "account collectors (43-3011), USD",
+    "loaded_cost_multiplier": "rule-of-thumb employer cost per unit of salary; " + _USER,
+    "hours_per_past_due_invoice": _USER,
+    "working_hours_per_fte_year": "2,080 paid hours less ~15% leave, holidays and meetings; arassess assumption",
+    "software_per_year": _USER, "training_per_year": _USER, "management_per_year": _USER,
+    "legal_per_year": _USER, "borrowing_rate": _USER,
+    "wacc": _USER + " (kept for reporting; capital cost uses the borrowing rate)",
+    "in_house_days_to_cash": "arassess assumption: recovered cash arrives ~45 days after work starts",
+    "agency_days_to_cash": "arassess assumption: placement, collection and remittance take ~90 days",
+    "relationship_cost_share": _USER, "gross_margin": _USER,
+    "suit_share": "share of placed claims litigated; " + _USER,
+    "suit_fee_per_claim": "non-contingent suit fee and court costs per litigated claim; " + _USER,
+}
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Every cost-model assumption with its default; ``SOURCES[field]`` says where it comes from."""
+
+    recovery_curve: Curve = SURVEY_CURVE
+    agency_recovery_curve: Curve = SURVEY_CURVE
+    fee_schedule: FeeSchedule = field(default_factory=FeeSchedule)
+    agency_fee_pct: float | None = None
+    collector_ftes: float = 1.0
+    collector_salary: float = 42_800.0
+    loaded_cost_multiplier: float = 1.3
+    hours_per_past_due_invoice: float = 0.75
+    working_hours_per_fte_year: float = 1_760.0
+    software_per_year: float = 0.0
+    training_per_year: float = 0.0
+    management_per_year: float = 0.0
+    legal_per_year: float = 0.0
+    borrowing_rate: float = 0.0
+    wacc: float = 0.0
+    in_house_days_to_cash: float = 45.0
+    agency_days_to_cash: float = 90.0
+    relationship_cost_share: float = 0.0
+    gross_margin: float = 0.0
+    suit_share: float = 0.0
+    suit_fee_per_claim: float = 0.0
+
+
+_RATES = ("agency_fee_pct", "borrowing_rate", "wacc", "relationship_cost_share", "gross_margin",
+          "suit_share")
+_NONNEG = ("collector_ftes", "collector_salary", "hours_per_past_due_invoice", "software_per_year",
+           "training_per_year", "management_per_year", "legal_per_year", "in_house_days_to_cash",
+           "agency_days_to_cash", "suit_fee_per_claim")
+_FIELDS = tuple(f.name for f in dataclasses.fields(Assumptions))
+_ALIASES = {"agency_fee_schedule": "fee_schedule"}
+
+
+def _number(value: Any, key: str, lo: float, hi: float = float("inf"), what: str = "") -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        raise ConfigError(f"costs.{key}: got {value!r}, expected {what or f'a number from {lo} to {hi}'}")
+    return float(value)
+
+
+def _curve(raw: Any, key: str) -> Curve:
+    """Parse ``{days: share}`` or ``[[days, share], ...]``: days >= 0 strictly increasing, share in [0, 1]."""
+    pairs = list(raw.items()) if isinstance(raw, Mapping) else raw
+    if not isinstance(pairs, list) or not pairs:
+        raise ConfigError(f"costs.{key}: expected a mapping of days past due to collectable share")
+    out: list[tuple[float, float]] = []
+    for pair in pairs:
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ConfigError(f"costs.{key}: got {pair!r}, expected a (days, share) pair")
+        days = _number(pair[0], key, 0, what="days past due >= 0 as keys")
+        share = _number(pair[1], f"{key}.{pair[0]}", 0, 1, "a share from 0 to 1")
+        if out and days <= out[-1][0]:
+            raise ConfigError(f"costs.{key}: days {pair[0]!r} after {out[-1][0]:g}, "
+                              "expected days past due in increasing order")
+        out.append((days, share))
+    return tuple(out)
+
+
+def _fee_schedule(raw: Any, key: str) -> FeeSchedule:
+    """Parse a fee table (``amount_from``, ``days_from``, ``fee_rates`` rows, optional ``source``)."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{key}: expected a mapping with amount_from, days_from, fee_rates")
+    bounds = []
+    for name in ("amount_from", "days_from"):
+        vals = raw.get(name)
+        if not isinstance(vals, list) or not vals:
+            raise ConfigError(f"{key}.{name}: expected a non-empty list of lower bounds")
+        vals = [_number(v, f"{key}.{name}", 0, what="bounds >= 0") for v in vals]
+        if any(b <= a for a, b in itertools.pairwise(vals)):
+            raise ConfigError(f"{key}.{name}: got {vals}, expected strictly increasing bounds")
+        bounds.append(tuple(vals))
+    rows = raw.get("fee_rates")
+    if not isinstance(rows, list) or len(rows) != len(bounds[0]) or any(
+            not isinstance(r, list) or len(r) != len(bounds[1]) for r in rows):
+        raise ConfigError(f"{key}.fee_rates: expected {len(bounds[0])} rows of {len(bounds[1])} rates")
+    rates = tuple(tuple(_number(v, f"{key}.fee_rates", 0, 1, "rates from 0 to 1") for v in r)
+                  for r in rows)
+    return FeeSchedule(bounds[0], bounds[1], rates, str(raw.get("source", FeeSchedule.source)))
+
+
+def load_fee_schedule(path: str | Path = FEE_SCHEDULE_FILE) -> FeeSchedule:
+    """Read and validate a fee table file (default ``templates/agency_fees.yaml``)."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the agency fee schedule ({exc})") from exc
+    return _fee_schedule(raw, str(path))
+
+
+def assumptions_from_config(costs: Mapping[str, Any] | None,
+                            base: Assumptions | None = None) -> Assumptions:
+    """Build :class:`Assumptions` from a client.yaml ``costs:`` mapping, validating every key.
+
+    ``recovery_curve`` sets both curves unless ``agency_recovery_curve`` is also given;
+    ``agency_fee_pct`` is a flat fee replacing the schedule. Raises ConfigError naming
+    ``costs.<key>`` and what was expected.
+    """
+    costs = dict(costs or {})
+    valid = sorted(set(_FIELDS) | set(_ALIASES))
+    unknown = sorted(k for k in costs if _ALIASES.get(k, k) not in _FIELDS)
+    if unknown:
+        raise ConfigError(f"costs: unknown key(s) {', '.join(map(str, unknown))}; "
+                          f"valid keys are {', '.join(valid)}")
+    out: dict[str, Any] = {}
+    for key, value in costs.items():
+        name = _ALIASES.get(key, key)
+        if name in ("recovery_curve", "agency_recovery_curve"):
+            out[name] = _curve(value, key)
+        elif name == "fee_schedule":
+            out[name] = _fee_schedule(value, f"costs.{key}")
+        elif name == "agency_fee_pct" and value is None:
+            out[name] = None
+        elif name in _RATES:
+            out[name] = _number(value, key, 0, 1, "a rate from 0 to 1 (0.25 means 25%)")
+        elif name in _NONNEG:
+            out[name] = _number(value, key, 0, what="a number >= 0")
+        elif name == "loaded_cost_multiplier":
+            out[name] = _number(value, key, 1, what="a multiplier >= 1 (1.3 = salary plus 30%)")
+        else:  # working_hours_per_fte_year
+            out[name] = _number(value, key, 1, 8_784, "hours per FTE-year from 1 to 8,784")
+    if "recovery_curve" in out and "agency_recovery_curve" not in out:
+        out["agency_recovery_curve"] = out["recovery_curve"]
+    return dataclasses.replace(base or Assumptions(), **out)
+
+
+def recovery_share(curve: Curve, days_past_due: Any) -> np.ndarray:
+    """Collectable share at each age: linear interpolation between curve points, flat beyond the ends."""
+    days, shares = np.asarray(curve, dtype=float).T
+    return np.interp(np.asarray(days_past_due, dtype=float), days, shares)
+
+
+def agency_fee_rate(schedule: FeeSchedule, amount: Any, days_past_due: Any) -> np.ndarray:
+    """Fee rate per claim: band i holds ``amount_from[i] <= amount < amount_from[i+1]`` (lower bound
+    inclusive), same for days; values below the first bound use the first band."""
+    rates = np.asarray(schedule.fee_rates, dtype=float)
+    i = np.searchsorted(schedule.amount_from, np.asarray(amount, dtype=float), side="right") - 1
+    j = np.searchsorted(schedule.days_from, np.asarray(days_past_due, dtype=float), side="right") - 1
+    return rates[np.clip(i, 0, None), np.clip(j, 0, None)]
+
+
+def in_house_fixed_cost(a: Assumptions) -> float:
+    """Yearly team cost = FTEs × salary × loaded multiplier + software + training + management + legal."""
+    return (a.collector_ftes * a.collector_salary * a.loaded_cost_multiplier + a.software_per_year
+            + a.training_per_year + a.management_per_year + a.legal_per_year)
+
+
+def _split(claims: pd.DataFrame, a: Assumptions, in_house: np.ndarray) -> dict[str, Any]:
+    """Money lines for one assignment of claims (True = worked in-house, False = placed).
+
+    in-house recovery = Σ amount × in-house share × capacity ratio, where capacity ratio =
+    min(1, FTEs × working hours / (in-house claims × hours per invoice)); team cost applies
+    only when at least one claim is worked in-house. Agency: gross = Σ amount × agency share;
+    fee = Σ fee rate × recovered (0 if nothing recovered); suit = suit share × placed claims × suit
+    fee; relationship = relationship share × gross margin × placed amount. Capital cost =
+    recovered × borrowing rate × days to cash / 365 per channel. net = gross − all costs.
+    """
+    amount = claims["amount"].to_numpy(dtype=float)
+    dpd = claims["days_past_due"].to_numpy(dtype=float)
+    placed = ~in_house
+    need = in_house.sum() * a.hours_per_past_due_invoice
+    have = a.collector_ftes * a.working_hours_per_fte_year
+    ratio = 1.0 if need <= have else have / need
+    rec_in = float((amount * recovery_share(a.recovery_curve, dpd))[in_house].sum()) * ratio
+    rec_ag_each = (amount * recovery_share(a.agency_recovery_curve, dpd))[placed]
+    rate = (np.full(rec_ag_each.shape, a.agency_fee_pct) if a.agency_fee_pct is not None
+            else agency_fee_rate(a.fee_schedule, amount[placed], dpd[placed]))
+    rec_ag = float(rec_ag_each.sum())
+    lines = {
+        "balance": float(amount.sum()),
+        "claims_in_house": int(in_house.sum()), "claims_placed": int(placed.sum()),
+        "gross_recovery": rec_in + rec_ag,
+        "agency_fees": float((rate * rec_ag_each).sum()),
+        "suit_costs": a.suit_share * int(placed.sum()) * a.suit_fee_per_claim,
+        "in_house_costs": in_house_fixed_cost(a) if in_house.any() else 0.0,
+        "capital_cost": a.borrowing_rate * (rec_in * a.in_house_days_to_cash
+                                            + rec_ag * a.agency_days_to_cash) / 365.0,
+        "relationship_cost": a.relationship_cost_share * a.gross_margin * float(amount[placed].sum()),
+        "hours_needed": float(need), "hours_available": float(have), "capacity_ratio": ratio,
+        "capacity_short": bool(ratio < 1.0),
+        "note": (f"in-house team short of capacity: {need:,.0f} h needed, {have:,.0f} h available, "
+                 f"in-house recovery scaled to {ratio:.0%}") if ratio < 1.0 else "",
+    }
+    costs = sum(lines[k] for k in ("agency_fees", "suit_costs", "in_house_costs", "capital_cost",
+                                   "relationship_cost"))
+    lines["total_costs"] = costs
+    lines["net_recovery"] = lines["gross_recovery"] - costs
+    lines["cost_per_unit_collected"] = costs / lines["gross_recovery"] if lines["gross_recovery"] else np.nan
+    return lines
+
+
+def _check_claims(claims: pd.DataFrame) -> None:
+    missing = [c for c in ("amount", "days_past_due") if c not in claims.columns]
+    if missing:
+        raise InputError(f"claims table: missing column(s) {', '.join(missing)}; "
+                         "expected one row per overdue claim with amount and days_past_due")
+
+
+def evaluate(claims: pd.DataFrame, a: Assumptions, handoff_day: float) -> pd.DataFrame:
+    """Money lines of each strategy, one row per strategy (index ``in_house``, ``agency``, ``hybrid``).
+
+    Hybrid: claims with ``days_past_due < handoff_day`` in-house, the rest placed. Formulas in
+    :func:`_split`; ``cost_per_unit_collected`` = total costs / gross recovery (NaN if nothing
+    is recovered). ``attrs['handoff_day']`` records D.
+    """
+    _check_claims(claims)
+    dpd = claims["days_past_due"].to_numpy(dtype=float)
+    masks = {"in_house": np.ones(len(dpd), bool), "agency": np.zeros(len(dpd), bool),
+             "hybrid": dpd < handoff_day}
+    out = pd.DataFrame({s: _split(claims, a, m) for s, m in masks.items()}).T
+    out.index.name = "strategy"
+    out = out.infer_objects()
+    out.attrs["handoff_day"] = float(handoff_day)
+    return out
+
+
+def optimal_handoff(claims: pd.DataFrame, a: Assumptions,
+                    candidates: Iterable[float] = range(0, 366, 15)) -> tuple[float, pd.DataFrame]:
+    """Hand-off day D maximising hybrid net recovery; ties go to the earliest D.
+
+    Returns ``(best_day, curve)`` with curve columns handoff_day, gross_recovery, total_costs,
+    net_recovery (one row per candidate, in the order given).
+    """
+    _check_claims(claims)
+    dpd = claims["days_past_due"].to_numpy(dtype=float)
+    rows = []
+    for d in candidates:
+        lines = _split(claims, a, dpd < d)
+        rows.append({"handoff_day": d, "gross_recovery": lines["gross_recovery"],
+                     "total_costs": lines["total_costs"], "net_recovery": lines["net_recovery"]})
+    if not rows:
+        raise ValueError("optimal_handoff: expected at least one candidate hand-off day")
+    curve = pd.DataFrame(rows)
+    return curve.loc[curve["net_recovery"].idxmax(), "handoff_day"], curve
+
+
+LABELS = {"in_house": "Keep collections in-house", "agency": "Place overdue claims with an agency",
+          "hybrid": "Work claims in-house, then hand off to an agency"}
+
+
+def recommend(result: pd.DataFrame) -> tuple[str, str]:
+    """Strategy with the highest net recovery in an :func:`evaluate` result, and a one-sentence reason."""
+    net = result["net_recovery"].astype(float)
+    best = str(net.idxmax())
+    others = net.drop(best)
+    runner = str(others.idxmax())
+    when = f" at {result.attrs['handoff_day']:g} days past due" if best == "hybrid" else ""
+    short = " (the in-house team lacks capacity)" if bool(result.loc[best, "capacity_short"]) else ""
+    reason = (f"{LABELS[best]}{when}: it nets {net[best]:,.0f}, {net[best] - others.max():,.0f} more "
+              f"than {runner.replace('_', '-')}{short}.")
+    return best, reason

@@ -1,0 +1,179 @@
+"""Cost model: hand-computed cases, fee-table boundaries, config loading and properties."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arassess.config import load_config
+from arassess.costmodel import (
+    SOURCES,
+    Assumptions,
+    FeeSchedule,
+    agency_fee_rate,
+    assumptions_from_config,
+    evaluate,
+    in_house_fixed_cost,
+    load_fee_schedule,
+    optimal_handoff,
+    recommend,
+    recovery_share,
+)
+from arassess.errors import ConfigError, InputError
+from arassess.paths import SAMPLE_DATA_DIR
+
+NO_COSTS = {"collector_salary": 0.0, "software_per_year": 0.0, "training_per_year": 0.0,
+            "management_per_year": 0.0, "legal_per_year": 0.0, "borrowing_rate": 0.0,
+            "relationship_cost_share": 0.0, "suit_share": 0.0}
+
+
+def claims(*rows: tuple[float, float]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["amount", "days_past_due"])
+
+
+def test_hand_computed_agency_net():
+    a = Assumptions(agency_fee_pct=0.25, **NO_COSTS)
+    r = evaluate(claims((100_000, 180)), a, handoff_day=0)
+    assert r.loc["agency", "gross_recovery"] == pytest.approx(50_000)
+    assert r.loc["agency", "agency_fees"] == pytest.approx(12_500)
+    assert r.loc["agency", "net_recovery"] == pytest.approx(37_500)
+    assert r.loc["hybrid", "net_recovery"] == pytest.approx(37_500)  # D=0: everything placed
+    assert r.loc["in_house", "net_recovery"] == pytest.approx(50_000)
+
+
+def test_no_recovery_no_fee():
+    a = Assumptions(agency_fee_pct=0.25, agency_recovery_curve=((0, 0.0),), **NO_COSTS)
+    r = evaluate(claims((100_000, 180), (500, 10)), a, handoff_day=0)
+    assert r.loc["agency", "agency_fees"] == 0
+    assert r.loc["agency", "net_recovery"] == 0
+    assert np.isnan(r.loc["agency", "cost_per_unit_collected"])
+
+
+@pytest.mark.parametrize("amount, days, rate", [
+    (0, 0, 0.50), (299.99, 0, 0.50), (300, 0, 0.30), (1999.99, 364, 0.30),
+    (2000, 0, 0.20), (2000, 364.9, 0.20), (2000, 365, 0.50), (1e6, 1000, 0.50), (-5, -1, 0.50),
+])
+def test_fee_schedule_boundaries_lower_bound_inclusive(amount, days, rate):
+    assert agency_fee_rate(FeeSchedule(), amount, days) == pytest.approx(rate)
+
+
+def test_fee_schedule_vectorized_and_template_matches_default():
+    got = agency_fee_rate(FeeSchedule(), [100, 500, 5000], [10, 10, 400])
+    np.testing.assert_allclose(got, [0.5, 0.3, 0.5])
+    loaded = load_fee_schedule()
+    assert (loaded.amount_from, loaded.days_from, loaded.fee_rates) == (
+        FeeSchedule().amount_from, FeeSchedule().days_from, FeeSchedule().fee_rates)
+    assert "20-35%" in loaded.source
+
+
+def test_recovery_share_interpolates_and_clamps():
+    np.testing.assert_allclose(recovery_share(((0, 1.0), (100, 0.5)), [0, 50, 100, 1000]),
+                               [1.0, 0.75, 0.5, 0.5])
+
+
+def test_capacity_limit_scales_in_house_recovery():
+    a = Assumptions(collector_ftes=1, working_hours_per_fte_year=5, hours_per_past_due_invoice=1,
+                    recovery_curve=((0, 1.0),), **NO_COSTS)
+    r = evaluate(claims(*[(100, 10)] * 10), a, handoff_day=0)
+    assert r.loc["in_house", "capacity_ratio"] == pytest.approx(0.5)
+    assert r.loc["in_house", "gross_recovery"] == pytest.approx(500)
+    assert bool(r.loc["in_house", "capacity_short"]) and "short of capacity" in r.loc["in_house", "note"]
+    assert not r.loc["agency", "capacity_short"]
+
+
+def test_in_house_costs_formula():
+    a = Assumptions(collector_ftes=2, collector_salary=40_000, loaded_cost_multiplier=1.25,
+                    software_per_year=1, training_per_year=2, management_per_year=3, legal_per_year=4)
+    assert in_house_fixed_cost(a) == pytest.approx(100_010)
+
+
+def test_known_optimal_handoff_day():
+    a = Assumptions(recovery_curve=((0, 0.9), (100, 0.9), (120, 0.1)),
+                    agency_recovery_curve=((0, 0.6),), agency_fee_pct=0.25, **NO_COSTS)
+    c = claims((1000, 50), (1000, 150))
+    best, curve = optimal_handoff(c, a, candidates=[0, 100, 200])
+    assert best == 100
+    np.testing.assert_allclose(curve["net_recovery"], [900, 1350, 1000])
+    best_default, _ = optimal_handoff(c, a)
+    assert best_default == 60  # earliest candidate of range(0, 366, 15) above 50
+    strategy, reason = recommend(evaluate(c, a, best))
+    assert strategy == "hybrid" and "100 days" in reason and reason.endswith(".")
+
+
+def test_relationship_and_capital_costs():
+    a = Assumptions(agency_fee_pct=0.0, **{**NO_COSTS, "relationship_cost_share": 0.1,
+                                           "borrowing_rate": 0.0365}, gross_margin=0.2,
+                    agency_recovery_curve=((0, 0.5),), agency_days_to_cash=100)
+    r = evaluate(claims((10_000, 0)), a, handoff_day=0)
+    assert r.loc["agency", "relationship_cost"] == pytest.approx(200)
+    assert r.loc["agency", "capital_cost"] == pytest.approx(5000 * 0.0365 * 100 / 365)
+
+
+def test_missing_column():
+    with pytest.raises(InputError, match="days_past_due"):
+        evaluate(pd.DataFrame({"amount": [1.0]}), Assumptions(), 0)
+
+
+def test_sample_costs_load():
+    cfg = load_config(SAMPLE_DATA_DIR / "voltline")
+    a = assumptions_from_config(cfg.costs)
+    assert a.collector_ftes == 3 and a.agency_fee_pct == 0.25 and a.wacc == 0.085
+    assert a.recovery_curve[2] == (180, 0.5) and a.agency_recovery_curve == a.recovery_curve
+    assert set(SOURCES) == {f.name for f in dataclasses.fields(Assumptions)}
+
+
+@pytest.mark.parametrize("costs, key", [
+    ({"borrowing_rate": 5.5}, "costs.borrowing_rate"),
+    ({"collector_salary": -1}, "costs.collector_salary"),
+    ({"gross_margin": "high"}, "costs.gross_margin"),
+    ({"agency_fee_pct": True}, "costs.agency_fee_pct"),
+    ({"recovery_curve": {90: 0.7, 0: 0.9}}, "costs.recovery_curve"),
+    ({"recovery_curve": {0: 1.2}}, "costs.recovery_curve.0"),
+    ({"loaded_cost_multiplier": 0.5}, "costs.loaded_cost_multiplier"),
+    ({"agency_fee_schedule": {"amount_from": [0], "days_from": [0], "fee_rates": [[2]]}},
+     "costs.agency_fee_schedule.fee_rates"),
+    ({"colector_ftes": 3}, "valid keys are"),
+])
+def test_bad_costs_raise_config_error_naming_key(costs, key):
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        assumptions_from_config(costs)
+
+
+claim_tables = st.lists(st.tuples(st.floats(0, 1e6), st.floats(0, 1000)), min_size=1, max_size=8)
+
+
+@settings(max_examples=30, deadline=None)
+@given(claim_tables, st.floats(0, 1), st.floats(0, 1))
+def test_higher_agency_fee_never_raises_agency_net(rows, f1, f2):
+    lo, hi = sorted((f1, f2))
+    c = claims(*rows)
+    net = [evaluate(c, Assumptions(agency_fee_pct=f), 0).loc["agency", "net_recovery"] for f in (lo, hi)]
+    assert net[1] <= net[0] + 1e-6
+
+
+@settings(max_examples=30, deadline=None)
+@given(claim_tables, st.floats(0, 2e5), st.floats(0, 2e5), st.floats(0, 5))
+def test_higher_in_house_costs_never_raise_in_house_net(rows, s1, s2, hours):
+    lo, hi = sorted((s1, s2))
+    c = claims(*rows)
+    base = Assumptions(hours_per_past_due_invoice=hours)
+    net = [evaluate(c, dataclasses.replace(base, collector_salary=s), 0).loc["in_house", "net_recovery"]
+           for s in (lo, hi)]
+    assert net[1] <= net[0] + 1e-6
+    base_net = evaluate(c, base, 0).loc["in_house", "net_recovery"]
+    more_hours = dataclasses.replace(base, hours_per_past_due_invoice=hours + 1)
+    assert evaluate(c, more_hours, 0).loc["in_house", "net_recovery"] <= base_net + 1e-6
+
+
+@settings(max_examples=30, deadline=None)
+@given(claim_tables, st.floats(0, 400), st.floats(0, 1), st.floats(0, 1))
+def test_net_never_exceeds_balance(rows, d, rate, share):
+    a = Assumptions(borrowing_rate=rate, relationship_cost_share=share, gross_margin=0.3)
+    r = evaluate(claims(*rows), a, d)
+    assert (r["net_recovery"] <= r["balance"] + 1e-6).all()
+    assert (r["gross_recovery"] <= r["balance"] + 1e-6).all()
