@@ -22,7 +22,7 @@ from arassess.config import ClientConfig, load_config
 from arassess.coverage import date_coverage, kpi_availability, monthly_sales
 from arassess.findings import Finding, generate_findings, seasonality_note
 from arassess.intake import load_ledger
-from arassess.kpis import KpiTable, compute_kpis, kpi_series
+from arassess.kpis import KpiTable, compute_kpis, kpi_series, months_before
 from arassess.ledger import Ledger
 from arassess.maturity import Maturity, load_questionnaire, score_maturity
 from arassess.paths import REPO_ROOT
@@ -115,11 +115,7 @@ def scorecard_with_changes(table: KpiTable, as_of: pd.Timestamp,
 
 def comparison_dates(as_of: pd.Timestamp) -> dict[int, pd.Timestamp]:
     """as_of minus 3 and 12 calendar months (month-end kept at month-end)."""
-    out = {}
-    for months in COMPARE_MONTHS:
-        date = as_of - pd.DateOffset(months=months)
-        out[months] = date + pd.offsets.MonthEnd(0) if as_of.is_month_end else date
-    return out
+    return {months: months_before(as_of, months) for months in COMPARE_MONTHS}
 
 
 def load(client_dir: str | Path) -> tuple[ClientConfig, Ledger]:

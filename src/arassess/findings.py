@@ -49,6 +49,7 @@ import pandas as pd
 
 from arassess.aging import customers_holding
 from arassess.coverage import NOT_AN_INPUT, provided_by
+from arassess.kpis import months_before
 from arassess.maturity import Maturity
 from arassess.registry import get
 from arassess.scorecard import format_value
@@ -208,26 +209,25 @@ def _on_time(card: pd.DataFrame) -> list[_Candidate]:
     return [_Candidate(Finding("on_time_rate", text, v, "%", severity_of_gap(gap), "on_time_rate"), gap)]
 
 
-def _bad_debt(card: pd.DataFrame) -> list[_Candidate]:
-    v = _value(card, "bad_debt_ratio")
+def _against_benchmark(card: pd.DataFrame, key: str, sentence: str) -> list[_Candidate]:
+    """One finding for KPI ``key`` against its benchmark; ``sentence`` is formatted with
+    {v} (the value), {where} ('above'/'within') and {b} (the benchmark)."""
+    v = _value(card, key)
     if _nan(v):
         return []
-    b = get("bad_debt_ratio").benchmark
-    gap = relative_gap("bad_debt_ratio", v)
-    where = "above" if gap > 0 else "within"
-    text = f"Write-offs over the last 12 months were {v:.2f}% of credit sales, {where} the {b:.0f}% benchmark."
-    return [_Candidate(Finding("bad_debt_ratio", text, v, "%", severity_of_gap(gap), "bad_debt_ratio"), gap)]
+    gap = relative_gap(key, v)
+    text = sentence.format(v=v, where="above" if gap > 0 else "within", b=get(key).benchmark)
+    return [_Candidate(Finding(key, text, v, "%", severity_of_gap(gap), key), gap)]
+
+
+def _bad_debt(card: pd.DataFrame) -> list[_Candidate]:
+    return _against_benchmark(card, "bad_debt_ratio", "Write-offs over the last 12 months were {v:.2f}% of "
+                              "credit sales, {where} the {b:.0f}% benchmark.")
 
 
 def _disputes(card: pd.DataFrame) -> list[_Candidate]:
-    v = _value(card, "dispute_rate")
-    if _nan(v):
-        return []
-    b = get("dispute_rate").benchmark
-    gap = relative_gap("dispute_rate", v)
-    where = "above" if gap > 0 else "within"
-    text = f"{v:.1f}% of the invoices issued in the window were disputed, {where} the {b:.0f}% benchmark."
-    return [_Candidate(Finding("dispute_rate", text, v, "%", severity_of_gap(gap), "dispute_rate"), gap)]
+    return _against_benchmark(card, "dispute_rate", "{v:.1f}% of the invoices issued in the window were "
+                              "disputed, {where} the {b:.0f}% benchmark.")
 
 
 def dso_change(series_values: pd.DataFrame | None, months: int = TREND_MONTHS) -> tuple[float, float, float]:
@@ -239,8 +239,7 @@ def dso_change(series_values: pd.DataFrame | None, months: int = TREND_MONTHS) -
     if series_values is None or series_values.empty or "dso" not in series_values:
         return nan
     last = series_values.index[-1]
-    earlier = last - pd.DateOffset(months=months)
-    earlier = earlier + pd.offsets.MonthEnd(0) if last.is_month_end else earlier
+    earlier = months_before(last, months)
     if earlier not in series_values.index:
         return nan
     now, then = float(series_values.at[last, "dso"]), float(series_values.at[earlier, "dso"])

@@ -239,6 +239,12 @@ def compute_kpis(ledger: Ledger, as_of: pd.Timestamp | str | Iterable | None = N
     return KpiTable(values_df, reasons_df.astype(object), aging, m, window_days, ledger.currency)
 
 
+def months_before(date: pd.Timestamp, months: int) -> pd.Timestamp:
+    """``date`` minus ``months`` calendar months; a month-end stays a month-end (31 Oct → 31 Jul)."""
+    earlier = date - pd.DateOffset(months=months)
+    return earlier + pd.offsets.MonthEnd(0) if date.is_month_end else earlier
+
+
 def month_end_dates(end: pd.Timestamp | str, months: int) -> pd.DatetimeIndex:
     """The ``months`` month-ends up to ``end`` (``end`` itself if it is a month-end)."""
     end = pd.Timestamp(end).normalize()
