@@ -51,7 +51,7 @@ bench: install-test ## Benchmark the KPI engine against DuckDB (prints ratios)
 
 sample: install ## Regenerate the committed sample clients from the generator
 	$(BIN)/arassess sample --out sample_data/voltline
-	$(BIN)/arassess sample --open-items --out sample_data/northwind_open_items
+	$(BIN)/arassess sample --open-items --seed 11 --out sample_data/northwind_open_items
 
 nbval-reference: install-test ## Re-execute the nbval reference notebook (review the diff before committing)
 	$(BIN)/python -m papermill tests/nbval/01_assess_reference.ipynb tests/nbval/01_assess_reference.ipynb --cwd . --no-progress-bar

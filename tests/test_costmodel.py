@@ -123,7 +123,10 @@ def test_sample_costs_load():
     cfg = load_config(SAMPLE_DATA_DIR / "voltline")
     a = assumptions_from_config(cfg.costs)
     assert a.collector_ftes == 3 and a.agency_fee_pct == 0.25 and a.wacc == 0.085
-    assert a.recovery_curve[2] == (180, 0.5) and a.agency_recovery_curve == a.recovery_curve
+    assert a.recovery_curve[3] == (180, 0.25) and a.agency_recovery_curve[2] == (180, 0.5)
+    assert a.direct_payment_share == 0.15 and a.commission_on_direct_payments
+    northwind = assumptions_from_config(load_config(SAMPLE_DATA_DIR / "northwind_open_items").costs)
+    assert northwind.agency_fee_pct is None  # the fee schedule applies
     assert set(SOURCES) == {f.name for f in dataclasses.fields(Assumptions)}
 
 

@@ -1,7 +1,13 @@
 """In-house vs agency collection cost model (DESIGN.md section 6).
 
-Input contract — ``claims``: one row per overdue claim worked during the year, columns
-``amount`` (open balance, >= 0) and ``days_past_due`` (age today, >= 0).
+Input contract — ``claims``: one row per overdue claim (the overdue invoices open at the
+assessment date, see :mod:`arassess.claims`), columns ``amount`` (open balance, >= 0) and
+``days_past_due`` (age today, >= 0); optionally ``customer_id`` with ``customer_annual_sales``
+(the customer's credit sales over the last year) to value the relationship cost by customer.
+
+The model covers one year of collection work: recoveries on the overdue stock, the team's
+yearly cost, and a workload of ``yearly_overdue_invoices`` (the invoices that became past due
+in the last year) for the capacity check.
 
 Three strategies are compared: ``in_house`` (every claim worked by the team), ``agency``
 (every claim placed on contingency) and ``hybrid`` (claims with days_past_due < D worked
@@ -63,6 +69,16 @@ SOURCES: dict[str, str] = {
     "relationship_cost_share": _USER, "gross_margin": _USER,
     "suit_share": "share of placed claims litigated; " + _USER,
     "suit_fee_per_claim": "non-contingent suit fee and court costs per litigated claim; " + _USER,
+    "in_house_recovery_scale": "1 = the curve as given; a what-if multiplier on the in-house curve",
+    "agency_recovery_scale": "1 = the curve as given; a what-if multiplier on the agency curve",
+    "direct_payment_share": "share of post-placement recoveries the debtor pays to the creditor "
+                            "directly; " + _USER,
+    "commission_on_direct_payments": "agency agreements usually owe commission on direct payments "
+                                     "after placement (DESIGN.md section 6)",
+    "capital_rate_basis": "which rate values cash arriving later: borrowing_rate (default) or wacc",
+    "yearly_overdue_invoices": "from the ledger: invoices that became past due in the year before "
+                               "the assessment date (default: the number of overdue claims)",
+    "annual_credit_sales": "from the ledger: credit sales of the year before the assessment date",
 }
 
 
@@ -91,13 +107,27 @@ class Assumptions:
     gross_margin: float = 0.0
     suit_share: float = 0.0
     suit_fee_per_claim: float = 0.0
+    in_house_recovery_scale: float = 1.0
+    agency_recovery_scale: float = 1.0
+    direct_payment_share: float = 0.0
+    commission_on_direct_payments: bool = True
+    capital_rate_basis: str = "borrowing_rate"
+    yearly_overdue_invoices: float | None = None
+    annual_credit_sales: float | None = None
+
+    @property
+    def capital_rate(self) -> float:
+        """The yearly rate valuing cash that arrives later (borrowing rate or WACC, never both)."""
+        return self.wacc if self.capital_rate_basis == "wacc" else self.borrowing_rate
 
 
 _RATES = ("agency_fee_pct", "borrowing_rate", "wacc", "relationship_cost_share", "gross_margin",
-          "suit_share")
+          "suit_share", "direct_payment_share")
 _NONNEG = ("collector_ftes", "collector_salary", "hours_per_past_due_invoice", "software_per_year",
            "training_per_year", "management_per_year", "legal_per_year", "in_house_days_to_cash",
-           "agency_days_to_cash", "suit_fee_per_claim")
+           "agency_days_to_cash", "suit_fee_per_claim", "yearly_overdue_invoices", "annual_credit_sales")
+_SCALES = ("in_house_recovery_scale", "agency_recovery_scale")
+CAPITAL_BASES = ("borrowing_rate", "wacc")
 _FIELDS = tuple(f.name for f in dataclasses.fields(Assumptions))
 _ALIASES = {"agency_fee_schedule": "fee_schedule"}
 
@@ -178,8 +208,18 @@ def assumptions_from_config(costs: Mapping[str, Any] | None,
             out[name] = _curve(value, key)
         elif name == "fee_schedule":
             out[name] = _fee_schedule(value, f"costs.{key}")
-        elif name == "agency_fee_pct" and value is None:
+        elif name in ("agency_fee_pct", "yearly_overdue_invoices", "annual_credit_sales") and value is None:
             out[name] = None
+        elif name == "commission_on_direct_payments":
+            if not isinstance(value, bool):
+                raise ConfigError(f"costs.{key}: got {value!r}, expected true or false")
+            out[name] = value
+        elif name == "capital_rate_basis":
+            if value not in CAPITAL_BASES:
+                raise ConfigError(f"costs.{key}: got {value!r}, expected one of {', '.join(CAPITAL_BASES)}")
+            out[name] = value
+        elif name in _SCALES:
+            out[name] = _number(value, key, 0, 5, "a multiplier from 0 to 5 (1 = the curve as given)")
         elif name in _RATES:
             out[name] = _number(value, key, 0, 1, "a rate from 0 to 1 (0.25 means 25%)")
         elif name in _NONNEG:
@@ -214,107 +254,189 @@ def in_house_fixed_cost(a: Assumptions) -> float:
             + a.training_per_year + a.management_per_year + a.legal_per_year)
 
 
-def _split(claims: pd.DataFrame, a: Assumptions, in_house: np.ndarray) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Claims:
+    """A claims table as arrays, prepared once for many evaluations (the dashboard, D search)."""
+
+    amount: np.ndarray
+    days_past_due: np.ndarray
+    customer: np.ndarray | None = None        # customer code per claim (0..n-1)
+    customer_sales: np.ndarray | None = None  # yearly credit sales per customer code
+
+    @classmethod
+    def from_frame(cls, claims: pd.DataFrame) -> "Claims":
+        missing = [c for c in ("amount", "days_past_due") if c not in claims.columns]
+        if missing:
+            raise InputError(f"claims table: missing column(s) {', '.join(missing)}; "
+                             "expected one row per overdue claim with amount and days_past_due")
+        amount = claims["amount"].to_numpy(dtype=float)
+        dpd = claims["days_past_due"].to_numpy(dtype=float)
+        if {"customer_id", "customer_annual_sales"} <= set(claims.columns) and \
+                claims["customer_annual_sales"].notna().any():
+            codes, uniques = pd.factorize(claims["customer_id"])
+            sales = (pd.Series(claims["customer_annual_sales"].to_numpy(dtype=float))
+                     .groupby(codes).first().reindex(range(len(uniques)), fill_value=0.0).to_numpy())
+            return cls(amount, dpd, codes, np.nan_to_num(sales))
+        return cls(amount, dpd)
+
+    def __len__(self) -> int:
+        return len(self.amount)
+
+
+def _prepared(claims: "pd.DataFrame | Claims") -> Claims:
+    return claims if isinstance(claims, Claims) else Claims.from_frame(claims)
+
+
+def _share(curve: Curve, scale: float, days: np.ndarray) -> np.ndarray:
+    return np.minimum(1.0, scale * recovery_share(curve, days))
+
+
+def _split(c: Claims, a: Assumptions, in_house: np.ndarray) -> dict[str, Any]:
     """Money lines for one assignment of claims (True = worked in-house, False = placed).
 
-    in-house recovery = Σ amount × in-house share × capacity ratio, where capacity ratio =
-    min(1, FTEs × working hours / (in-house claims × hours per invoice)); team cost applies
-    only when at least one claim is worked in-house. Agency: gross = Σ amount × agency share;
-    fee = Σ fee rate × recovered (0 if nothing recovered); suit = suit share × placed claims × suit
-    fee; relationship = relationship share × gross margin × placed amount. Capital cost =
-    recovered × borrowing rate × days to cash / 365 per channel. net = gross − all costs.
+    - in-house gross = Σ amount × min(1, scale × in-house curve share) × capacity ratio, where
+      capacity ratio = min(1, FTEs × working hours / hours needed) and hours needed = hours per
+      past-due invoice × yearly overdue invoices × (claims in-house / all claims);
+      the team's yearly cost applies when at least one claim is worked in-house.
+    - agency gross = Σ amount × min(1, scale × agency curve share) over placed claims; fee = Σ fee
+      rate × recovered (nothing recovered, no fee), less the direct-payment share when no
+      commission is owed on direct payments; suit costs = suit share × placed claims × suit fee.
+    - relationship cost = relationship share × gross margin × yearly sales of the customers with a
+      placed claim (placed amount when customer sales are not known).
+    - capital cost = ΔDSO × annual credit sales / 365 × rate with ΔDSO = Σ recovered × days to
+      cash / annual credit sales, i.e. Σ recovered × days to cash / 365 × rate per channel.
+    - net = gross − fees − suit − team − capital − relationship.
     """
-    amount = claims["amount"].to_numpy(dtype=float)
-    dpd = claims["days_past_due"].to_numpy(dtype=float)
+    amount, dpd = c.amount, c.days_past_due
     placed = ~in_house
-    need = in_house.sum() * a.hours_per_past_due_invoice
+    n_in, n_placed = int(in_house.sum()), int(placed.sum())
+    flow = a.yearly_overdue_invoices if a.yearly_overdue_invoices is not None else len(c)
+    need = a.hours_per_past_due_invoice * flow * (n_in / len(c) if len(c) else 0.0)
     have = a.collector_ftes * a.working_hours_per_fte_year
     ratio = 1.0 if need <= have else have / need
-    rec_in = float((amount * recovery_share(a.recovery_curve, dpd))[in_house].sum()) * ratio
-    rec_ag_each = (amount * recovery_share(a.agency_recovery_curve, dpd))[placed]
+    rec_in = float((amount * _share(a.recovery_curve, a.in_house_recovery_scale, dpd))[in_house].sum()) * ratio
+    rec_ag_each = (amount * _share(a.agency_recovery_curve, a.agency_recovery_scale, dpd))[placed]
     rate = (np.full(rec_ag_each.shape, a.agency_fee_pct) if a.agency_fee_pct is not None
             else agency_fee_rate(a.fee_schedule, amount[placed], dpd[placed]))
+    commissioned = 1.0 if a.commission_on_direct_payments else 1.0 - a.direct_payment_share
     rec_ag = float(rec_ag_each.sum())
+    if c.customer is not None and c.customer_sales is not None:
+        hit = np.bincount(c.customer[placed], minlength=len(c.customer_sales)) > 0
+        exposed = float(c.customer_sales[hit].sum())
+    else:
+        exposed = float(amount[placed].sum())
+    carried = rec_in * a.in_house_days_to_cash + rec_ag * a.agency_days_to_cash
     lines = {
         "balance": float(amount.sum()),
-        "claims_in_house": int(in_house.sum()), "claims_placed": int(placed.sum()),
+        "claims_in_house": n_in, "claims_placed": n_placed,
+        "in_house_recovery": rec_in, "agency_recovery": rec_ag,
         "gross_recovery": rec_in + rec_ag,
-        "agency_fees": float((rate * rec_ag_each).sum()),
-        "suit_costs": a.suit_share * int(placed.sum()) * a.suit_fee_per_claim,
-        "in_house_costs": in_house_fixed_cost(a) if in_house.any() else 0.0,
-        "capital_cost": a.borrowing_rate * (rec_in * a.in_house_days_to_cash
-                                            + rec_ag * a.agency_days_to_cash) / 365.0,
-        "relationship_cost": a.relationship_cost_share * a.gross_margin * float(amount[placed].sum()),
+        "agency_fees": float((rate * rec_ag_each).sum()) * commissioned,
+        "suit_costs": a.suit_share * n_placed * a.suit_fee_per_claim,
+        "in_house_costs": in_house_fixed_cost(a) if n_in else 0.0,
+        "capital_cost": a.capital_rate * carried / 365.0,
+        "relationship_cost": a.relationship_cost_share * a.gross_margin * exposed,
+        "delta_dso": carried / a.annual_credit_sales if a.annual_credit_sales else np.nan,
         "hours_needed": float(need), "hours_available": float(have), "capacity_ratio": ratio,
         "capacity_short": bool(ratio < 1.0),
         "note": (f"in-house team short of capacity: {need:,.0f} h needed, {have:,.0f} h available, "
                  f"in-house recovery scaled to {ratio:.0%}") if ratio < 1.0 else "",
     }
-    costs = sum(lines[k] for k in ("agency_fees", "suit_costs", "in_house_costs", "capital_cost",
-                                   "relationship_cost"))
+    costs = sum(lines[k] for k in COST_LINES)
     lines["total_costs"] = costs
     lines["net_recovery"] = lines["gross_recovery"] - costs
     lines["cost_per_unit_collected"] = costs / lines["gross_recovery"] if lines["gross_recovery"] else np.nan
     return lines
 
 
-def _check_claims(claims: pd.DataFrame) -> None:
-    missing = [c for c in ("amount", "days_past_due") if c not in claims.columns]
-    if missing:
-        raise InputError(f"claims table: missing column(s) {', '.join(missing)}; "
-                         "expected one row per overdue claim with amount and days_past_due")
+COST_LINES = ("agency_fees", "suit_costs", "in_house_costs", "capital_cost", "relationship_cost")
 
 
-def evaluate(claims: pd.DataFrame, a: Assumptions, handoff_day: float) -> pd.DataFrame:
+def strategy_masks(c: Claims, handoff_day: float) -> dict[str, np.ndarray]:
+    """Which claims each strategy works in-house: all, none, or those younger than D days."""
+    return {"in_house": np.ones(len(c), bool), "agency": np.zeros(len(c), bool),
+            "hybrid": c.days_past_due < handoff_day}
+
+
+def evaluate(claims: "pd.DataFrame | Claims", a: Assumptions, handoff_day: float) -> pd.DataFrame:
     """Money lines of each strategy, one row per strategy (index ``in_house``, ``agency``, ``hybrid``).
 
     Hybrid: claims with ``days_past_due < handoff_day`` in-house, the rest placed. Formulas in
     :func:`_split`; ``cost_per_unit_collected`` = total costs / gross recovery (NaN if nothing
     is recovered). ``attrs['handoff_day']`` records D.
     """
-    _check_claims(claims)
-    dpd = claims["days_past_due"].to_numpy(dtype=float)
-    masks = {"in_house": np.ones(len(dpd), bool), "agency": np.zeros(len(dpd), bool),
-             "hybrid": dpd < handoff_day}
-    out = pd.DataFrame({s: _split(claims, a, m) for s, m in masks.items()}).T
+    c = _prepared(claims)
+    out = pd.DataFrame({s: _split(c, a, m) for s, m in strategy_masks(c, handoff_day).items()}).T
     out.index.name = "strategy"
     out = out.infer_objects()
     out.attrs["handoff_day"] = float(handoff_day)
     return out
 
 
-def optimal_handoff(claims: pd.DataFrame, a: Assumptions,
-                    candidates: Iterable[float] = range(0, 366, 15)) -> tuple[float, pd.DataFrame]:
+def hybrid_is_distinct(c: Claims, handoff_day: float) -> bool:
+    """A hybrid is a third option only when it keeps some claims and places others."""
+    n_in = int((c.days_past_due < handoff_day).sum())
+    return 0 < n_in < len(c)
+
+
+def net_by_strategy(c: Claims, a: Assumptions, handoff_day: float) -> dict[str, float]:
+    """Net recovery of each distinct strategy (the hybrid left out when it equals another)."""
+    masks = strategy_masks(c, handoff_day)
+    if not hybrid_is_distinct(c, handoff_day):
+        del masks["hybrid"]
+    return {s: _split(c, a, m)["net_recovery"] for s, m in masks.items()}
+
+
+#: Hand-off days searched by default: every 15 days up to two years.
+HANDOFF_CANDIDATES: tuple[float, ...] = tuple(float(d) for d in range(0, 731, 15))
+
+
+def optimal_handoff(claims: "pd.DataFrame | Claims", a: Assumptions,
+                    candidates: Iterable[float] = HANDOFF_CANDIDATES) -> tuple[float, pd.DataFrame]:
     """Hand-off day D maximising hybrid net recovery; ties go to the earliest D.
 
     Returns ``(best_day, curve)`` with curve columns handoff_day, gross_recovery, total_costs,
     net_recovery (one row per candidate, in the order given).
     """
-    _check_claims(claims)
-    dpd = claims["days_past_due"].to_numpy(dtype=float)
+    c = _prepared(claims)
     rows = []
     for d in candidates:
-        lines = _split(claims, a, dpd < d)
-        rows.append({"handoff_day": d, "gross_recovery": lines["gross_recovery"],
+        lines = _split(c, a, c.days_past_due < d)
+        rows.append({"handoff_day": float(d), "gross_recovery": lines["gross_recovery"],
                      "total_costs": lines["total_costs"], "net_recovery": lines["net_recovery"]})
     if not rows:
         raise ValueError("optimal_handoff: expected at least one candidate hand-off day")
     curve = pd.DataFrame(rows)
-    return curve.loc[curve["net_recovery"].idxmax(), "handoff_day"], curve
+    return float(curve.loc[curve["net_recovery"].idxmax(), "handoff_day"]), curve
 
 
 LABELS = {"in_house": "Keep collections in-house", "agency": "Place overdue claims with an agency",
           "hybrid": "Work claims in-house, then hand off to an agency"}
+SHORT = {"in_house": "in-house", "agency": "agency", "hybrid": "hybrid"}
+#: Net recoveries closer than this (currency units) count as a tie; ties go to the simpler strategy.
+TIE = 0.5
+
+
+def best_strategy(net: Mapping[str, float]) -> str:
+    """The strategy with the highest net recovery; within :data:`TIE` of it, the first of
+    in-house, agency, hybrid present in ``net``."""
+    top = max(net.values())
+    return next(s for s in STRATEGIES if s in net and net[s] >= top - TIE)
 
 
 def recommend(result: pd.DataFrame) -> tuple[str, str]:
-    """Strategy with the highest net recovery in an :func:`evaluate` result, and a one-sentence reason."""
+    """Recommended strategy of an :func:`evaluate` result, and a one-sentence reason. A hybrid
+    that keeps every claim, or places every claim, is not a third option and is left out."""
     net = result["net_recovery"].astype(float)
-    best = str(net.idxmax())
+    kept = int(result.loc["hybrid", "claims_in_house"])
+    if not 0 < kept < kept + int(result.loc["hybrid", "claims_placed"]):
+        net = net.drop("hybrid")
+    best = best_strategy(net.to_dict())
     others = net.drop(best)
     runner = str(others.idxmax())
     when = f" at {result.attrs['handoff_day']:g} days past due" if best == "hybrid" else ""
     short = " (the in-house team lacks capacity)" if bool(result.loc[best, "capacity_short"]) else ""
-    reason = (f"{LABELS[best]}{when}: it nets {net[best]:,.0f}, {net[best] - others.max():,.0f} more "
-              f"than {runner.replace('_', '-')}{short}.")
+    lead = net[best] - others.max()
+    versus = f"{lead:,.0f} more than {SHORT[runner]}" if lead > TIE else f"the same as {SHORT[runner]}"
+    reason = f"{LABELS[best]}{when}: it nets {net[best]:,.0f}, {versus}{short}."
     return best, reason

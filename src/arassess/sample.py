@@ -30,6 +30,7 @@ from arassess.sample_config import (
     LEDGER_CONFIG,
     NORTHWIND_ANSWERS,
     OPEN_ITEMS_CONFIG,
+    SCHEDULE_FEE,
     VOLTLINE_ANSWERS,
     costs,
     fill,
@@ -454,6 +455,7 @@ def write_open_items_client(out_dir: Path, *, seed: int = 11, as_of: dt.date = D
     _write_csv(items, out / "open_items.csv", sep=";")
     text = fill(OPEN_ITEMS_CONFIG, marker=MARKER, seed=seed, as_of=as_of.isoformat(),
                  questionnaire=questionnaire(NORTHWIND_ANSWERS),
-                 costs=costs(ftes=1.0, software=6000, management=12000, legal=8000))
+                 costs=costs(ftes=1.0, software=6000, management=12000, legal=8000,
+                              fee=SCHEDULE_FEE, relationship=0.02))
     (out / "client.yaml").write_text(text, encoding="utf-8", newline="\n")
     return out

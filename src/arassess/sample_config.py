@@ -13,9 +13,16 @@ def fill(template: str, **values: object) -> str:
     return template
 
 
-def costs(**values: float) -> str:
+FLAT_FEE = ("agency_fee_pct: 0.25           # flat fee quoted by the agency; delete this line to use "
+            "the fee schedule of templates/agency_fees.yaml")
+SCHEDULE_FEE = ("# agency_fee_pct: 0.25         # no flat fee: the fee schedule of templates/agency_fees.yaml "
+                "applies (by claim amount and age)")
+
+
+def costs(*, fee: str = FLAT_FEE, relationship: float = 0.0, **values: float) -> str:
     """The costs section with this client's values, padded so the comments stay aligned."""
-    return fill(COSTS, **{key: f"{value:<5}" for key, value in values.items()})
+    return fill(COSTS, fee=fee, relationship=f"{relationship:<4}",
+                **{key: f"{value:<5}" for key, value in values.items()})
 
 
 def questionnaire(answers: dict[str, dict[str, int]]) -> str:
@@ -64,11 +71,21 @@ costs:                           # cost-model assumptions (DESIGN.md section 6);
   # cost of capital: cash freed = DSO reduction x annual credit sales / 365, valued at one of these
   borrowing_rate: 0.055          # interest on the credit line the freed cash would repay
   wacc: 0.085                    # weighted average cost of capital (opportunity cost), not the same thing
+  capital_rate_basis: borrowing_rate  # which of the two values cash that arrives later
   # collection agency (commercial contingency, "no recovery, no fee")
-  agency_fee_pct: 0.25           # source: commercial agency fee schedules, typically 20-35% of amounts recovered (higher for small or old claims)
-  relationship_cost_share: 0.10  # share of a placed customer's yearly gross margin lost through aggressive collection
+  <<fee>>
+  direct_payment_share: 0.15     # share of post-placement recoveries the debtor pays to us directly
+  commission_on_direct_payments: true  # the agency agreement owes commission on those too
+  relationship_cost_share: <<relationship>>  # share of a placed customer's yearly gross margin lost through the placement
   gross_margin: 0.22             # gross margin on sales, to value that lost business
-  recovery_curve:                # collectable share by days past due; source: Commercial Law League / commercial collection agency survey figures, as quoted by agencies (sources disagree)
+  recovery_curve:                # in-house: collectable share by days past due; sample input: the team has no escalation steps, so aged claims rarely pay
+    0: 0.94
+    60: 0.80
+    120: 0.45
+    180: 0.25
+    365: 0.06
+    730: 0.01
+  agency_recovery_curve:         # agency; source: Commercial Law League / commercial collection agency survey figures, as quoted by agencies (sources disagree)
     0: 0.94
     90: 0.72
     180: 0.50

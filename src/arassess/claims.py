@@ -1,0 +1,91 @@
+"""What the cost model works on, read from the ledger at the assessment date T.
+
+- :func:`overdue_claims`: the overdue stock — every invoice open and past due at T, with its
+  open balance, age, aging bucket and the customer's credit sales over the year to T.
+- :func:`yearly_overdue_flow`: how many invoices became past due in the year to T (the
+  collectors' yearly workload) and their open amount on the day after their due date.
+- :func:`annual_credit_sales`: credit sales invoiced in the year to T.
+
+The last two need a full ledger; for an open-items export they return None and the
+cost model falls back to the number of overdue claims (the notebook says so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from arassess.config import DEFAULT_AGING_EDGES
+from arassess.ledger import Ledger
+from arassess.positions import open_invoices
+from arassess.timeline import MONEY_EPSILON, to_days
+
+YEAR_DAYS = 365
+
+CLAIM_COLUMNS = ("invoice_id", "customer_id", "customer_name", "segment", "bucket", "amount",
+                 "days_past_due", "customer_annual_sales")
+
+
+def _year_mask(dates: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
+    """Dates in the year to T: T − 365 days < date <= T."""
+    return ((dates > as_of - pd.Timedelta(days=YEAR_DAYS)) & (dates <= as_of)).to_numpy()
+
+
+def customer_annual_sales(ledger: Ledger, as_of: pd.Timestamp | str) -> pd.Series:
+    """Σ invoice amount (credit notes net) per customer, invoices dated in the year to T.
+
+    Empty for an open-items export (it holds no sales history)."""
+    if ledger.shape != "ledger":
+        return pd.Series(dtype=float, name="customer_annual_sales")
+    inv = ledger.invoices
+    year = _year_mask(inv["invoice_date"], pd.Timestamp(as_of).normalize())
+    return inv.loc[year].groupby("customer_id")["amount"].sum().rename("customer_annual_sales")
+
+
+def annual_credit_sales(ledger: Ledger, as_of: pd.Timestamp | str) -> float | None:
+    """Σ invoice amount dated in the year to T (None for an open-items export)."""
+    if ledger.shape != "ledger":
+        return None
+    return float(customer_annual_sales(ledger, as_of).sum())
+
+
+def overdue_claims(ledger: Ledger, as_of: pd.Timestamp | str,
+                   aging_edges: tuple[int, ...] = DEFAULT_AGING_EDGES) -> pd.DataFrame:
+    """Every invoice with a positive open balance and days past due > 0 at T (columns
+    :data:`CLAIM_COLUMNS`; ``amount`` is the open balance), oldest first.
+
+    ``customer_annual_sales`` is NaN when the ledger has no sales history (open items)."""
+    pos = open_invoices(ledger, as_of, aging_edges)
+    pos = pos.loc[(pos["open_amount"] > MONEY_EPSILON) & (pos["days_past_due"] > 0)]
+    sales = customer_annual_sales(ledger, as_of)
+    out = pos.assign(amount=pos["open_amount"],
+                     customer_annual_sales=pos["customer_id"].map(sales).astype(float))
+    if len(sales):
+        out["customer_annual_sales"] = out["customer_annual_sales"].fillna(0.0)
+    out["bucket"] = out["bucket"].cat.remove_unused_categories() if len(out) else out["bucket"]
+    return out.loc[:, list(CLAIM_COLUMNS)].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class OverdueFlow:
+    """Invoices that became past due in the year to T (due date in (T − 365, T − 1])."""
+
+    invoices: int
+    amount: float
+
+
+def yearly_overdue_flow(ledger: Ledger, as_of: pd.Timestamp | str) -> OverdueFlow | None:
+    """Count and open amount of invoices still open at the end of their due date, for due dates
+    T − 365 < due <= T − 1 (each becomes past due the next day, within the year to T).
+
+    None for an open-items export: invoices paid before T are not in it."""
+    if ledger.shape != "ledger":
+        return None
+    tl = ledger.timeline
+    t = int(to_days(pd.DatetimeIndex([pd.Timestamp(as_of).normalize()]))[0])
+    by_due = tl.ev_day <= tl.ev_due
+    at_due = np.bincount(tl.ev_inv[by_due], weights=tl.ev_delta[by_due], minlength=len(tl.amount))
+    became = (tl.due_day > t - YEAR_DAYS) & (tl.due_day <= t - 1) & (at_due > MONEY_EPSILON) & (tl.amount > 0)
+    return OverdueFlow(invoices=int(became.sum()), amount=float(at_due[became].sum()))
