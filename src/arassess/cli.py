@@ -147,19 +147,22 @@ def kpis(client_dir: Path, as_of: str | None, window_days: int | None, fmt: str)
 
 
 @main.command()
-@click.argument("notebook", type=click.Choice(["assess"]))
+@click.argument("notebook", type=click.Choice(["assess", "costs"]))
 @click.argument("client_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--as-of", "as_of", help="Assessment date YYYY-MM-DD (default: as_of in client.yaml).")
+@click.option("--scenario", metavar="NAME", default=None,
+              help="costs only: re-run a scenario saved from the dashboard (CLIENT_DIR/scenarios/NAME.yaml).")
 @click.option("-p", "--parameter", "params", type=(str, str), multiple=True, metavar="NAME VALUE",
               help="Set a notebook parameter (repeatable); VALUE is read as YAML, as papermill does.")
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"),
               show_default=True, help="Where run folders are created.")
-def run(notebook: str, client_dir: Path, as_of: str | None, params: tuple[tuple[str, str], ...],
-        runs_dir: Path) -> None:
+def run(notebook: str, client_dir: Path, as_of: str | None, scenario: str | None,
+        params: tuple[tuple[str, str], ...], runs_dir: Path) -> None:
     """Execute a notebook for CLIENT_DIR into a new run folder, with an HTML copy (code hidden).
 
-    NOTEBOOK: assess = 01_assess_current_process. Earlier runs are never
-    overwritten; a failing cell keeps the executed notebook in the run folder.
+    NOTEBOOK: assess = 01_assess_current_process, costs = 02_inhouse_vs_agency
+    (with --scenario NAME, a scenario saved from the dashboard). Earlier runs are
+    never overwritten; a failing cell keeps the executed notebook in the run folder.
     """
     import yaml
 
@@ -169,7 +172,7 @@ def run(notebook: str, client_dir: Path, as_of: str | None, params: tuple[tuple[
     parameters = {name: yaml.safe_load(value) for name, value in params}
     click.echo(f"Running {notebook} for {client_dir} ...", err=True)
     result = run_notebook(notebook, client_dir, as_of=date.isoformat() if date else None,
-                          parameters=parameters, runs_dir=runs_dir, progress=True)
+                          parameters=parameters, runs_dir=runs_dir, progress=True, scenario=scenario)
     click.echo(f"Run folder: {result.run_dir}")
     click.echo(f"Notebook:   {result.notebook}")
     click.echo(f"HTML:       {result.html}")
@@ -178,7 +181,7 @@ def run(notebook: str, client_dir: Path, as_of: str | None, params: tuple[tuple[
 @main.command()
 @click.option("--port", type=click.IntRange(1024, 65535), default=8866, show_default=True,
               help="Port on 127.0.0.1.")
-@click.option("--notebook", type=click.Choice(["all", "assess"]), default="all", show_default=True,
+@click.option("--notebook", type=click.Choice(["all", "assess", "costs"]), default="all", show_default=True,
               help="Serve one notebook as the dashboard, or the notebooks folder to choose from.")
 @click.option("--open-browser/--no-browser", default=False, help="Open a browser tab.")
 def serve(port: int, notebook: str, open_browser: bool) -> None:

@@ -74,6 +74,21 @@ LEVER = {lever.name: lever for lever in LEVERS}
 BREAK_EVEN_LEVERS = ("agency_fee_pct", "agency_recovery_scale", "in_house_recovery_scale")
 
 
+def format_lever(lever: str, value: float, currency: str = "") -> str:
+    """A lever value as people read it: 25% for shares, 1.10× for scales, 42,800 EUR for money."""
+    unit = LEVER[lever].unit
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    if unit == "pct":
+        return f"{value:.1%}".replace(".0%", "%")
+    if unit == "x":
+        return f"{value:.2f}×"
+    if unit == "money":
+        return f"{value:,.0f} {currency}".strip()
+    suffix = {"days": " days", "h": " h", "fte": " FTE"}[unit]
+    return f"{value:,.2f}".rstrip("0").rstrip(".") + suffix
+
+
 def effective_fee(a: Assumptions, c: Claims) -> float:
     """The flat fee, or the schedule's fee as a share of what the agency would recover on all claims."""
     if a.agency_fee_pct is not None:
@@ -108,8 +123,13 @@ class BreakEven:
     value: float | None          # None: no change within the lever's bounds
     before: str                  # strategy at the base value
     after: str | None            # strategy past the break-even
+    handoff_day: float = float("nan")  # the hybrid's D the search held fixed
 
-    def sentence(self, fmt: Callable[[str, float], str]) -> str:
+    def sentence(self, currency: str = "") -> str:
+        """E.g. 'Agency fee above 41.2% (now 25%): in-house beats hybrid.'"""
+        def fmt(lever: str, value: float) -> str:
+            return format_lever(lever, value, currency)
+
         label = LEVER[self.lever].label
         now = fmt(self.lever, self.base_value)
         if self.value is None:
@@ -117,8 +137,10 @@ class BreakEven:
             return (f"{label}: no value from {fmt(self.lever, lo)} to {fmt(self.lever, hi)} changes the "
                     f"decision ({SHORT[self.before]}; now {now}).")
         side = "above" if self.value > self.base_value else "below"
+        at = (f" (hybrid hand-off held at D = {self.handoff_day:g} days)"
+              if "hybrid" in (self.before, self.after) else "")
         return (f"{label} {side} {fmt(self.lever, self.value)} (now {now}): "
-                f"{SHORT[str(self.after)]} beats {SHORT[self.before]}.")
+                f"{SHORT[str(self.after)]} beats {SHORT[self.before]}{at}.")
 
 
 def _best(c: Claims, a: Assumptions, d: float) -> str:
@@ -133,7 +155,7 @@ def break_even(c: Claims, a: Assumptions, handoff_day: float, lever: str,
     base = lever_value(a, lever, c)
     lo, hi = LEVER[lever].bounds
     if not np.isfinite(base):
-        return BreakEven(lever, base, None, _best(c, a, handoff_day), None)
+        return BreakEven(lever, base, None, _best(c, a, handoff_day), None, handoff_day)
     start = _best(c, with_lever(a, lever, base), handoff_day)
     best_found: tuple[float, str] | None = None
     for end in (hi, lo):
@@ -153,8 +175,8 @@ def break_even(c: Claims, a: Assumptions, handoff_day: float, lever: str,
                 break
             inside = value
     if best_found is None:
-        return BreakEven(lever, base, None, start, None)
-    return BreakEven(lever, base, best_found[0], start, best_found[1])
+        return BreakEven(lever, base, None, start, None, handoff_day)
+    return BreakEven(lever, base, best_found[0], start, best_found[1], handoff_day)
 
 
 def tornado(c: Claims, a: Assumptions, handoff_day: float,
@@ -204,7 +226,8 @@ class CostCase:
     reason: str
     break_evens: tuple[BreakEven, ...]
     tornado: pd.DataFrame
-    notes: tuple[str, ...]
+    notes: tuple[str, ...]          # everything worth saying (input notes first)
+    input_notes: tuple[str, ...] = ()  # the notes about the data passed to analyse
 
     @property
     def label(self) -> str:
@@ -259,7 +282,7 @@ def analyse(client: str, currency: str, as_of: pd.Timestamp, claims: pd.DataFram
         client=client, currency=currency, as_of=as_of, claims=claims, flow=flow, assumptions=a,
         handoff_day=d, optimal_day=optimal, handoff_curve=curve, result=result, strategy=strategy,
         reason=reason, break_evens=tuple(break_even(c, a, d, lv) for lv in BREAK_EVEN_LEVERS),
-        tornado=tornado(c, a, d), notes=tuple(all_notes))
+        tornado=tornado(c, a, d), notes=tuple(all_notes), input_notes=tuple(notes))
 
 
 def cost_case(config: ClientConfig, ledger: Ledger, as_of: str | pd.Timestamp | None = None, *,

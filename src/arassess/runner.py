@@ -19,6 +19,7 @@ from arassess.paths import NOTEBOOKS_DIR
 
 NOTEBOOKS: dict[str, str] = {
     "assess": "01_assess_current_process.ipynb",
+    "costs": "02_inhouse_vs_agency.ipynb",
 }
 KERNEL = "python3"
 
@@ -74,11 +75,12 @@ def export_html(notebook: Path, html: Path) -> Path:
 
 def run_notebook(name: str, client_dir: str | Path, *, as_of: str | None = None,
                  parameters: Mapping[str, Any] | None = None, runs_dir: str | Path = "runs",
-                 progress: bool = False) -> RunResult:
+                 progress: bool = False, scenario: str | None = None) -> RunResult:
     """Execute notebook ``name`` for ``client_dir`` into a new run folder and export its HTML.
 
     ``parameters`` override the notebook's parameters cell; ``client_dir``,
-    ``as_of`` and ``output_dir`` are always set.
+    ``as_of`` and ``output_dir`` are always set. ``scenario`` (notebook "costs" only) names a
+    saved scenario of the client; it is read and checked before a kernel starts.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -87,6 +89,12 @@ def run_notebook(name: str, client_dir: str | Path, *, as_of: str | None = None,
 
     source = notebook_path(name)
     config = load_config(client_dir)  # fail fast on a bad client folder, before starting a kernel
+    if scenario is not None:
+        from arassess.scenarios import load_scenario
+
+        if name != "costs":
+            raise ValueError(f"--scenario applies to the costs notebook, not {name!r}")
+        load_scenario(client_dir, scenario)
     as_of = as_of or (config.as_of.isoformat() if config.as_of else None)
     run_dir = new_run_dir(Path(runs_dir), config.slug, as_of)
     output = run_dir / source.name
@@ -94,6 +102,8 @@ def run_notebook(name: str, client_dir: str | Path, *, as_of: str | None = None,
               "output_dir": str(run_dir.resolve())}
     if as_of:
         params["as_of"] = as_of
+    if scenario is not None:
+        params["scenario"] = scenario
     try:
         papermill.execute_notebook(str(source), str(output), parameters=params, kernel_name=KERNEL,
                                    progress_bar=progress, cwd=str(run_dir))

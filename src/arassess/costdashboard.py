@@ -1,0 +1,215 @@
+"""The CFO's dashboard of notebook 02 under Voila: sliders for the main assumptions, live charts.
+
+Controls: collector FTEs, salary, agency fee, in-house and agency recovery (× curve), cost-of-
+capital rate, relationship loss share, hand-off day D (or "optimal D"). Every change re-runs
+:func:`arassess.costcase.analyse` on claims read once, and redraws the recommendation, the
+comparison table and the charts. "Reset" returns to the client's assumptions; "Save scenario"
+writes the current values to ``<client>/scenarios/<name>.yaml`` and never replaces one.
+The status line reports how long the last update took (``data-ms``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import time
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+
+from arassess import costcharts
+from arassess.costcase import CostCase, analyse, lever_value
+from arassess.costmodel import Assumptions, Claims
+from arassess.costreport import comparison_table, decision_html
+from arassess.dashboard import _display_bundle
+from arassess.errors import ArassessError
+from arassess.report import table
+from arassess.scenarios import Scenario, save_scenario
+
+LIVE_CHARTS = (costcharts.waterfall_chart, costcharts.handoff_chart, costcharts.tornado_chart)
+_WIDE = {"description_width": "14em"}
+_LAYOUT = widgets.Layout(width="34em")
+
+
+def _slider(kind: type, value: float, lo: float, hi: float, step: float, label: str, css: str,
+            fmt: str | None = None) -> widgets.Widget:
+    extra = {"readout_format": fmt} if fmt else {}
+    w = kind(value=min(max(value, lo), hi), min=lo, max=hi, step=step, description=label,
+             continuous_update=False, style=_WIDE, layout=_LAYOUT, **extra)
+    w.add_class(css)
+    return w
+
+
+def scenario_costs(a: Assumptions, base: Assumptions) -> dict[str, Any]:
+    """The dashboard's assumptions that differ from the client's, as client.yaml ``costs:`` keys."""
+    out: dict[str, Any] = {}
+    for f in ("collector_ftes", "collector_salary", "agency_fee_pct", "in_house_recovery_scale",
+              "agency_recovery_scale", "borrowing_rate", "wacc", "relationship_cost_share"):
+        if getattr(a, f) != getattr(base, f):
+            out[f] = getattr(a, f)
+    return out
+
+
+class CostDashboard:
+    """Control panel + decision + table + charts; ``widget`` is what the notebook displays."""
+
+    def __init__(self, case: CostCase, client_dir: str | Path) -> None:
+        self.client_dir = Path(client_dir)
+        self.base = case.assumptions
+        self.case = case
+        self._claims = Claims.from_frame(case.claims)
+        a = case.assumptions
+        fee = lever_value(a, "agency_fee_pct", self._claims)
+        self.ftes = _slider(widgets.FloatSlider, a.collector_ftes, 0, max(10, 2 * a.collector_ftes), 0.5,
+                            "Collector FTEs", "arassess-ftes", ".1f")
+        self.salary = _slider(widgets.IntSlider, a.collector_salary, 0, max(150_000, 2 * a.collector_salary),
+                              1_000, f"Salary per FTE ({case.currency})", "arassess-salary")
+        self.fee = _slider(widgets.FloatSlider, fee if fee == fee else 0.25, 0, 0.8, 0.01,
+                           "Agency fee", "arassess-fee", ".0%")
+        self.in_scale = _slider(widgets.FloatSlider, a.in_house_recovery_scale, 0.5, 1.5, 0.05,
+                                "In-house recovery × curve", "arassess-in-scale", ".2f")
+        self.ag_scale = _slider(widgets.FloatSlider, a.agency_recovery_scale, 0.5, 1.5, 0.05,
+                                "Agency recovery × curve", "arassess-agency-scale", ".2f")
+        self.rate = _slider(widgets.FloatSlider, a.capital_rate, 0, 0.2, 0.005,
+                            f"Rate ({a.capital_rate_basis.replace('_', ' ')})", "arassess-rate", ".1%")
+        self.relationship = _slider(widgets.FloatSlider, a.relationship_cost_share, 0, 0.3, 0.01,
+                                    "Relationship loss share", "arassess-relationship", ".0%")
+        self.handoff = _slider(widgets.IntSlider, case.handoff_day, 0, 730, 15, "Hand-off day D",
+                               "arassess-handoff")
+        self.optimal = widgets.Checkbox(value=True, description="D = optimal", indent=False)
+        self.optimal.add_class("arassess-optimal")
+        self.reset = widgets.Button(description="Reset to client assumptions", icon="undo",
+                                    layout=widgets.Layout(width="auto"))
+        self.reset.add_class("arassess-reset")
+        self.name = widgets.Text(placeholder="scenario name", layout=widgets.Layout(width="14em"))
+        self.name.add_class("arassess-scenario-name")
+        self.save = widgets.Button(description="Save scenario", icon="save")
+        self.save.add_class("arassess-save")
+        self.fee_note = widgets.HTML()
+        self.status = widgets.HTML()
+        self.status.add_class("arassess-status")
+        self.decision = widgets.HTML()
+        self.decision.add_class("arassess-decision-box")
+        self.table = widgets.HTML()
+        self.table.add_class("arassess-comparison")
+        self.charts = widgets.Output()
+        self._fee_moved = False
+        self._quiet = False
+
+        sliders = widgets.VBox([self.ftes, self.salary, self.fee, self.fee_note, self.in_scale,
+                                self.ag_scale, self.rate, self.relationship,
+                                widgets.HBox([self.handoff, self.optimal])])
+        actions = widgets.HBox([self.reset, self.name, self.save])
+        self.widget = widgets.VBox([widgets.HTML("<h3>Assumptions</h3>"), sliders, actions, self.status,
+                                    self.decision, self.table, self.charts])
+        self._show(case, time.perf_counter())
+        for w in (self.ftes, self.salary, self.in_scale, self.ag_scale, self.rate, self.relationship,
+                  self.optimal):
+            w.observe(self._changed, names="value")
+        self.fee.observe(self._fee_changed, names="value")
+        self.handoff.observe(self._handoff_changed, names="value")
+        self.reset.on_click(self._reset)
+        self.save.on_click(self._save)
+
+    # --- state -> assumptions -------------------------------------------------------------
+    def assumptions(self) -> Assumptions:
+        """The client's assumptions with the sliders' values (a moved fee slider sets a flat fee)."""
+        values: dict[str, Any] = {
+            "collector_ftes": float(self.ftes.value), "collector_salary": float(self.salary.value),
+            "in_house_recovery_scale": float(self.in_scale.value),
+            "agency_recovery_scale": float(self.ag_scale.value),
+            self.base.capital_rate_basis: float(self.rate.value),
+            "relationship_cost_share": float(self.relationship.value),
+        }
+        if self._fee_moved or self.base.agency_fee_pct is not None:
+            values["agency_fee_pct"] = round(float(self.fee.value), 4)
+        return dataclasses.replace(self.base, **values)
+
+    def handoff_day(self) -> float | None:
+        return None if self.optimal.value else float(self.handoff.value)
+
+    # --- rendering ------------------------------------------------------------------------
+    def _show(self, case: CostCase, started: float) -> None:
+        self.case = case
+        self.decision.value = decision_html(case)
+        self.table.value = table(comparison_table(case), index=True).to_html()
+        self.charts.outputs = tuple(_display_bundle(chart(case, fast=True)) for chart in LIVE_CHARTS)
+        if self.optimal.value and self.handoff.value != int(case.handoff_day):
+            self._quiet = True
+            try:
+                self.handoff.value = int(case.handoff_day)
+            finally:
+                self._quiet = False
+        if self.base.agency_fee_pct is None and not self._fee_moved:
+            self.fee_note.value = ("<small>Fee schedule of the client in use (effective rate shown); moving "
+                                   "the slider sets a flat fee.</small>")
+        else:
+            self.fee_note.value = "<small>Flat fee on every placed claim.</small>"
+        ms = (time.perf_counter() - started) * 1000
+        self.status.value = (f'<span data-ms="{ms:.0f}">Updated in {ms:,.0f} ms: {html.escape(case.label)}</span>')
+
+    def update(self) -> None:
+        """Re-evaluate with the current control values and redraw (bad values: a message)."""
+        if self._quiet:
+            return
+        started = time.perf_counter()
+        try:
+            case = analyse(self.case.client, self.case.currency, self.case.as_of, self.case.claims,
+                           self.case.flow, self.assumptions(), self.handoff_day(), self.case.input_notes)
+        except (ArassessError, ValueError) as exc:
+            self.status.value = f'<span style="color:#b00">Cannot evaluate: {html.escape(str(exc))}</span>'
+            return
+        self._show(case, started)
+
+    # --- events ---------------------------------------------------------------------------
+    def _changed(self, _change: Any = None) -> None:
+        self.update()
+
+    def _fee_changed(self, _change: Any = None) -> None:
+        if not self._quiet:
+            self._fee_moved = True
+        self.update()
+
+    def _handoff_changed(self, _change: Any = None) -> None:
+        if self._quiet:
+            return
+        if self.optimal.value:
+            self._quiet = True  # moving D by hand leaves "optimal"
+            try:
+                self.optimal.value = False
+            finally:
+                self._quiet = False
+        self.update()
+
+    def _reset(self, _button: Any = None) -> None:
+        a = self.base
+        self._quiet = True
+        try:
+            self.ftes.value, self.salary.value = a.collector_ftes, a.collector_salary
+            self.fee.value = lever_value(a, "agency_fee_pct", self._claims)
+            self.in_scale.value, self.ag_scale.value = a.in_house_recovery_scale, a.agency_recovery_scale
+            self.rate.value, self.relationship.value = a.capital_rate, a.relationship_cost_share
+            self.optimal.value = True
+            self._fee_moved = False
+        finally:
+            self._quiet = False
+        self.update()
+
+    def _save(self, _button: Any = None) -> None:
+        name = self.name.value.strip()
+        scenario = Scenario(name=name, costs=scenario_costs(self.assumptions(), self.base),
+                            handoff_day=self.handoff_day(), as_of=f"{self.case.as_of:%Y-%m-%d}")
+        try:
+            path = save_scenario(self.client_dir, scenario)
+        except ArassessError as exc:
+            self.status.value = f'<span style="color:#b00">Not saved: {html.escape(str(exc))}</span>'
+            return
+        self.status.value = (f'<span data-saved="{html.escape(str(path))}">Saved scenario “{html.escape(name)}” '
+                             f"to {html.escape(str(path))}; re-run it with <code>arassess run costs "
+                             f"{html.escape(str(self.client_dir))} --scenario {html.escape(name)}</code></span>")
+
+
+def cost_dashboard(case: CostCase, client_dir: str | Path) -> widgets.Widget:
+    """The dashboard widget for notebook 02 (display it under Voila)."""
+    return CostDashboard(case, client_dir).widget
