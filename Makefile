@@ -39,6 +39,7 @@ system-deps: ## Install the Debian packages the tests need (if any are missing)
 demo: install ## Set up and run the demo assessment on the sample client
 	$(BIN)/arassess kpis $(SAMPLE)
 	$(BIN)/arassess run assess $(SAMPLE)
+	$(BIN)/arassess run costs $(SAMPLE)
 
 test: install-test system-deps ## Set up and run the whole test suite
 	$(BIN)/python -m pytest

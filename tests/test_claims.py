@@ -26,8 +26,6 @@ T − 365), D (paid on its due date), E (paid early), F (due T), G (credit note)
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -118,14 +116,14 @@ def test_claims_sum_is_overdue_ar_without_open_credit_notes(ledger):
 
 def test_claims_at_an_earlier_date(ledger):
     # at 2026-09-01: C is 1 day past due with 2000 open (the 500 of 09-15 not yet paid);
-    # J is closed; F, G, I not yet invoiced or due
+    # J is closed; F and I not yet invoiced; G is an open credit note (not a claim)
     got = overdue_claims(ledger, "2026-09-01").set_index("invoice_id")
     assert list(got.index) == ["K", "A", "B", "C"]
     assert got.loc["C", "amount"] == pytest.approx(2000.0)
     assert got.loc["C", "days_past_due"] == 1
     assert got.loc["A", "days_past_due"] == 305
-    # sales in (2025-09-01, 2026-09-01]: C1 = A 1000 + B 2000 + J 1200 (G is later)
-    assert got.loc["A", "customer_annual_sales"] == pytest.approx(4200.0)
+    # sales in (2025-09-01, 2026-09-01]: C1 = A 1000 + B 2000 + J 1200 + G −400
+    assert got.loc["A", "customer_annual_sales"] == pytest.approx(3800.0)
 
 
 def test_claims_custom_aging_edges_keep_only_used_buckets(ledger):
@@ -137,6 +135,26 @@ def test_claims_custom_aging_edges_keep_only_used_buckets(ledger):
 def test_no_claims_before_anything_is_due(ledger):
     got = overdue_claims(ledger, "2025-06-15")
     assert got.empty and tuple(got.columns) == CLAIM_COLUMNS
+
+
+def _k_ledger(extra_sale: bool):
+    """K of the table above (C4, dated 2025-06-01, 300 open), with or without one sale of C5 in the year."""
+    inv = pd.DataFrame({"invoice_id": ["K", "S"], "customer_id": ["C4", "C5"],
+                        "invoice_date": pd.to_datetime(["2025-06-01", "2026-10-01"]),
+                        "due_date": pd.to_datetime(["2025-07-01", "2026-12-01"]), "amount": [300.0, 50.0]})
+    return ledger_from_frames(inv if extra_sale else inv.iloc[:1])
+
+
+def test_customer_without_sales_in_the_year_gets_zero():
+    assert overdue_claims(_k_ledger(extra_sale=True), T)["customer_annual_sales"].tolist() == [0.0]
+
+
+@pytest.mark.xfail(strict=True, reason="src bug: a full ledger with no invoice dated in the year to T gives "
+                   "customer_annual_sales NaN (meant for open items only), not 0, so Claims.from_frame drops "
+                   "the customer sales and the relationship cost falls back to the placed amount")
+def test_no_sales_in_the_year_means_zero_not_nan():
+    got = overdue_claims(_k_ledger(extra_sale=False), T)
+    assert got["customer_annual_sales"].tolist() == [0.0]
 
 
 # --- annual credit sales --------------------------------------------------------------------
@@ -243,9 +261,9 @@ def small_ledgers(draw):
                 paid = draw(st.integers(1, left))
                 left -= paid
                 pays.append({"invoice_id": f"I{i}", "amount": float(paid),
-                             "payment_date": due + pd.Timedelta(days=draw(st.integers(-20, 60)))})
+                             "payment_date": max(inv_day, due + pd.Timedelta(days=draw(st.integers(-20, 60))))})
             if draw(st.integers(0, 4)) == 0:
-                row["paid_date"] = due + pd.Timedelta(days=draw(st.integers(-10, 40)))
+                row["paid_date"] = max(inv_day, due + pd.Timedelta(days=draw(st.integers(-10, 40))))
         rows.append(row)
     inv = pd.DataFrame(rows)
     pay = pd.DataFrame(pays, columns=["invoice_id", "payment_date", "amount"])
@@ -302,7 +320,7 @@ def test_claims_sum_to_overdue_ar_less_open_credit_notes(frames):
     assert list(claims["days_past_due"]) == sorted(claims["days_past_due"], reverse=True)
     sales = inv.loc[(inv["invoice_date"] > T - pd.Timedelta(days=365)) & (inv["invoice_date"] <= T)]
     assert annual_credit_sales(ledger, T) == pytest.approx(float(sales["amount"].sum()), abs=1e-6)
-    by_customer = sales.groupby("customer_id")["amount"].sum()
-    expected = claims["customer_id"].map(by_customer).fillna(0.0).to_numpy(dtype=float)
-    np.testing.assert_allclose(claims["customer_annual_sales"].to_numpy(dtype=float), expected)
-    assert not any(math.isnan(v) for v in claims["customer_annual_sales"])
+    if len(sales):  # no sales at all in the year: see test_no_sales_in_the_year_means_zero_not_nan
+        by_customer = sales.groupby("customer_id")["amount"].sum()
+        expected = claims["customer_id"].map(by_customer).fillna(0.0).to_numpy(dtype=float)
+        np.testing.assert_allclose(claims["customer_annual_sales"].to_numpy(dtype=float), expected)

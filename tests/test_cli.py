@@ -26,7 +26,7 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("command", [[], ["validate"], ["kpis"], ["sample"]])
+@pytest.mark.parametrize("command", [[], ["validate"], ["kpis"], ["sample"], ["run"], ["serve"]])
 def test_help_on_every_command(command):
     result = run(*command, "--help")
     assert result.returncode == 0
@@ -134,3 +134,18 @@ def test_sample_writes_a_loadable_client_and_refuses_foreign_folders(tmp_path):
     refused = run("sample", "--out", str(foreign))
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert (foreign / "notes.txt").read_text() == "client notes"
+
+
+def test_run_help_names_the_costs_notebook_and_scenarios():
+    result = run("run", "--help")
+    assert "costs = 02_inhouse_vs_agency" in result.stdout and "--scenario NAME" in result.stdout
+
+
+def test_bad_scenario_is_one_clear_error(tmp_path):
+    for name, expected in (("nope", "no such scenario"), ("../x", "scenario name")):
+        result = run("run", "costs", str(LEDGER), "--scenario", name, "--runs-dir", str(tmp_path))
+        assert result.returncode == 1, result.stderr
+        assert expected in result.stderr and "Traceback" not in result.stderr
+    assert not any(tmp_path.iterdir())
+    wrong = run("run", "assess", str(LEDGER), "--scenario", "x", "--runs-dir", str(tmp_path))
+    assert wrong.returncode == 1 and "costs notebook" in wrong.stderr

@@ -131,3 +131,68 @@ def test_cli_run_assess_prints_the_run_paths(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     html = Path(result.stdout.split("HTML:")[1].strip())
     assert html.exists() and html.suffix == ".html"
+
+
+@pytest.fixture(scope="module")
+def costs_runs(tmp_path_factory):
+    """Notebook 02 for the sample client as configured, and for a saved scenario of a copy of it."""
+    import shutil
+
+    from arassess.scenarios import Scenario, save_scenario
+
+    runs = tmp_path_factory.mktemp("runs")
+    client = tmp_path_factory.mktemp("clients") / "voltline"
+    shutil.copytree(LEDGER, client)
+    save_scenario(client, Scenario("expensive-agency", {"agency_fee_pct": 0.6}, handoff_day=120))
+    return (run_notebook("costs", LEDGER, runs_dir=runs),
+            run_notebook("costs", client, runs_dir=runs, scenario="expensive-agency"))
+
+
+def test_costs_run_matches_the_library_and_shows_every_section(costs_runs):
+    from arassess.costreport import load_case
+
+    run, _ = costs_runs
+    summary = json.loads((run.run_dir / "costs_summary.json").read_text())
+    case, _ = load_case(LEDGER)
+    assert summary["strategy"] == case.strategy == "hybrid"
+    assert summary["handoff_day"] == summary["optimal_handoff_day"] == case.optimal_day
+    for strategy, value in summary["net_recovery"].items():
+        assert value == pytest.approx(float(case.result.loc[strategy, "net_recovery"]))
+    assert summary["scenario"] is None
+    found = outputs(run.notebook)
+    assert not [o for o in found if o.get("output_type") == "error"]
+    assert not [o for o in found if WIDGET_MIME in o.get("data", {})]
+    assert len([o for o in found if "image/png" in o.get("data", {})]) == 4  # waterfall, D curve, tornado, curves
+    html = run.html.read_text(encoding="utf-8")
+    for heading in ("Recommendation", "The three strategies compared", "net recovery by day D",
+                    "What moves the decision", "Inputs: overdue claims and assumptions"):
+        assert heading in html
+    assert "Break-even points" in html and "BLS OES May 2022" in html  # sources are cited
+    assert "load_case(" not in html
+
+
+def test_costs_scenario_run_uses_the_scenario(costs_runs):
+    base, scenario_run = costs_runs
+    first = json.loads((base.run_dir / "costs_summary.json").read_text())
+    summary = json.loads((scenario_run.run_dir / "costs_summary.json").read_text())
+    assert summary["scenario"] == "expensive-agency" and summary["handoff_day"] == 120
+    assert summary["strategy"] == "in_house"  # at a 60% fee, keeping the aged claims pays more
+    assert summary["net_recovery"]["in_house"] == pytest.approx(first["net_recovery"]["in_house"])
+    assert summary["net_recovery"]["agency"] < first["net_recovery"]["agency"]
+    assert "expensive-agency" in scenario_run.html.read_text(encoding="utf-8")
+
+
+def test_costs_run_for_open_items_says_what_it_assumed(tmp_path):
+    run = run_notebook("costs", OPEN_ITEMS, runs_dir=tmp_path)
+    summary = json.loads((run.run_dir / "costs_summary.json").read_text())
+    assert summary["strategy"] == "agency" and summary["claims"] == 39
+    html = run.html.read_text(encoding="utf-8")
+    assert "open items only" in html and "fee schedule" in html.lower()
+
+
+def test_unknown_scenario_fails_before_a_kernel_starts(tmp_path):
+    from arassess.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no such scenario"):
+        run_notebook("costs", LEDGER, runs_dir=tmp_path, scenario="nope")
+    assert not any(tmp_path.iterdir())  # no run folder was made

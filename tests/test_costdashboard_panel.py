@@ -1,0 +1,107 @@
+"""The CFO dashboard's panel without a browser: sliders → assumptions → decision, reset, save."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+
+import pytest
+
+from arassess.costcase import analyse
+from arassess.costdashboard import CostDashboard, scenario_costs
+from arassess.costreport import load_case
+from arassess.paths import SAMPLE_DATA_DIR
+from arassess.scenarios import load_scenario
+
+
+@pytest.fixture(scope="module")
+def voltline_case():
+    return load_case(SAMPLE_DATA_DIR / "voltline")[0]
+
+
+@pytest.fixture
+def panel(voltline_case, tmp_path):
+    client = tmp_path / "voltline"
+    shutil.copytree(SAMPLE_DATA_DIR / "voltline", client)
+    return CostDashboard(voltline_case, client)
+
+
+def strategy(p: CostDashboard) -> str:
+    return re.search(r'data-strategy="(\w+)"', p.decision.value).group(1)
+
+
+def test_starts_at_the_client_assumptions(panel, voltline_case):
+    assert panel.assumptions() == voltline_case.assumptions
+    assert (panel.ftes.value, panel.salary.value, panel.fee.value) == (3.0, 42_800, 0.25)
+    assert panel.handoff.value == voltline_case.optimal_day and panel.optimal.value
+    assert strategy(panel) == voltline_case.strategy == "hybrid"
+    assert "Updated in" in panel.status.value and len(panel.charts.outputs) == 3
+    assert all("image/png" in o["data"] for o in panel.charts.outputs)
+
+
+def test_fee_slider_past_break_even_flips_to_what_the_library_says(panel, voltline_case):
+    d = voltline_case.handoff_day
+    be = voltline_case.break_evens[0]
+    assert be.lever == "agency_fee_pct" and be.value == pytest.approx(0.2019, abs=1e-3)
+    panel.optimal.value = False  # hold D, as the break-even does
+    panel.fee.value = 0.19
+    expected = analyse(voltline_case.client, voltline_case.currency, voltline_case.as_of, voltline_case.claims,
+                       voltline_case.flow, dataclasses.replace(voltline_case.assumptions, agency_fee_pct=0.19), d)
+    assert strategy(panel) == expected.strategy == be.after == "agency"
+    panel.fee.value = 0.21
+    assert strategy(panel) == "hybrid"
+
+
+def test_moving_d_leaves_optimal_and_the_optimal_box_brings_it_back(panel, voltline_case):
+    panel.handoff.value = 300
+    assert not panel.optimal.value and panel.case.handoff_day == 300
+    assert panel.case.optimal_day == voltline_case.optimal_day  # the optimum is still reported
+    panel.optimal.value = True
+    assert panel.handoff.value == voltline_case.optimal_day and panel.case.handoff_day == voltline_case.optimal_day
+
+
+def test_capacity_shortfall_is_said(panel):
+    panel.ftes.value = 1.0
+    assert "short of capacity" in panel.decision.value
+
+
+def test_reset_restores_the_client_assumptions(panel, voltline_case):
+    panel.ftes.value, panel.fee.value, panel.relationship.value = 1.0, 0.5, 0.1
+    panel.handoff.value = 30
+    panel.reset.click()
+    assert panel.assumptions() == voltline_case.assumptions
+    assert panel.optimal.value and strategy(panel) == "hybrid"
+    assert panel.case.result["net_recovery"].tolist() == voltline_case.result["net_recovery"].tolist()
+
+
+def test_save_writes_only_the_changes_and_refuses_to_overwrite(panel):
+    panel.fee.value = 0.35
+    panel.ftes.value = 2.5
+    panel.name.value = "cheaper-team"
+    panel.save.click()
+    assert "data-saved" in panel.status.value
+    saved = load_scenario(panel.client_dir, "cheaper-team")
+    assert saved.costs == {"collector_ftes": 2.5, "agency_fee_pct": 0.35}
+    assert saved.handoff_day is None and saved.as_of == "2026-10-31"  # D followed the optimum
+    before = (panel.client_dir / "scenarios" / "cheaper-team.yaml").read_bytes()
+    panel.ftes.value = 4.0
+    panel.save.click()
+    assert "Not saved" in panel.status.value and "already exists" in panel.status.value
+    assert (panel.client_dir / "scenarios" / "cheaper-team.yaml").read_bytes() == before
+    panel.name.value = "../../etc"
+    panel.save.click()
+    assert "Not saved" in panel.status.value and "scenario name" in panel.status.value
+
+
+def test_fee_schedule_client_keeps_the_schedule_until_the_fee_is_moved(tmp_path):
+    case = load_case(SAMPLE_DATA_DIR / "northwind_open_items")[0]
+    p = CostDashboard(case, tmp_path)
+    assert case.assumptions.agency_fee_pct is None
+    assert p.assumptions().agency_fee_pct is None and "schedule" in p.fee_note.value
+    assert p.fee.value == pytest.approx(case.break_evens[0].base_value, abs=0.005)  # the effective rate
+    p.fee.value = 0.3
+    assert p.assumptions().agency_fee_pct == 0.3 and "Flat fee" in p.fee_note.value
+    assert scenario_costs(p.assumptions(), case.assumptions) == {"agency_fee_pct": 0.3}
+    p.reset.click()
+    assert p.assumptions().agency_fee_pct is None
