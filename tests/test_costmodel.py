@@ -180,3 +180,57 @@ def test_net_never_exceeds_balance(rows, d, rate, share):
     r = evaluate(claims(*rows), a, d)
     assert (r["net_recovery"] <= r["balance"] + 1e-6).all()
     assert (r["gross_recovery"] <= r["balance"] + 1e-6).all()
+
+
+def test_commission_on_direct_payments():
+    base = Assumptions(agency_fee_pct=0.2, agency_recovery_curve=((0, 0.5),), direct_payment_share=0.4,
+                       **NO_COSTS)
+    owed = evaluate(claims((10_000, 100)), base, 0).loc["agency"]
+    assert owed["agency_fees"] == pytest.approx(0.2 * 5_000)  # commission on all 5,000 recovered
+    waived = evaluate(claims((10_000, 100)),
+                      dataclasses.replace(base, commission_on_direct_payments=False), 0).loc["agency"]
+    assert waived["agency_fees"] == pytest.approx(0.2 * 5_000 * 0.6)  # not on the 40% paid to us directly
+
+
+def test_capital_cost_uses_the_named_rate_and_equals_the_delta_dso_formula():
+    a = Assumptions(agency_fee_pct=0.0, **{**NO_COSTS, "borrowing_rate": 0.05}, wacc=0.10,
+                    recovery_curve=((0, 1.0),), in_house_days_to_cash=73, annual_credit_sales=365_000)
+    r = evaluate(claims((36_500, 10)), a, 1000).loc["in_house"]
+    # ΔDSO = 36,500 × 73 / 365,000 = 7.3 days; cost = ΔDSO × sales / 365 × rate = 7.3 × 1,000 × 0.05
+    assert r["delta_dso"] == pytest.approx(7.3)
+    assert r["capital_cost"] == pytest.approx(7.3 * 365_000 / 365 * 0.05) == pytest.approx(365)
+    wacc = evaluate(claims((36_500, 10)), dataclasses.replace(a, capital_rate_basis="wacc"), 1000)
+    assert wacc.loc["in_house", "capital_cost"] == pytest.approx(730)
+    with pytest.raises(ConfigError, match="capital_rate_basis.*borrowing_rate, wacc"):
+        assumptions_from_config({"capital_rate_basis": "cheap"})
+
+
+def test_recovery_scale_is_capped_at_everything():
+    a = Assumptions(in_house_recovery_scale=2.0, recovery_curve=((0, 0.8),), **NO_COSTS)
+    assert evaluate(claims((1_000, 5)), a, 1000).loc["in_house", "gross_recovery"] == pytest.approx(1_000)
+
+
+def test_workload_comes_from_the_yearly_flow_in_the_in_house_share():
+    # 4 claims, 2 in-house under the hybrid; 400 newly overdue invoices a year at 1 h; 150 h available
+    a = Assumptions(yearly_overdue_invoices=400, hours_per_past_due_invoice=1, collector_ftes=1,
+                    working_hours_per_fte_year=150, recovery_curve=((0, 1.0),), **NO_COSTS)
+    r = evaluate(claims((100, 10), (100, 20), (100, 200), (100, 300)), a, 100)
+    assert r.loc["in_house", "hours_needed"] == 400 and r.loc["in_house", "capacity_ratio"] == pytest.approx(0.375)
+    assert r.loc["hybrid", "hours_needed"] == 200 and r.loc["hybrid", "capacity_ratio"] == pytest.approx(0.75)
+    assert r.loc["in_house", "gross_recovery"] == pytest.approx(400 * 0.375)
+
+
+def test_relationship_cost_counts_each_placed_customer_once():
+    frame = pd.DataFrame({"amount": [100.0, 200.0, 300.0], "days_past_due": [200, 250, 10],
+                          "customer_id": ["A", "A", "B"], "customer_annual_sales": [50_000, 50_000, 80_000]})
+    a = Assumptions(gross_margin=0.2, **{**NO_COSTS, "relationship_cost_share": 0.1})
+    r = evaluate(frame, a, 100)
+    assert r.loc["hybrid", "relationship_cost"] == pytest.approx(0.1 * 0.2 * 50_000)  # only A is placed
+    assert r.loc["agency", "relationship_cost"] == pytest.approx(0.1 * 0.2 * 130_000)
+    assert r.loc["in_house", "relationship_cost"] == 0
+
+
+def test_a_hybrid_that_keeps_or_places_everything_is_not_recommended():
+    a = Assumptions(agency_fee_pct=0.25, **NO_COSTS)
+    strategy, reason = recommend(evaluate(claims((1000, 50)), a, 0))  # D=0: the hybrid places everything
+    assert strategy == "in_house" and "hybrid" not in reason

@@ -1,0 +1,382 @@
+"""The CFO dashboard of notebook 02 (in-house or agency?), driven in a real browser (Debian's chromium).
+
+One Voila server for the module serves a copy of ``notebooks/02_inhouse_vs_agency.ipynb`` whose
+parameters cell points ``client_dir`` at a copy of ``sample_data/voltline`` in a temp folder: the
+dashboard's "Save scenario" writes into the client folder, and the repository's sample data must
+stay untouched. Every test opens a fresh page (so a fresh kernel at the client's assumptions).
+
+The page is driven through the dashboard's CSS classes (``arassess.costdashboard``):
+``.arassess-status`` (``<span data-ms="183">Updated in 183 ms: <label></span>`` after each
+update, ``data-saved`` after a save, "Not saved: …" when refused), ``.arassess-decision-box``
+(``<span data-strategy="hybrid">``), the sliders ``.arassess-fee`` / ``.arassess-ftes`` (moved with
+the keyboard on their noUiSlider handle, or by typing into the readout and pressing Enter, as a
+user would), ``.arassess-reset``, ``.arassess-scenario-name`` and ``.arassess-save``. The strategy
+shown must be the library's (``arassess.costcase.analyse``) for the same assumptions.
+
+Latency is measured, not asserted: in the browser, from the keydown that commits a value
+(``event.timeStamp``) to the mutation that changes the status element's text (both on the
+page's ``performance.now()`` clock), next to the server-side ``data-ms`` the dashboard reports
+(analyse + table + charts in the kernel). Printed (``pytest -s``), recorded as junit
+properties and written to ``timings.json`` in the test's tmp_path with the screenshots.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import re
+import shutil
+import statistics
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import nbformat
+import pytest
+import yaml
+from playwright.sync_api import Page, expect, sync_playwright
+
+from arassess.costcase import analyse
+from arassess.costreport import load_case
+from voila_server import LOOPBACK, REPO_ROOT, VoilaServer, chromium, voila_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+NOTEBOOK = REPO_ROOT / "notebooks" / "02_inhouse_vs_agency.ipynb"
+CLIENT = REPO_ROOT / "sample_data" / "voltline"
+DEFAULT_CLIENT_LITERAL = '"sample_data/voltline"'  # the parameters cell's default client_dir
+RENDER_TIMEOUT_MS = 120_000  # first render: kernel start + cost case + widgets + charts
+UPDATE_TIMEOUT_MS = 60_000  # one slider change → redraw
+QUIET_MS = 1_500  # table redrawn but status text identical: how long to wait before calling it done
+VIEWPORT = {"width": 1400, "height": 1000}
+FAILURE_TEXT = re.compile(r"Traceback|There was an error when executing cell|Cannot evaluate"
+                          r"|\b[A-Z]\w*(Error|Exception)\b")
+SOURCE_TEXT = ("load_case(", "from arassess", "cost_dashboard(", "in_dashboard(", "client_dir:")
+UPDATED = re.compile(r"Updated in [\d,]+ ms: ")
+LOW_FEE, HIGH_FEE = 0.15, 0.30  # either side of the fee break-even (about 20.2 % at D = 120)
+
+STATUS = ".arassess-status"
+STRATEGY = ".arassess-decision-box [data-strategy]"
+
+# Arms a probe for the next committed change: the first keydown's timestamp and the first
+# mutations that change the status text and the comparison table (page clock, ms).
+ARM_PROBE = """() => {
+  const status = document.querySelector('.arassess-status');
+  const table = document.querySelector('.arassess-comparison');
+  const w = {t0: null, key: null, statusAt: null, tableAt: null,
+             before: status.innerText, tableBefore: table.innerHTML, status: null};
+  window.__probe = w;
+  document.addEventListener('keydown', (e) => { if (w.t0 === null) { w.t0 = e.timeStamp; w.key = e.key; } },
+                            {capture: true, once: true});
+  const so = new MutationObserver(() => {
+    if (w.statusAt === null && status.innerText !== w.before) {
+      w.statusAt = performance.now(); w.status = status.innerText; so.disconnect();
+    }
+  });
+  so.observe(status, {subtree: true, childList: true, characterData: true, attributes: true});
+  const to = new MutationObserver(() => {
+    if (w.tableAt === null && table.innerHTML !== w.tableBefore) { w.tableAt = performance.now(); to.disconnect(); }
+  });
+  to.observe(table, {subtree: true, childList: true, characterData: true});
+}"""
+# done: the status text changed, or the table changed and the status stayed identical for a while
+# (the kernel sends nothing for an unchanged value: same label and same ms as before)
+PROBE_DONE = f"""() => {{ const w = window.__probe;
+  return w.statusAt !== null || (w.tableAt !== null && performance.now() - w.tableAt > {QUIET_MS}); }}"""
+
+
+# --- the library's answer -------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def sample_case():
+    case, _ = load_case(CLIENT)
+    return case
+
+
+def library_strategy(fee: float) -> str:
+    """The library's recommendation for a flat agency fee, optimal D (what the dashboard computes)."""
+    case = sample_case()
+    return analyse(case.client, case.currency, case.as_of, case.claims, case.flow,
+                   dataclasses.replace(case.assumptions, agency_fee_pct=fee), None, case.input_notes).strategy
+
+
+def folder_digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- fixtures -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> dict[str, Path]:
+    """A copy of the sample client and of notebook 02 pointing at it (the folder Voila serves)."""
+    root = tmp_path_factory.mktemp("costs-dashboard")
+    client = root / "voltline"
+    shutil.copytree(CLIENT, client, ignore=shutil.ignore_patterns("scenarios"))
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(cells) == 1 and cells[0].source.count(DEFAULT_CLIENT_LITERAL) == 1, \
+        "notebook 02's parameters cell no longer sets client_dir = \"sample_data/voltline\""
+    cells[0].source = cells[0].source.replace(DEFAULT_CLIENT_LITERAL, json.dumps(str(client)))
+    nbformat.write(nb, root / NOTEBOOK.name)
+    return {"root": root, "client": client, "notebook": root / NOTEBOOK.name}
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    before = folder_digest(CLIENT)
+    with voila_server(site["notebook"].name, cwd=site["root"], log_dir=site["root"] / "voila") as running:
+        yield running
+    assert folder_digest(CLIENT) == before, "the dashboard wrote into the repository's sample_data"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright, chromium(playwright) as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(browser, server, tmp_path):
+    context = browser.new_context(viewport=VIEWPORT)
+    # offline and deterministic: only the local server is reachable (the page asks a CDN for icons)
+    context.route(re.compile(rf"^(?!https?://{re.escape(LOOPBACK)}[:/])"), lambda route: route.abort())
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.script_errors = errors  # type: ignore[attr-defined]
+    try:
+        seconds = open_dashboard(page, server)
+        page.load_seconds = seconds  # type: ignore[attr-defined]
+        yield page
+        assert errors == [], f"JavaScript errors on the page: {errors}"
+    finally:
+        context.close()
+
+
+# --- helpers --------------------------------------------------------------------------------
+def open_dashboard(page: Page, server: VoilaServer) -> float:
+    """Load the page and wait for the first "Updated in" status; return the seconds it took."""
+    started = time.perf_counter()
+    page.goto(server.url, wait_until="commit", timeout=RENDER_TIMEOUT_MS)
+    try:
+        expect(page.locator(STATUS)).to_have_text(UPDATED, timeout=RENDER_TIMEOUT_MS)
+    except AssertionError as exc:
+        shown = page.locator("body").inner_text()[:500]
+        raise AssertionError(f"no cost dashboard within {RENDER_TIMEOUT_MS / 1000:.0f} s; the page shows:\n"
+                             f"{shown}\n--- end of {server.log}:\n{server.log_text()[-3000:]}") from exc
+    server.remember_children()  # this page's kernel, so stop() can make sure it is gone
+    return time.perf_counter() - started
+
+
+def assert_clean(page: Page) -> None:
+    """No code (Voila strips sources) and no error output anywhere on the page."""
+    assert page.locator(".jp-InputArea, .jp-InputPrompt, .jp-CodeMirrorEditor").count() == 0
+    text = page.locator("body").inner_text()
+    shown = [s for s in SOURCE_TEXT if s in text]
+    assert not shown, f"source code visible on the page: {shown}"
+    failure = FAILURE_TEXT.search(text)
+    assert failure is None, f"error text on the page: …{text[max(0, failure.start() - 200):failure.end() + 200]}…"
+    assert page.locator('[data-mime-type="application/vnd.jupyter.error"], '
+                        '[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
+
+
+def strategy(page: Page) -> str:
+    return page.locator(STRATEGY).get_attribute("data-strategy")
+
+
+def readout(page: Page, css: str) -> str:
+    return page.locator(f"{css} .widget-readout").inner_text().strip()
+
+
+def server_ms(page: Page) -> int | None:
+    ms = page.locator(f"{STATUS} [data-ms]")
+    return int(ms.get_attribute("data-ms")) if ms.count() else None
+
+
+def commit(page: Page, action: Callable[[], None]) -> dict[str, Any]:
+    """Arm the probe, run ``action`` (the keypress that commits a value), wait for the redraw.
+
+    Returns the probe: ``t0`` (keydown), ``statusAt`` (status text changed; None if the kernel's
+    status string was identical to the previous one), ``tableAt``, ``status`` (new text).
+    """
+    page.evaluate(ARM_PROBE)
+    action()
+    try:
+        page.wait_for_function(PROBE_DONE, timeout=UPDATE_TIMEOUT_MS, polling=50)
+    except Exception as exc:  # playwright's TimeoutError: say what the page shows
+        raise AssertionError(f"no redraw within {UPDATE_TIMEOUT_MS / 1000:.0f} s of the change; status: "
+                             f"{page.locator(STATUS).inner_text()!r}") from exc
+    return page.evaluate("() => window.__probe")
+
+
+def press_on_slider(page: Page, css: str, key: str) -> dict[str, Any]:
+    """Focus the slider's handle and press ``key`` (ArrowLeft/Right: one step, PageUp/Down: five)."""
+    handle = page.locator(f"{css} .noUi-handle")
+    handle.focus()
+    return commit(page, lambda: handle.press(key))
+
+
+def type_in_readout(page: Page, css: str, text: str) -> dict[str, Any]:
+    """Click the slider's readout (contenteditable), select all, type ``text``, commit with Enter."""
+    box = page.locator(f"{css} .widget-readout")
+    box.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    return commit(page, lambda: page.keyboard.press("Enter"))
+
+
+def fee_to(page: Page, target: float) -> None:
+    """Move the fee slider to ``target`` with PageUp/PageDown (5 %) and arrows (1 %), one key at a
+    time, each redraw awaited, like a user watching the dashboard."""
+    for _ in range(100):
+        current = round(float(readout(page, ".arassess-fee").rstrip("%")) / 100, 2)
+        delta = round((target - current) * 100)
+        if delta == 0:
+            return
+        key = ("PageUp" if delta >= 5 else "ArrowRight") if delta > 0 else ("PageDown" if delta <= -5 else "ArrowLeft")
+        press_on_slider(page, ".arassess-fee", key)
+    raise AssertionError(f"fee slider did not reach {target:.0%}")
+
+
+# --- tests ----------------------------------------------------------------------------------
+def test_dashboard_loads_with_the_clients_recommendation(page, tmp_path, record_property):
+    status = page.locator(STATUS).inner_text()
+    assert UPDATED.search(status), status
+    assert server_ms(page) is not None
+    assert strategy(page) == sample_case().strategy == "hybrid"
+    assert readout(page, ".arassess-ftes") == f"{sample_case().assumptions.collector_ftes:.1f}"
+    assert readout(page, ".arassess-fee") == "25%"
+    assert page.locator(".arassess-optimal input[type=checkbox]").is_checked()
+    assert_clean(page)
+    page.screenshot(path=tmp_path / "costs-dashboard.png", full_page=True)
+    record_property("page_load_to_first_update_s", round(page.load_seconds, 3))
+    print(f"\ncost dashboard: page load to first update {page.load_seconds:.2f} s (screenshot in {tmp_path})")
+
+
+def test_fee_slider_past_the_break_even_flips_the_recommendation(page, tmp_path):
+    case = sample_case()
+    fee_even = next(b for b in case.break_evens if b.lever == "agency_fee_pct")
+    assert LOW_FEE < fee_even.value < HIGH_FEE, f"fee break-even moved: {fee_even.value:.3f}"
+    below, above = library_strategy(LOW_FEE), library_strategy(HIGH_FEE)
+    assert (below, above) == ("agency", "hybrid")
+    first = strategy(page)
+
+    fee_to(page, LOW_FEE)  # 25 % → 20 % → 15 %
+    assert readout(page, ".arassess-fee") == f"{LOW_FEE:.0%}"
+    expect(page.locator(STATUS)).to_have_text(UPDATED)
+    assert strategy(page) == below != first
+    assert "Flat fee" in page.locator("body").inner_text()
+    page.screenshot(path=tmp_path / f"fee-{LOW_FEE:.0%}.png".replace("%", "pct"), full_page=True)
+    assert_clean(page)
+
+    fee_to(page, HIGH_FEE)  # 15 % → 20 % → 25 % → 30 %
+    assert readout(page, ".arassess-fee") == f"{HIGH_FEE:.0%}"
+    expect(page.locator(STATUS)).to_have_text(UPDATED)
+    assert strategy(page) == above == "hybrid"
+    page.screenshot(path=tmp_path / f"fee-{HIGH_FEE:.0%}.png".replace("%", "pct"), full_page=True)
+    assert_clean(page)
+
+
+# (slider, how, key or typed text): keypresses on the handles, and readout edits committed with Enter
+LATENCY_STEPS = (
+    (".arassess-fee", "key", "ArrowLeft"),   # 25 % → 24 %
+    (".arassess-fee", "key", "ArrowLeft"),   # → 23 %
+    (".arassess-fee", "type", "0.27"),       # readout edit → 27 %
+    (".arassess-ftes", "key", "ArrowRight"),  # 3.0 → 3.5
+    (".arassess-ftes", "key", "ArrowRight"),  # → 4.0
+    (".arassess-ftes", "type", "2.5"),       # readout edit → 2.5
+)
+
+
+def test_update_latency_is_measured(page, tmp_path, record_property):
+    rows = []
+    for css, how, what in LATENCY_STEPS:
+        probe = press_on_slider(page, css, what) if how == "key" else type_in_readout(page, css, what)
+        assert probe["t0"] is not None and probe["key"] in ("ArrowLeft", "ArrowRight", "Enter"), probe
+        assert probe["status"] is None or UPDATED.search(probe["status"]), probe["status"]
+        rows.append({
+            "slider": css.removeprefix(".arassess-"), "action": f"{how} {what}",
+            "readout": readout(page, css),
+            # None: the kernel's status string was identical to the previous one, so nothing changed
+            "browser_round_trip_ms": None if probe["statusAt"] is None else round(probe["statusAt"] - probe["t0"], 1),
+            "browser_to_table_ms": None if probe["tableAt"] is None else round(probe["tableAt"] - probe["t0"], 1),
+            "server_ms": server_ms(page) if probe["statusAt"] is not None else None,
+        })
+    assert_clean(page)
+
+    round_trips = [r["browser_round_trip_ms"] for r in rows if r["browser_round_trip_ms"] is not None]
+    server = [r["server_ms"] for r in rows if r["server_ms"] is not None]
+    assert len(round_trips) >= len(rows) - 1, rows  # at most one identical status text (same ms by chance)
+    summary = {
+        "browser_round_trip_ms": {"median": statistics.median(round_trips), "max": max(round_trips),
+                                  "n": len(round_trips)},
+        "server_ms": {"median": statistics.median(server), "max": max(server), "n": len(server)},
+        "page_load_to_first_update_s": round(page.load_seconds, 3),
+    }
+    (tmp_path / "timings.json").write_text(json.dumps({
+        "measured": "browser_round_trip_ms: page clock, keydown that commits the value (event.timeStamp) to "
+                    "the mutation changing .arassess-status text; server_ms: the dashboard's data-ms (kernel: "
+                    "analyse + table + charts, before the status is sent)",
+        "steps": rows, "summary": summary}, indent=2), encoding="utf-8")
+    for key in ("browser_round_trip_ms", "server_ms"):
+        record_property(f"{key}_median", summary[key]["median"])
+        record_property(f"{key}_max", summary[key]["max"])
+    record_property("page_load_to_first_update_s", summary["page_load_to_first_update_s"])
+
+    print(f"\n{'slider':<8} {'action':<16} {'readout':>7} {'round trip ms':>14} {'to table ms':>12} {'server ms':>10}")
+    for r in rows:
+        print(f"{r['slider']:<8} {r['action']:<16} {r['readout']:>7} {r['browser_round_trip_ms']!s:>14} "
+              f"{r['browser_to_table_ms']!s:>12} {r['server_ms']!s:>10}")
+    print(f"browser round trip: median {summary['browser_round_trip_ms']['median']} ms, max "
+          f"{summary['browser_round_trip_ms']['max']} ms; server data-ms: median {summary['server_ms']['median']} "
+          f"ms, max {summary['server_ms']['max']} ms (timings.json in {tmp_path})")
+
+
+def test_reset_restores_the_clients_assumptions(page):
+    press_on_slider(page, ".arassess-ftes", "End")  # FTEs to the slider's maximum
+    assert readout(page, ".arassess-ftes") == "10.0"
+    press_on_slider(page, ".arassess-fee", "PageDown")  # and the fee to 20 %
+    assert readout(page, ".arassess-fee") == "20%"
+    assert strategy(page) != "hybrid"
+
+    commit(page, lambda: page.locator(".arassess-reset").click())
+    expect(page.locator(STATUS)).to_have_text(UPDATED)
+    assert readout(page, ".arassess-ftes") == f"{sample_case().assumptions.collector_ftes:.1f}" == "3.0"
+    assert readout(page, ".arassess-fee") == "25%"
+    assert strategy(page) == "hybrid"
+    assert page.locator(".arassess-optimal input[type=checkbox]").is_checked()
+    assert_clean(page)
+
+
+def test_save_scenario_writes_the_yaml_once(page, site, tmp_path):
+    name = "fee-30"
+    target = site["client"] / "scenarios" / f"{name}.yaml"
+    assert not target.exists()
+    status = page.locator(STATUS)
+
+    press_on_slider(page, ".arassess-fee", "PageUp")  # 25 % → 30 %
+    assert readout(page, ".arassess-fee") == "30%"
+    page.locator(".arassess-scenario-name input").fill(name)
+    page.locator(".arassess-save").click()
+    saved = page.locator(f"{STATUS} [data-saved]")
+    expect(saved).to_have_count(1, timeout=UPDATE_TIMEOUT_MS)
+    assert Path(saved.get_attribute("data-saved")) == target
+    assert f"--scenario {name}" in status.inner_text()
+    page.screenshot(path=tmp_path / "saved.png", full_page=True)
+
+    assert target.is_file()
+    body = yaml.safe_load(target.read_text(encoding="utf-8"))
+    assert body["name"] == name
+    assert body["costs"] == {"agency_fee_pct": pytest.approx(HIGH_FEE)}  # only what differs from client.yaml
+    assert body["handoff_day"] is None  # "D = optimal" ticked
+    assert body["as_of"] == "2026-10-31"
+    content, mtime = target.read_bytes(), target.stat().st_mtime_ns
+
+    press_on_slider(page, ".arassess-fee", "PageUp")  # 35 %: an overwrite would change the file
+    page.locator(".arassess-save").click()
+    expect(status).to_contain_text("Not saved", timeout=UPDATE_TIMEOUT_MS)
+    assert "already exists" in status.inner_text()
+    assert page.locator(f"{STATUS} [data-saved]").count() == 0
+    assert target.read_bytes() == content and target.stat().st_mtime_ns == mtime
+    assert sorted(p.name for p in target.parent.iterdir()) == [f"{name}.yaml"]
