@@ -149,9 +149,6 @@ def test_customer_without_sales_in_the_year_gets_zero():
     assert overdue_claims(_k_ledger(extra_sale=True), T)["customer_annual_sales"].tolist() == [0.0]
 
 
-@pytest.mark.xfail(strict=True, reason="src bug: a full ledger with no invoice dated in the year to T gives "
-                   "customer_annual_sales NaN (meant for open items only), not 0, so Claims.from_frame drops "
-                   "the customer sales and the relationship cost falls back to the placed amount")
 def test_no_sales_in_the_year_means_zero_not_nan():
     got = overdue_claims(_k_ledger(extra_sale=False), T)
     assert got["customer_annual_sales"].tolist() == [0.0]

@@ -94,14 +94,21 @@ def test_save_writes_only_the_changes_and_refuses_to_overwrite(panel):
     assert "Not saved" in panel.status.value and "scenario name" in panel.status.value
 
 
-def test_fee_schedule_client_keeps_the_schedule_until_the_fee_is_moved(tmp_path):
+def test_fee_schedule_client_scales_its_schedule_to_the_chosen_effective_fee(tmp_path):
+    from arassess.costcase import effective_fee
+    from arassess.costmodel import Claims
+
     case = load_case(SAMPLE_DATA_DIR / "northwind_open_items")[0]
     p = CostDashboard(case, tmp_path)
+    claims = Claims.from_frame(case.claims)
     assert case.assumptions.agency_fee_pct is None
-    assert p.assumptions().agency_fee_pct is None and "schedule" in p.fee_note.value
+    assert p.assumptions() == case.assumptions and "fee schedule × 1.00" in p.fee_note.value
     assert p.fee.value == pytest.approx(case.break_evens[0].base_value, abs=0.005)  # the effective rate
     p.fee.value = 0.3
-    assert p.assumptions().agency_fee_pct == 0.3 and "Flat fee" in p.fee_note.value
-    assert scenario_costs(p.assumptions(), case.assumptions) == {"agency_fee_pct": 0.3}
+    moved = p.assumptions()
+    assert moved.agency_fee_pct is None  # still the schedule, scaled
+    assert effective_fee(moved, claims) == pytest.approx(0.3)
+    assert f"× {moved.agency_fee_scale:.2f}" in p.fee_note.value
+    assert scenario_costs(moved, case.assumptions) == {"agency_fee_scale": moved.agency_fee_scale}
     p.reset.click()
-    assert p.assumptions().agency_fee_pct is None
+    assert p.assumptions() == case.assumptions

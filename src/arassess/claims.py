@@ -62,7 +62,7 @@ def overdue_claims(ledger: Ledger, as_of: pd.Timestamp | str,
     sales = customer_annual_sales(ledger, as_of)
     out = pos.assign(amount=pos["open_amount"],
                      customer_annual_sales=pos["customer_id"].map(sales).astype(float))
-    if len(sales):
+    if ledger.shape == "ledger":  # no sales in the year is zero sales; open items: unknown (NaN)
         out["customer_annual_sales"] = out["customer_annual_sales"].fillna(0.0)
     out["bucket"] = out["bucket"].cat.remove_unused_categories() if len(out) else out["bucket"]
     return out.loc[:, list(CLAIM_COLUMNS)].reset_index(drop=True)

@@ -90,16 +90,18 @@ def format_lever(lever: str, value: float, currency: str = "") -> str:
 
 
 def effective_fee(a: Assumptions, c: Claims) -> float:
-    """The flat fee, or the schedule's fee as a share of what the agency would recover on all claims."""
-    if a.agency_fee_pct is not None:
-        return a.agency_fee_pct
+    """The agency's fee as a share of what it would recover on all claims: the flat fee, or the
+    (scaled) schedule's average weighted by recovery. NaN when the agency would recover nothing."""
     all_placed = evaluate(c, a, 0).loc["agency"]
     gross = float(all_placed["agency_recovery"])
-    return float(all_placed["agency_fees"]) / gross if gross else float("nan")
+    if not gross:
+        return min(1.0, a.agency_fee_pct * a.agency_fee_scale) if a.agency_fee_pct is not None else float("nan")
+    commissioned = 1.0 if a.commission_on_direct_payments else 1.0 - a.direct_payment_share
+    return float(all_placed["agency_fees"]) / gross / commissioned if commissioned else float("nan")
 
 
 def lever_value(a: Assumptions, name: str, c: Claims) -> float:
-    """The current value of a lever (the fee's effective rate when a schedule applies)."""
+    """The current value of a lever (for the fee, its effective rate: see :func:`effective_fee`)."""
     if name == "agency_fee_pct":
         return effective_fee(a, c)
     if name == "capital_rate":
@@ -107,8 +109,16 @@ def lever_value(a: Assumptions, name: str, c: Claims) -> float:
     return float(getattr(a, name))
 
 
-def with_lever(a: Assumptions, name: str, value: float) -> Assumptions:
-    """``a`` with one lever set (the fee becomes flat; the rate is the one the basis names)."""
+def with_lever(a: Assumptions, name: str, value: float, c: Claims) -> Assumptions:
+    """``a`` with one lever set. The fee: a flat fee becomes ``value``; a fee schedule is kept and
+    scaled so that its effective rate is ``value`` (so the lever moves continuously from the
+    current schedule). The rate: the one ``capital_rate_basis`` names."""
+    if name == "agency_fee_pct":
+        if a.agency_fee_pct is not None:
+            return dataclasses.replace(a, agency_fee_pct=float(value), agency_fee_scale=1.0)
+        unscaled = effective_fee(dataclasses.replace(a, agency_fee_scale=1.0), c)
+        scale = float(value) / unscaled if unscaled and np.isfinite(unscaled) else 1.0
+        return dataclasses.replace(a, agency_fee_scale=min(scale, 1e6))
     if name == "capital_rate":
         name = a.capital_rate_basis
     return dataclasses.replace(a, **{name: float(value)})
@@ -156,22 +166,22 @@ def break_even(c: Claims, a: Assumptions, handoff_day: float, lever: str,
     lo, hi = LEVER[lever].bounds
     if not np.isfinite(base):
         return BreakEven(lever, base, None, _best(c, a, handoff_day), None, handoff_day)
-    start = _best(c, with_lever(a, lever, base), handoff_day)
+    start = _best(c, with_lever(a, lever, base, c), handoff_day)
     best_found: tuple[float, str] | None = None
     for end in (hi, lo):
         grid = np.linspace(base, end, grid_points)[1:]
         inside = base
         for value in grid:
-            if _best(c, with_lever(a, lever, value), handoff_day) != start:
+            if _best(c, with_lever(a, lever, value, c), handoff_day) != start:
                 outside = value
                 for _ in range(BISECTION_STEPS):
                     mid = (inside + outside) / 2
-                    if _best(c, with_lever(a, lever, mid), handoff_day) == start:
+                    if _best(c, with_lever(a, lever, mid, c), handoff_day) == start:
                         inside = mid
                     else:
                         outside = mid
                 if best_found is None or abs(outside - base) < abs(best_found[0] - base):
-                    best_found = (outside, _best(c, with_lever(a, lever, outside), handoff_day))
+                    best_found = (outside, _best(c, with_lever(a, lever, outside, c), handoff_day))
                 break
             inside = value
     if best_found is None:
@@ -199,7 +209,7 @@ def tornado(c: Claims, a: Assumptions, handoff_day: float,
             continue
         low, high = lv.swing(base)
         low, high = max(lv.bounds[0], low), min(lv.bounds[1], high)
-        lead_low, lead_high = lead(with_lever(a, lv.name, low)), lead(with_lever(a, lv.name, high))
+        lead_low, lead_high = lead(with_lever(a, lv.name, low, c)), lead(with_lever(a, lv.name, high, c))
         rows.append({"lever": lv.name, "label": lv.label, "unit": lv.unit, "base": base, "low": low,
                      "high": high, "lead_low": lead_low, "lead_high": lead_high,
                      "flips": bool(min(lead_low, lead_high) < 0), "swing": abs(lead_high - lead_low)})

@@ -19,7 +19,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from arassess import costcharts
-from arassess.costcase import CostCase, analyse, lever_value
+from arassess.costcase import CostCase, analyse, lever_value, with_lever
 from arassess.costmodel import Assumptions, Claims
 from arassess.costreport import comparison_table, decision_html
 from arassess.dashboard import _display_bundle
@@ -44,7 +44,7 @@ def _slider(kind: type, value: float, lo: float, hi: float, step: float, label: 
 def scenario_costs(a: Assumptions, base: Assumptions) -> dict[str, Any]:
     """The dashboard's assumptions that differ from the client's, as client.yaml ``costs:`` keys."""
     out: dict[str, Any] = {}
-    for f in ("collector_ftes", "collector_salary", "agency_fee_pct", "in_house_recovery_scale",
+    for f in ("collector_ftes", "collector_salary", "agency_fee_pct", "agency_fee_scale", "in_house_recovery_scale",
               "agency_recovery_scale", "borrowing_rate", "wacc", "relationship_cost_share"):
         if getattr(a, f) != getattr(base, f):
             out[f] = getattr(a, f)
@@ -114,7 +114,8 @@ class CostDashboard:
 
     # --- state -> assumptions -------------------------------------------------------------
     def assumptions(self) -> Assumptions:
-        """The client's assumptions with the sliders' values (a moved fee slider sets a flat fee)."""
+        """The client's assumptions with the sliders' values. The fee slider shows the effective
+        fee; moving it sets a flat fee, or scales the client's fee schedule to that effective rate."""
         values: dict[str, Any] = {
             "collector_ftes": float(self.ftes.value), "collector_salary": float(self.salary.value),
             "in_house_recovery_scale": float(self.in_scale.value),
@@ -122,9 +123,10 @@ class CostDashboard:
             self.base.capital_rate_basis: float(self.rate.value),
             "relationship_cost_share": float(self.relationship.value),
         }
-        if self._fee_moved or self.base.agency_fee_pct is not None:
-            values["agency_fee_pct"] = round(float(self.fee.value), 4)
-        return dataclasses.replace(self.base, **values)
+        a = dataclasses.replace(self.base, **values)
+        if self._fee_moved:
+            a = with_lever(a, "agency_fee_pct", round(float(self.fee.value), 4), self._claims)
+        return a
 
     def handoff_day(self) -> float | None:
         return None if self.optimal.value else float(self.handoff.value)
@@ -141,9 +143,10 @@ class CostDashboard:
                 self.handoff.value = int(case.handoff_day)
             finally:
                 self._quiet = False
-        if self.base.agency_fee_pct is None and not self._fee_moved:
-            self.fee_note.value = ("<small>Fee schedule of the client in use (effective rate shown); moving "
-                                   "the slider sets a flat fee.</small>")
+        a = case.assumptions
+        if a.agency_fee_pct is None:
+            self.fee_note.value = (f"<small>The client's fee schedule × {a.agency_fee_scale:.2f} (the slider "
+                                   "shows its effective rate on all claims).</small>")
         else:
             self.fee_note.value = "<small>Flat fee on every placed claim.</small>"
         ms = (time.perf_counter() - started) * 1000

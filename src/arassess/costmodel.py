@@ -69,6 +69,7 @@ SOURCES: dict[str, str] = {
     "relationship_cost_share": _USER, "gross_margin": _USER,
     "suit_share": "share of placed claims litigated; " + _USER,
     "suit_fee_per_claim": "non-contingent suit fee and court costs per litigated claim; " + _USER,
+    "agency_fee_scale": "1 = the fee (schedule or flat) as given; a what-if multiplier, each rate capped at 100%",
     "in_house_recovery_scale": "1 = the curve as given; a what-if multiplier on the in-house curve",
     "agency_recovery_scale": "1 = the curve as given; a what-if multiplier on the agency curve",
     "direct_payment_share": "share of post-placement recoveries the debtor pays to the creditor "
@@ -107,6 +108,7 @@ class Assumptions:
     gross_margin: float = 0.0
     suit_share: float = 0.0
     suit_fee_per_claim: float = 0.0
+    agency_fee_scale: float = 1.0
     in_house_recovery_scale: float = 1.0
     agency_recovery_scale: float = 1.0
     direct_payment_share: float = 0.0
@@ -126,7 +128,7 @@ _RATES = ("agency_fee_pct", "borrowing_rate", "wacc", "relationship_cost_share",
 _NONNEG = ("collector_ftes", "collector_salary", "hours_per_past_due_invoice", "software_per_year",
            "training_per_year", "management_per_year", "legal_per_year", "in_house_days_to_cash",
            "agency_days_to_cash", "suit_fee_per_claim", "yearly_overdue_invoices", "annual_credit_sales")
-_SCALES = ("in_house_recovery_scale", "agency_recovery_scale")
+_SCALES = ("in_house_recovery_scale", "agency_recovery_scale", "agency_fee_scale")
 CAPITAL_BASES = ("borrowing_rate", "wacc")
 _FIELDS = tuple(f.name for f in dataclasses.fields(Assumptions))
 _ALIASES = {"agency_fee_schedule": "fee_schedule"}
@@ -298,8 +300,8 @@ def _split(c: Claims, a: Assumptions, in_house: np.ndarray) -> dict[str, Any]:
       capacity ratio = min(1, FTEs × working hours / hours needed) and hours needed = hours per
       past-due invoice × yearly overdue invoices × (claims in-house / all claims);
       the team's yearly cost applies when at least one claim is worked in-house.
-    - agency gross = Σ amount × min(1, scale × agency curve share) over placed claims; fee = Σ fee
-      rate × recovered (nothing recovered, no fee), less the direct-payment share when no
+    - agency gross = Σ amount × min(1, scale × agency curve share) over placed claims; fee = Σ
+      min(1, fee rate × fee scale) × recovered (nothing recovered, no fee), less the direct-payment share when no
       commission is owed on direct payments; suit costs = suit share × placed claims × suit fee.
     - relationship cost = relationship share × gross margin × yearly sales of the customers with a
       placed claim (placed amount when customer sales are not known).
@@ -318,6 +320,7 @@ def _split(c: Claims, a: Assumptions, in_house: np.ndarray) -> dict[str, Any]:
     rec_ag_each = (amount * _share(a.agency_recovery_curve, a.agency_recovery_scale, dpd))[placed]
     rate = (np.full(rec_ag_each.shape, a.agency_fee_pct) if a.agency_fee_pct is not None
             else agency_fee_rate(a.fee_schedule, amount[placed], dpd[placed]))
+    rate = np.minimum(1.0, rate * a.agency_fee_scale)
     commissioned = 1.0 if a.commission_on_direct_payments else 1.0 - a.direct_payment_share
     rec_ag = float(rec_ag_each.sum())
     if c.customer is not None and c.customer_sales is not None:

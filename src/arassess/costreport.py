@@ -20,7 +20,7 @@ from arassess.config import ClientConfig
 from arassess.costcase import CostCase, cost_case
 from arassess.costmodel import SHORT, SOURCES, STRATEGIES, Assumptions
 from arassess.ledger import Ledger
-from arassess.report import figure_image, table
+from arassess.report import figure_image, table, titled_section
 from arassess.scenarios import Scenario, load_scenario
 
 #: Rows of the comparison table: (column of the evaluate result, label).
@@ -175,11 +175,7 @@ SECTION_TITLES: dict[str, str] = {
 
 def section(case: CostCase, name: str) -> list[Any]:
     """The items of section ``name`` (one of SECTIONS), headed by its title."""
-    try:
-        builder = SECTIONS[name]
-    except KeyError:
-        raise ValueError(f"unknown section {name!r}; valid: {', '.join(SECTIONS)}") from None
-    return [Markdown(f"## {SECTION_TITLES[name]}"), *builder(case)]
+    return titled_section(SECTIONS, SECTION_TITLES, case, name)
 
 
 def title(case: CostCase, scenario: Scenario | None = None) -> Markdown:

@@ -176,13 +176,20 @@ SECTION_TITLES: dict[str, str] = {
 }
 
 
+def titled_section(sections: dict[str, Callable[[Any], list[Any]]], titles: dict[str, str],
+                   subject: Any, name: str) -> list[Any]:
+    """The items of section ``name`` of a report's ``sections``, headed by its title
+    (ValueError listing the valid names for an unknown one)."""
+    try:
+        builder = sections[name]
+    except KeyError:
+        raise ValueError(f"unknown section {name!r}; valid: {', '.join(sections)}") from None
+    return [Markdown(f"## {titles[name]}"), *builder(subject)]
+
+
 def section(a: Assessment, name: str) -> list[Any]:
     """The items of section ``name`` (one of SECTIONS), headed by its title."""
-    try:
-        builder = SECTIONS[name]
-    except KeyError:
-        raise ValueError(f"unknown section {name!r}; valid: {', '.join(SECTIONS)}") from None
-    return [Markdown(f"## {SECTION_TITLES[name]}"), *builder(a)]
+    return titled_section(SECTIONS, SECTION_TITLES, a, name)
 
 
 def title(a: Assessment) -> Markdown:
