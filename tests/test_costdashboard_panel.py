@@ -33,7 +33,7 @@ def strategy(p: CostDashboard) -> str:
 
 def test_starts_at_the_client_assumptions(panel, voltline_case):
     assert panel.assumptions() == voltline_case.assumptions
-    assert (panel.ftes.value, panel.salary.value, panel.fee.value) == (3.0, 42_800, 0.25)
+    assert (panel.ftes.value, panel.salary.value, panel.fee.value) == (3.0, 42_800, 25.0)
     assert panel.handoff.value == voltline_case.optimal_day and panel.optimal.value
     assert strategy(panel) == voltline_case.strategy == "hybrid"
     assert "Updated in" in panel.status.value and len(panel.charts.outputs) == 3
@@ -45,11 +45,11 @@ def test_fee_slider_past_break_even_flips_to_what_the_library_says(panel, voltli
     be = voltline_case.break_evens[0]
     assert be.lever == "agency_fee_pct" and be.value == pytest.approx(0.2019, abs=1e-3)
     panel.optimal.value = False  # hold D, as the break-even does
-    panel.fee.value = 0.19
+    panel.fee.value = 19
     expected = analyse(voltline_case.client, voltline_case.currency, voltline_case.as_of, voltline_case.claims,
                        voltline_case.flow, dataclasses.replace(voltline_case.assumptions, agency_fee_pct=0.19), d)
     assert strategy(panel) == expected.strategy == be.after == "agency"
-    panel.fee.value = 0.21
+    panel.fee.value = 21
     assert strategy(panel) == "hybrid"
 
 
@@ -67,7 +67,7 @@ def test_capacity_shortfall_is_said(panel):
 
 
 def test_reset_restores_the_client_assumptions(panel, voltline_case):
-    panel.ftes.value, panel.fee.value, panel.relationship.value = 1.0, 0.5, 0.1
+    panel.ftes.value, panel.fee.value, panel.relationship.value = 1.0, 50, 10
     panel.handoff.value = 30
     panel.reset.click()
     assert panel.assumptions() == voltline_case.assumptions
@@ -76,7 +76,7 @@ def test_reset_restores_the_client_assumptions(panel, voltline_case):
 
 
 def test_save_writes_only_the_changes_and_refuses_to_overwrite(panel):
-    panel.fee.value = 0.35
+    panel.fee.value = 35
     panel.ftes.value = 2.5
     panel.name.value = "cheaper-team"
     panel.save.click()
@@ -103,8 +103,8 @@ def test_fee_schedule_client_scales_its_schedule_to_the_chosen_effective_fee(tmp
     claims = Claims.from_frame(case.claims)
     assert case.assumptions.agency_fee_pct is None
     assert p.assumptions() == case.assumptions and "fee schedule × 1.00" in p.fee_note.value
-    assert p.fee.value == pytest.approx(case.break_evens[0].base_value, abs=0.005)  # the effective rate
-    p.fee.value = 0.3
+    assert p.fee.value == pytest.approx(100 * case.break_evens[0].base_value, abs=0.5)  # the effective rate
+    p.fee.value = 30
     moved = p.assumptions()
     assert moved.agency_fee_pct is None  # still the schedule, scaled
     assert effective_fee(moved, claims) == pytest.approx(0.3)

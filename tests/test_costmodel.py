@@ -234,3 +234,25 @@ def test_a_hybrid_that_keeps_or_places_everything_is_not_recommended():
     a = Assumptions(agency_fee_pct=0.25, **NO_COSTS)
     strategy, reason = recommend(evaluate(claims((1000, 50)), a, 0))  # D=0: the hybrid places everything
     assert strategy == "in_house" and "hybrid" not in reason
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1e6), st.floats(0, 1000), st.sampled_from("ABC")), min_size=1, max_size=10),
+       st.floats(0, 20), st.floats(0, 3), st.floats(0, 1), st.booleans(), st.floats(0, 1), st.floats(0, 2))
+def test_vectorized_handoff_curve_equals_the_claim_by_claim_split(rows, ftes, hours, fee, schedule, rel, scale):
+    from arassess.costmodel import Claims, _split, handoff_curve
+
+    frame = pd.DataFrame(rows, columns=["amount", "days_past_due", "customer_id"])
+    frame["customer_annual_sales"] = frame["customer_id"].map({"A": 1e5, "B": 0.0, "C": 3e4})
+    a = Assumptions(collector_ftes=ftes, hours_per_past_due_invoice=hours, working_hours_per_fte_year=100,
+                    agency_fee_pct=None if schedule else fee, relationship_cost_share=rel, gross_margin=0.3,
+                    agency_fee_scale=scale, suit_share=0.1, suit_fee_per_claim=50, borrowing_rate=0.05,
+                    yearly_overdue_invoices=40, direct_payment_share=0.2, commission_on_direct_payments=False)
+    c = Claims.from_frame(frame)
+    days = [0, 15, 200, 450, 1001]
+    curve = handoff_curve(c, a, days)
+    for d, row in zip(days, curve.itertuples()):
+        lines = _split(c, a, c.days_past_due < d)
+        assert row.claims_in_house == lines["claims_in_house"]
+        assert row.gross_recovery == pytest.approx(lines["gross_recovery"], rel=1e-9, abs=1e-6)
+        assert row.net_recovery == pytest.approx(lines["net_recovery"], rel=1e-9, abs=1e-6)

@@ -246,7 +246,7 @@ def test_dashboard_loads_with_the_clients_recommendation(page, tmp_path, record_
     assert server_ms(page) is not None
     assert strategy(page) == sample_case().strategy == "hybrid"
     assert readout(page, ".arassess-ftes") == f"{sample_case().assumptions.collector_ftes:.1f}"
-    assert readout(page, ".arassess-fee") == "25%"
+    assert readout(page, ".arassess-fee") == "25"
     assert page.locator(".arassess-optimal input[type=checkbox]").is_checked()
     assert_clean(page)
     page.screenshot(path=tmp_path / "costs-dashboard.png", full_page=True)
@@ -263,7 +263,7 @@ def test_fee_slider_past_the_break_even_flips_the_recommendation(page, tmp_path)
     first = strategy(page)
 
     fee_to(page, LOW_FEE)  # 25 % → 20 % → 15 %
-    assert readout(page, ".arassess-fee") == f"{LOW_FEE:.0%}"
+    assert readout(page, ".arassess-fee") == f"{LOW_FEE * 100:.0f}"
     expect(page.locator(STATUS)).to_have_text(UPDATED)
     assert strategy(page) == below != first
     assert "Flat fee" in page.locator("body").inner_text()
@@ -271,18 +271,23 @@ def test_fee_slider_past_the_break_even_flips_the_recommendation(page, tmp_path)
     assert_clean(page)
 
     fee_to(page, HIGH_FEE)  # 15 % → 20 % → 25 % → 30 %
-    assert readout(page, ".arassess-fee") == f"{HIGH_FEE:.0%}"
+    assert readout(page, ".arassess-fee") == f"{HIGH_FEE * 100:.0f}"
     expect(page.locator(STATUS)).to_have_text(UPDATED)
     assert strategy(page) == above == "hybrid"
     page.screenshot(path=tmp_path / f"fee-{HIGH_FEE:.0%}.png".replace("%", "pct"), full_page=True)
     assert_clean(page)
+
+    # a consultant types the fee in percent: "15" is 15 %, not 1500 % capped at the maximum
+    type_in_readout(page, ".arassess-fee", f"{LOW_FEE * 100:.0f}")
+    expect(page.locator(".arassess-fee .widget-readout")).to_have_text(f"{LOW_FEE * 100:.0f}")
+    expect(page.locator(STRATEGY)).to_have_attribute("data-strategy", below)
 
 
 # (slider, how, key or typed text): keypresses on the handles, and readout edits committed with Enter
 LATENCY_STEPS = (
     (".arassess-fee", "key", "ArrowLeft"),   # 25 % → 24 %
     (".arassess-fee", "key", "ArrowLeft"),   # → 23 %
-    (".arassess-fee", "type", "0.27"),       # readout edit → 27 %
+    (".arassess-fee", "type", "27"),         # readout edit → 27 % (typed in percent)
     (".arassess-ftes", "key", "ArrowRight"),  # 3.0 → 3.5
     (".arassess-ftes", "key", "ArrowRight"),  # → 4.0
     (".arassess-ftes", "type", "2.5"),       # readout edit → 2.5
@@ -337,13 +342,13 @@ def test_reset_restores_the_clients_assumptions(page):
     press_on_slider(page, ".arassess-ftes", "End")  # FTEs to the slider's maximum
     assert readout(page, ".arassess-ftes") == "10.0"
     press_on_slider(page, ".arassess-fee", "PageDown")  # and the fee to 20 %
-    assert readout(page, ".arassess-fee") == "20%"
+    assert readout(page, ".arassess-fee") == "20"
     assert strategy(page) != "hybrid"
 
     commit(page, lambda: page.locator(".arassess-reset").click())
     expect(page.locator(STATUS)).to_have_text(UPDATED)
     assert readout(page, ".arassess-ftes") == f"{sample_case().assumptions.collector_ftes:.1f}" == "3.0"
-    assert readout(page, ".arassess-fee") == "25%"
+    assert readout(page, ".arassess-fee") == "25"
     assert strategy(page) == "hybrid"
     assert page.locator(".arassess-optimal input[type=checkbox]").is_checked()
     assert_clean(page)
@@ -356,7 +361,7 @@ def test_save_scenario_writes_the_yaml_once(page, site, tmp_path):
     status = page.locator(STATUS)
 
     press_on_slider(page, ".arassess-fee", "PageUp")  # 25 % → 30 %
-    assert readout(page, ".arassess-fee") == "30%"
+    assert readout(page, ".arassess-fee") == "30"
     page.locator(".arassess-scenario-name input").fill(name)
     page.locator(".arassess-save").click()
     saved = page.locator(f"{STATUS} [data-saved]")

@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from arassess import costmodel
 from arassess.claims import OverdueFlow, annual_credit_sales, overdue_claims, yearly_overdue_flow
 from arassess.config import ClientConfig
 from arassess.costmodel import (
@@ -27,6 +28,7 @@ from arassess.costmodel import (
     best_strategy,
     evaluate,
     net_by_strategy,
+    net_with_optimal_handoff,
     optimal_handoff,
     recommend,
 )
@@ -91,13 +93,8 @@ def format_lever(lever: str, value: float, currency: str = "") -> str:
 
 def effective_fee(a: Assumptions, c: Claims) -> float:
     """The agency's fee as a share of what it would recover on all claims: the flat fee, or the
-    (scaled) schedule's average weighted by recovery. NaN when the agency would recover nothing."""
-    all_placed = evaluate(c, a, 0).loc["agency"]
-    gross = float(all_placed["agency_recovery"])
-    if not gross:
-        return min(1.0, a.agency_fee_pct * a.agency_fee_scale) if a.agency_fee_pct is not None else float("nan")
-    commissioned = 1.0 if a.commission_on_direct_payments else 1.0 - a.direct_payment_share
-    return float(all_placed["agency_fees"]) / gross / commissioned if commissioned else float("nan")
+    (scaled) schedule's recovery-weighted average (:func:`arassess.costmodel.effective_fee`)."""
+    return costmodel.effective_fee(c, a)
 
 
 def lever_value(a: Assumptions, name: str, c: Claims) -> float:
@@ -133,7 +130,7 @@ class BreakEven:
     value: float | None          # None: no change within the lever's bounds
     before: str                  # strategy at the base value
     after: str | None            # strategy past the break-even
-    handoff_day: float = float("nan")  # the hybrid's D the search held fixed
+    handoff_day: float | None = None   # the hybrid's D the search held fixed; None: re-optimised
 
     def sentence(self, currency: str = "") -> str:
         """E.g. 'Agency fee above 41.2% (now 25%): in-house beats hybrid.'"""
@@ -147,21 +144,29 @@ class BreakEven:
             return (f"{label}: no value from {fmt(self.lever, lo)} to {fmt(self.lever, hi)} changes the "
                     f"decision ({SHORT[self.before]}; now {now}).")
         side = "above" if self.value > self.base_value else "below"
-        at = (f" (hybrid hand-off held at D = {self.handoff_day:g} days)"
-              if "hybrid" in (self.before, self.after) else "")
+        at = ("" if "hybrid" not in (self.before, self.after) else
+              " (hybrid at its best hand-off day)" if self.handoff_day is None else
+              f" (hybrid hand-off held at D = {self.handoff_day:g} days)")
         return (f"{label} {side} {fmt(self.lever, self.value)} (now {now}): "
                 f"{SHORT[str(self.after)]} beats {SHORT[self.before]}{at}.")
 
 
-def _best(c: Claims, a: Assumptions, d: float) -> str:
-    return best_strategy(net_by_strategy(c, a, d))
+def _net(c: Claims, a: Assumptions, d: float | None) -> dict[str, float]:
+    """Net recovery per distinct strategy at hand-off day ``d``; ``None``: the hybrid at its
+    optimal D (what the notebook recommends when D is not fixed)."""
+    return net_with_optimal_handoff(c, a)[0] if d is None else net_by_strategy(c, a, d)
 
 
-def break_even(c: Claims, a: Assumptions, handoff_day: float, lever: str,
+def _best(c: Claims, a: Assumptions, d: float | None) -> str:
+    return best_strategy(_net(c, a, d))
+
+
+def break_even(c: Claims, a: Assumptions, handoff_day: float | None, lever: str,
                grid_points: int = 41) -> BreakEven:
     """The lever value nearest to the current one at which the best strategy (at hand-off day D)
     changes: a grid over the lever's bounds finds the first change on each side, bisection
-    refines it to about 1e-9 of the range. Fixed D; other assumptions held."""
+    refines it to about 1e-9 of the range. D fixed, or (``None``) re-optimised at every value;
+    other assumptions held."""
     base = lever_value(a, lever, c)
     lo, hi = LEVER[lever].bounds
     if not np.isfinite(base):
@@ -189,17 +194,18 @@ def break_even(c: Claims, a: Assumptions, handoff_day: float, lever: str,
     return BreakEven(lever, base, best_found[0], start, best_found[1], handoff_day)
 
 
-def tornado(c: Claims, a: Assumptions, handoff_day: float,
+def tornado(c: Claims, a: Assumptions, handoff_day: float | None,
             levers: tuple[Lever, ...] = LEVERS) -> pd.DataFrame:
     """Each lever moved to its low and high value alone: the lead of the current recommendation
-    over the best other strategy (net recovery difference; below 0 the decision flips).
+    over the best other strategy (net recovery difference; below 0 the decision flips). D fixed,
+    or (``None``) the hybrid's optimal D at every value.
 
     Columns: lever, label, unit, low, high, lead_low, lead_high, flips, swing (= |lead_high −
     lead_low|); sorted by swing, largest first. ``attrs``: base lead and strategy."""
     start = _best(c, a, handoff_day)
 
     def lead(x: Assumptions) -> float:
-        net = net_by_strategy(c, x, handoff_day)
+        net = _net(c, x, handoff_day)
         return net[start] - max(v for s, v in net.items() if s != start)
 
     rows = []
@@ -291,8 +297,8 @@ def analyse(client: str, currency: str, as_of: pd.Timestamp, claims: pd.DataFram
     return CostCase(
         client=client, currency=currency, as_of=as_of, claims=claims, flow=flow, assumptions=a,
         handoff_day=d, optimal_day=optimal, handoff_curve=curve, result=result, strategy=strategy,
-        reason=reason, break_evens=tuple(break_even(c, a, d, lv) for lv in BREAK_EVEN_LEVERS),
-        tornado=tornado(c, a, d), notes=tuple(all_notes), input_notes=tuple(notes))
+        reason=reason, break_evens=tuple(break_even(c, a, handoff_day, lv) for lv in BREAK_EVEN_LEVERS),
+        tornado=tornado(c, a, handoff_day), notes=tuple(all_notes), input_notes=tuple(notes))
 
 
 def cost_case(config: ClientConfig, ledger: Ledger, as_of: str | pd.Timestamp | None = None, *,

@@ -65,16 +65,17 @@ class CostDashboard:
                             "Collector FTEs", "arassess-ftes", ".1f")
         self.salary = _slider(widgets.IntSlider, a.collector_salary, 0, max(150_000, 2 * a.collector_salary),
                               1_000, f"Salary per FTE ({case.currency})", "arassess-salary")
-        self.fee = _slider(widgets.FloatSlider, fee if fee == fee else 0.25, 0, 0.8, 0.01,
-                           "Agency fee", "arassess-fee", ".0%")
+        # shares are shown and typed in percent (a typed "15" means 15%)
+        self.fee = _slider(widgets.FloatSlider, 100 * fee if fee == fee else 25.0, 0, 80, 1,
+                           "Agency fee (%)", "arassess-fee", ".0f")
         self.in_scale = _slider(widgets.FloatSlider, a.in_house_recovery_scale, 0.5, 1.5, 0.05,
                                 "In-house recovery × curve", "arassess-in-scale", ".2f")
         self.ag_scale = _slider(widgets.FloatSlider, a.agency_recovery_scale, 0.5, 1.5, 0.05,
                                 "Agency recovery × curve", "arassess-agency-scale", ".2f")
-        self.rate = _slider(widgets.FloatSlider, a.capital_rate, 0, 0.2, 0.005,
-                            f"Rate ({a.capital_rate_basis.replace('_', ' ')})", "arassess-rate", ".1%")
-        self.relationship = _slider(widgets.FloatSlider, a.relationship_cost_share, 0, 0.3, 0.01,
-                                    "Relationship loss share", "arassess-relationship", ".0%")
+        self.rate = _slider(widgets.FloatSlider, 100 * a.capital_rate, 0, 20, 0.5,
+                            f"Rate, {a.capital_rate_basis.replace('_', ' ')} (%)", "arassess-rate", ".1f")
+        self.relationship = _slider(widgets.FloatSlider, 100 * a.relationship_cost_share, 0, 30, 1,
+                                    "Relationship loss (%)", "arassess-relationship", ".0f")
         self.handoff = _slider(widgets.IntSlider, case.handoff_day, 0, 730, 15, "Hand-off day D",
                                "arassess-handoff")
         self.optimal = widgets.Checkbox(value=True, description="D = optimal", indent=False)
@@ -120,12 +121,12 @@ class CostDashboard:
             "collector_ftes": float(self.ftes.value), "collector_salary": float(self.salary.value),
             "in_house_recovery_scale": float(self.in_scale.value),
             "agency_recovery_scale": float(self.ag_scale.value),
-            self.base.capital_rate_basis: float(self.rate.value),
-            "relationship_cost_share": float(self.relationship.value),
+            self.base.capital_rate_basis: round(float(self.rate.value) / 100, 6),
+            "relationship_cost_share": round(float(self.relationship.value) / 100, 6),
         }
         a = dataclasses.replace(self.base, **values)
         if self._fee_moved:
-            a = with_lever(a, "agency_fee_pct", round(float(self.fee.value), 4), self._claims)
+            a = with_lever(a, "agency_fee_pct", round(float(self.fee.value) / 100, 6), self._claims)
         return a
 
     def handoff_day(self) -> float | None:
@@ -190,9 +191,9 @@ class CostDashboard:
         self._quiet = True
         try:
             self.ftes.value, self.salary.value = a.collector_ftes, a.collector_salary
-            self.fee.value = lever_value(a, "agency_fee_pct", self._claims)
+            self.fee.value = 100 * lever_value(a, "agency_fee_pct", self._claims)
             self.in_scale.value, self.ag_scale.value = a.in_house_recovery_scale, a.agency_recovery_scale
-            self.rate.value, self.relationship.value = a.capital_rate, a.relationship_cost_share
+            self.rate.value, self.relationship.value = 100 * a.capital_rate, 100 * a.relationship_cost_share
             self.optimal.value = True
             self._fee_moved = False
         finally:

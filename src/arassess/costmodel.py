@@ -293,6 +293,24 @@ def _share(curve: Curve, scale: float, days: np.ndarray) -> np.ndarray:
     return np.minimum(1.0, scale * recovery_share(curve, days))
 
 
+def fee_rates(c: Claims, a: Assumptions) -> np.ndarray:
+    """Contingency fee rate of every claim: the flat fee or the schedule's band, × fee scale,
+    capped at 100%."""
+    rate = (np.full(len(c), a.agency_fee_pct) if a.agency_fee_pct is not None
+            else agency_fee_rate(a.fee_schedule, c.amount, c.days_past_due))
+    return np.minimum(1.0, rate * a.agency_fee_scale)
+
+
+def effective_fee(c: Claims, a: Assumptions) -> float:
+    """The fee as a share of what the agency would recover on all claims (recovery-weighted mean
+    of :func:`fee_rates`); the flat rate when nothing would be recovered and a flat fee is set."""
+    rec = c.amount * _share(a.agency_recovery_curve, a.agency_recovery_scale, c.days_past_due)
+    gross = float(rec.sum())
+    if gross:
+        return float((fee_rates(c, a) * rec).sum()) / gross
+    return min(1.0, a.agency_fee_pct * a.agency_fee_scale) if a.agency_fee_pct is not None else float("nan")
+
+
 def _split(c: Claims, a: Assumptions, in_house: np.ndarray) -> dict[str, Any]:
     """Money lines for one assignment of claims (True = worked in-house, False = placed).
 
@@ -318,9 +336,7 @@ def _split(c: Claims, a: Assumptions, in_house: np.ndarray) -> dict[str, Any]:
     ratio = 1.0 if need <= have else have / need
     rec_in = float((amount * _share(a.recovery_curve, a.in_house_recovery_scale, dpd))[in_house].sum()) * ratio
     rec_ag_each = (amount * _share(a.agency_recovery_curve, a.agency_recovery_scale, dpd))[placed]
-    rate = (np.full(rec_ag_each.shape, a.agency_fee_pct) if a.agency_fee_pct is not None
-            else agency_fee_rate(a.fee_schedule, amount[placed], dpd[placed]))
-    rate = np.minimum(1.0, rate * a.agency_fee_scale)
+    rate = fee_rates(c, a)[placed]
     commissioned = 1.0 if a.commission_on_direct_payments else 1.0 - a.direct_payment_share
     rec_ag = float(rec_ag_each.sum())
     if c.customer is not None and c.customer_sales is not None:
@@ -394,23 +410,89 @@ def net_by_strategy(c: Claims, a: Assumptions, handoff_day: float) -> dict[str, 
 HANDOFF_CANDIDATES: tuple[float, ...] = tuple(float(d) for d in range(0, 731, 15))
 
 
+def handoff_curve(claims: "pd.DataFrame | Claims", a: Assumptions, days: Iterable[float]) -> pd.DataFrame:
+    """:func:`hybrid_lines` as a table: columns handoff_day, claims_in_house, gross_recovery,
+    total_costs, net_recovery."""
+    d = np.asarray(list(days), dtype=float)
+    k, gross, costs = hybrid_lines(_prepared(claims), a, d)
+    return pd.DataFrame({"handoff_day": d, "claims_in_house": k, "gross_recovery": gross,
+                         "total_costs": costs, "net_recovery": gross - costs})
+
+
+def hybrid_lines(c: Claims, a: Assumptions, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hybrid money lines at every hand-off day in ``days`` in one vectorized pass; row by row the
+    same numbers as :func:`_split` with mask ``days_past_due < D``.
+
+    Claims sorted by age make every hybrid a prefix (in-house) and a suffix (placed): recoveries,
+    fees and counts are prefix sums read at k(D) = #claims younger than D; a customer is placed
+    when its oldest claim is at least D days past due, so the relationship exposure is a suffix
+    sum over customers sorted by their oldest claim.
+    Returns (claims in-house, gross recovery, total costs), one value per day in ``d``.
+    """
+    order = np.argsort(c.days_past_due, kind="stable")
+    dpd, amount = c.days_past_due[order], c.amount[order]
+    n = len(dpd)
+    k = np.searchsorted(dpd, d, side="left")  # claims in-house at each D
+    zero = np.zeros(1)
+    rec_in_each = amount * _share(a.recovery_curve, a.in_house_recovery_scale, dpd)
+    rec_ag_each = amount * _share(a.agency_recovery_curve, a.agency_recovery_scale, dpd)
+    rate = fee_rates(c, a)[order]
+    commissioned = 1.0 if a.commission_on_direct_payments else 1.0 - a.direct_payment_share
+    pre_in = np.concatenate([zero, np.cumsum(rec_in_each)])
+    pre_ag = np.concatenate([zero, np.cumsum(rec_ag_each)])
+    pre_fee = np.concatenate([zero, np.cumsum(rate * rec_ag_each)])
+    flow = a.yearly_overdue_invoices if a.yearly_overdue_invoices is not None else n
+    need = a.hours_per_past_due_invoice * flow * (k / n if n else np.zeros_like(d))
+    have = a.collector_ftes * a.working_hours_per_fte_year
+    ratio = np.ones_like(need, dtype=float)
+    np.divide(have, need, out=ratio, where=need > have)
+    rec_in = pre_in[k] * ratio
+    rec_ag = pre_ag[n] - pre_ag[k]
+    fees = (pre_fee[n] - pre_fee[k]) * commissioned
+    suit = a.suit_share * (n - k) * a.suit_fee_per_claim
+    team = np.where(k > 0, in_house_fixed_cost(a), 0.0)
+    capital = a.capital_rate * (rec_in * a.in_house_days_to_cash + rec_ag * a.agency_days_to_cash) / 365.0
+    if c.customer is not None and c.customer_sales is not None:
+        oldest = np.full(len(c.customer_sales), -np.inf)
+        np.maximum.at(oldest, c.customer, c.days_past_due)
+        by_age = np.argsort(oldest, kind="stable")
+        suffix = np.concatenate([np.cumsum(c.customer_sales[by_age][::-1])[::-1], zero])
+        exposed = suffix[np.searchsorted(oldest[by_age], d, side="left")]
+    else:
+        pre_amount = np.concatenate([zero, np.cumsum(amount)])
+        exposed = pre_amount[n] - pre_amount[k]
+    relationship = a.relationship_cost_share * a.gross_margin * exposed
+    return k, rec_in + rec_ag, fees + suit + team + capital + relationship
+
+
 def optimal_handoff(claims: "pd.DataFrame | Claims", a: Assumptions,
                     candidates: Iterable[float] = HANDOFF_CANDIDATES) -> tuple[float, pd.DataFrame]:
     """Hand-off day D maximising hybrid net recovery; ties go to the earliest D.
 
-    Returns ``(best_day, curve)`` with curve columns handoff_day, gross_recovery, total_costs,
-    net_recovery (one row per candidate, in the order given).
+    Returns ``(best_day, curve)`` with curve columns handoff_day, claims_in_house,
+    gross_recovery, total_costs, net_recovery (one row per candidate, in the order given).
     """
-    c = _prepared(claims)
-    rows = []
-    for d in candidates:
-        lines = _split(c, a, c.days_past_due < d)
-        rows.append({"handoff_day": float(d), "gross_recovery": lines["gross_recovery"],
-                     "total_costs": lines["total_costs"], "net_recovery": lines["net_recovery"]})
-    if not rows:
+    curve = handoff_curve(claims, a, candidates)
+    if not len(curve):
         raise ValueError("optimal_handoff: expected at least one candidate hand-off day")
-    curve = pd.DataFrame(rows)
     return float(curve.loc[curve["net_recovery"].idxmax(), "handoff_day"]), curve
+
+
+def net_with_optimal_handoff(c: Claims, a: Assumptions,
+                             candidates: Iterable[float] = HANDOFF_CANDIDATES) -> tuple[dict[str, float], float]:
+    """Net recovery of in-house (no claim placed), agency (every claim placed) and, when one of
+    the candidate days keeps some claims and places others, the hybrid at its best such D;
+    with that D (NaN when there is no distinct hybrid)."""
+    days = np.asarray([-np.inf, np.inf, *candidates], dtype=float)
+    k, gross, costs = hybrid_lines(c, a, days)
+    values = gross - costs
+    net = {"agency": float(values[0]), "in_house": float(values[1])}
+    inner = np.flatnonzero((k[2:] > 0) & (k[2:] < len(c))) + 2
+    if not len(inner):
+        return net, np.nan
+    best = inner[np.argmax(values[inner])]  # the first maximum: ties go to the earliest D
+    net["hybrid"] = float(values[best])
+    return net, float(days[best])
 
 
 LABELS = {"in_house": "Keep collections in-house", "agency": "Place overdue claims with an agency",
@@ -441,5 +523,5 @@ def recommend(result: pd.DataFrame) -> tuple[str, str]:
     short = " (the in-house team lacks capacity)" if bool(result.loc[best, "capacity_short"]) else ""
     lead = net[best] - others.max()
     versus = f"{lead:,.0f} more than {SHORT[runner]}" if lead > TIE else f"the same as {SHORT[runner]}"
-    reason = f"{LABELS[best]}{when}: it nets {net[best]:,.0f}, {versus}{short}."
+    reason = f"{LABELS[best]}{when}: net recovery of {net[best]:,.0f}, {versus}{short}."
     return best, reason
