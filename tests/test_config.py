@@ -202,3 +202,35 @@ def test_max_rejected_share_bounds_are_allowed(tmp_path):
 def test_unknown_keys_are_an_error(tmp_path, text, key):
     with pytest.raises(ConfigError, match=key):
         load_config(write_yaml(tmp_path, text))
+
+
+# --- escalation: kept raw, its structure checked on load (the ladder order needs the cost case's D) ---
+
+def test_escalation_is_kept_as_written(tmp_path):
+    config = load_config(write_yaml(tmp_path, """
+name: X
+currency: EUR
+escalation:
+  steps: {firm_reminder: 20, final_notice: 60, pre_due_reminder: null}
+  notice_days: 10
+  letters: {email: ar@example.com}
+"""))
+    assert dict(config.escalation) == {"steps": {"firm_reminder": 20, "final_notice": 60, "pre_due_reminder": None},
+                                       "notice_days": 10, "letters": {"email": "ar@example.com"}}
+    assert dict(load_config(write_yaml(tmp_path / "plain", "name: X\ncurrency: EUR\n")).escalation) == {}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("escalation: [7, 15]", "'escalation' must be a mapping of keys to values, got [7, 15]"),
+    ("escalation: {steps: {firm_reminder: soon}}",
+     "'escalation.steps.firm_reminder' must be a whole number of days, got 'soon'"),
+    ("escalation: {steps: {call: 3}}", "'escalation.steps.call' is not a ladder step"),
+    ("escalation: {notice: 14}", "unknown key(s) ['notice'] at 'escalation'"),
+    ("escalation: {notice_days: 0}", "'escalation.notice_days' must be at least 1 day, got 0"),
+], ids=["not_a_mapping", "not_days", "unknown_step", "unknown_key", "notice_zero"])
+def test_bad_escalation_is_a_clear_error_on_load(tmp_path, text, expected):
+    folder = write_yaml(tmp_path, f"name: X\ncurrency: EUR\n{text}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(folder)
+    assert str(err.value).startswith(str(folder / "client.yaml"))
+    assert expected in str(err.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import re
 import shutil
@@ -37,7 +38,9 @@ def test_starts_at_the_client_assumptions(panel, voltline_case):
     assert panel.handoff.value == voltline_case.optimal_day and panel.optimal.value
     assert strategy(panel) == voltline_case.strategy == "hybrid"
     assert "Updated in" in panel.status.value and len(panel.charts.outputs) == 3
-    assert all("image/png" in o["data"] for o in panel.charts.outputs)
+    for o in panel.charts.outputs:  # base64 text, as the front end needs (bytes show as broken images)
+        png = o["data"]["image/png"]
+        assert isinstance(png, str) and base64.b64decode(png)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_fee_slider_past_break_even_flips_to_what_the_library_says(panel, voltline_case):

@@ -179,6 +179,11 @@ def assert_clean(page: Page) -> None:
     assert failure is None, f"error text on the page: …{text[max(0, failure.start() - 200):failure.end() + 200]}…"
     assert page.locator('[data-mime-type="application/vnd.jupyter.error"], '
                         '[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
+    # every chart is a decoded image (raw bytes in a widget output show as a broken image)
+    charts = page.locator(".widget-output img")
+    assert charts.count() >= 3
+    widths = charts.evaluate_all("imgs => imgs.map(i => i.complete ? i.naturalWidth : -1)")
+    assert all(w > 100 for w in widths), f"broken or unloaded chart images: {widths}"
 
 
 def strategy(page: Page) -> str:

@@ -147,7 +147,7 @@ def kpis(client_dir: Path, as_of: str | None, window_days: int | None, fmt: str)
 
 
 @main.command()
-@click.argument("notebook", type=click.Choice(["assess", "costs"]))
+@click.argument("notebook", type=click.Choice(["assess", "costs", "goals", "plan"]))
 @click.argument("client_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--as-of", "as_of", help="Assessment date YYYY-MM-DD (default: as_of in client.yaml).")
 @click.option("--scenario", metavar="NAME", default=None,
@@ -161,8 +161,10 @@ def run(notebook: str, client_dir: Path, as_of: str | None, scenario: str | None
     """Execute a notebook for CLIENT_DIR into a new run folder, with an HTML copy (code hidden).
 
     NOTEBOOK: assess = 01_assess_current_process, costs = 02_inhouse_vs_agency
-    (with --scenario NAME, a scenario saved from the dashboard). Earlier runs are
-    never overwritten; a failing cell keeps the executed notebook in the run folder.
+    (with --scenario NAME, a scenario saved from the dashboard), goals =
+    03_set_goals, plan = 04_action_plan (writes worklist.xlsx and letters/).
+    Earlier runs are never overwritten; a failing cell keeps the executed notebook
+    in the run folder. `arassess assess` runs all four and builds the report.
     """
     import yaml
 
@@ -178,10 +180,44 @@ def run(notebook: str, client_dir: Path, as_of: str | None, scenario: str | None
     click.echo(f"HTML:       {result.html}")
 
 
+@main.command("assess")
+@click.argument("client_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", help="Assessment date YYYY-MM-DD (default: as_of in client.yaml).")
+@click.option("--paper", type=click.Choice(["A4", "Letter"]), default="A4", show_default=True,
+              help="Page size of the PDF report.")
+@click.option("--no-pdf", is_flag=True, help="Write the HTML report only (no Chromium needed).")
+@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"),
+              show_default=True, help="Where run folders are created.")
+def assess_command(client_dir: Path, as_of: str | None, paper: str, no_pdf: bool, runs_dir: Path) -> None:
+    """The main job: notebooks 01-04 for CLIENT_DIR into one new run folder, then the
+    client-ready report (HTML with charts embedded, and PDF), the Excel worklist and the
+    letters. Prints the paths at the end; an earlier run is never touched."""
+    from tqdm import tqdm
+
+    from arassess.pipeline import ORDER, STEP_LABELS, run_assessment
+
+    date = _as_of(as_of)
+    steps = [*ORDER, "report"]
+    with tqdm(total=len(steps), desc="arassess assess", unit="step", file=sys.stderr,
+              bar_format="{desc}: {n}/{total} {bar} {elapsed}") as bar:
+        def step(name: str) -> None:
+            if bar.n or name != steps[0]:
+                bar.update(1)
+            bar.set_description(f"arassess assess: {STEP_LABELS[name]}")
+
+        result = run_assessment(client_dir, as_of=date.isoformat() if date else None, runs_dir=runs_dir,
+                                paper=paper, pdf=not no_pdf, on_step=step)
+        bar.update(1)
+        bar.set_description("arassess assess: done")
+    for line in result.lines():
+        click.echo(line)
+
+
 @main.command()
 @click.option("--port", type=click.IntRange(1024, 65535), default=8866, show_default=True,
               help="Port on 127.0.0.1.")
-@click.option("--notebook", type=click.Choice(["all", "assess", "costs"]), default="all", show_default=True,
+@click.option("--notebook", type=click.Choice(["all", "assess", "costs", "goals"]), default="all",
+              show_default=True,
               help="Serve one notebook as the dashboard, or the notebooks folder to choose from.")
 @click.option("--open-browser/--no-browser", default=False, help="Open a browser tab.")
 def serve(port: int, notebook: str, open_browser: bool) -> None:

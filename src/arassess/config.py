@@ -33,6 +33,10 @@ of ``client.yaml`` (every key but ``name`` and ``currency`` is optional)::
     costs: {...}                  # cost-model assumptions
     goals: {...}                  # goal overrides
     branding: {...}               # report branding
+    escalation:                   # dunning ladder and letter details (arassess.escalation)
+      steps: {firm_reminder: 20, final_notice: 60}   # offsets in days from the due date; null drops a step
+      notice_days: 14             # final notice this many days before the agency hand-off
+      letters: {contact: ..., email: ..., phone: ..., address: ..., payment_details: ...}
 
 The parsed result is a frozen :class:`ClientConfig`; nothing here reads data files.
 """
@@ -47,6 +51,7 @@ from typing import Any, Literal, Mapping
 import yaml
 
 from arassess.errors import ConfigError
+from arassess.escalation import parse_escalation
 from arassess.schemas import COLUMNS
 
 CONFIG_FILE = "client.yaml"
@@ -93,6 +98,7 @@ class ClientConfig:
     costs: Mapping[str, Any] = field(default_factory=dict)
     goals: Mapping[str, Any] = field(default_factory=dict)
     branding: Mapping[str, Any] = field(default_factory=dict)
+    escalation: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def slug(self) -> str:
@@ -128,7 +134,7 @@ def _as_date(value: Any, path: Path, key: str) -> dt.date | None:
 
 
 TOP_LEVEL_KEYS = ("name", "currency", "as_of", "shape", "formats", "files", "columns", "fx", "validation",
-                  "kpis", "questionnaire", "costs", "goals", "branding")
+                  "kpis", "questionnaire", "costs", "goals", "branding", "escalation")
 SECTION_KEYS = {
     "formats": ("date_format", "decimal", "thousands", "delimiter", "encoding", "sheet"),
     "fx": ("rates",),
@@ -279,4 +285,13 @@ def load_config(client_dir: str | Path) -> ClientConfig:
         costs=_as_mapping(raw.get("costs"), cfg_path, "costs"),
         goals=_as_mapping(raw.get("goals"), cfg_path, "goals"),
         branding=_as_mapping(raw.get("branding"), cfg_path, "branding"),
+        escalation=_escalation(raw.get("escalation"), cfg_path),
     )
+
+
+def _escalation(value: Any, path: Path) -> dict[str, Any]:
+    """The raw ``escalation:`` mapping, its structure checked now (the ladder order needs the
+    cost case's hand-off day and is checked by :func:`arassess.escalation.ladder_from_config`)."""
+    mapping = _as_mapping(value, path, "escalation")
+    parse_escalation(mapping, path)
+    return mapping

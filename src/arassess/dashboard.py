@@ -10,6 +10,7 @@ notebook does not build this panel (see :func:`in_dashboard`).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import os
 import tempfile
@@ -48,8 +49,12 @@ def find_clients(roots: Iterable[Path] = CLIENT_ROOTS) -> dict[str, Path]:
 
 
 def _display_bundle(item: Any) -> dict[str, Any]:
-    """An object as a Jupyter display_data output (what display() would send)."""
+    """An object as a Jupyter display_data output (what display() would send). Binary data
+    (a figure's PNG bytes) is base64 text, as the notebook format and the widget front end
+    expect: raw bytes in ``Output.outputs`` show as a broken image."""
     data, metadata = format_display_data(item)
+    data = {mime: base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value
+            for mime, value in data.items()}
     return {"output_type": "display_data", "data": data, "metadata": metadata}
 
 

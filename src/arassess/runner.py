@@ -20,6 +20,8 @@ from arassess.paths import NOTEBOOKS_DIR
 NOTEBOOKS: dict[str, str] = {
     "assess": "01_assess_current_process.ipynb",
     "costs": "02_inhouse_vs_agency.ipynb",
+    "goals": "03_set_goals.ipynb",
+    "plan": "04_action_plan.ipynb",
 }
 KERNEL = "python3"
 
@@ -73,30 +75,15 @@ def export_html(notebook: Path, html: Path) -> Path:
     return html
 
 
-def run_notebook(name: str, client_dir: str | Path, *, as_of: str | None = None,
-                 parameters: Mapping[str, Any] | None = None, runs_dir: str | Path = "runs",
-                 progress: bool = False, scenario: str | None = None) -> RunResult:
-    """Execute notebook ``name`` for ``client_dir`` into a new run folder and export its HTML.
-
-    ``parameters`` override the notebook's parameters cell; ``client_dir``,
-    ``as_of`` and ``output_dir`` are always set. ``scenario`` (notebook "costs" only) names a
-    saved scenario of the client; it is read and checked before a kernel starts.
-    """
+def execute(name: str, client_dir: str | Path, run_dir: Path, *, as_of: str | None = None,
+            parameters: Mapping[str, Any] | None = None, progress: bool = False,
+            scenario: str | None = None) -> RunResult:
+    """Execute notebook ``name`` for ``client_dir`` into the existing folder ``run_dir`` (its
+    outputs go there too) and export its HTML. NotebookError naming the failing cell."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from arassess.config import load_config
-
     source = notebook_path(name)
-    config = load_config(client_dir)  # fail fast on a bad client folder, before starting a kernel
-    if scenario is not None:
-        from arassess.scenarios import load_scenario
-
-        if name != "costs":
-            raise ValueError(f"--scenario applies to the costs notebook, not {name!r}")
-        load_scenario(client_dir, scenario)
-    as_of = as_of or (config.as_of.isoformat() if config.as_of else None)
-    run_dir = new_run_dir(Path(runs_dir), config.slug, as_of)
     output = run_dir / source.name
     params = {**(parameters or {}), "client_dir": str(Path(client_dir).resolve()),
               "output_dir": str(run_dir.resolve())}
@@ -113,3 +100,28 @@ def run_notebook(name: str, client_dir: str | Path, *, as_of: str | None = None,
             f"The executed notebook, with the error, is kept at {output}.", output) from None
     html = export_html(output, output.with_suffix(".html"))
     return RunResult(run_dir=run_dir, notebook=output, html=html)
+
+
+def run_notebook(name: str, client_dir: str | Path, *, as_of: str | None = None,
+                 parameters: Mapping[str, Any] | None = None, runs_dir: str | Path = "runs",
+                 progress: bool = False, scenario: str | None = None) -> RunResult:
+    """Execute notebook ``name`` for ``client_dir`` into a new run folder and export its HTML.
+
+    ``parameters`` override the notebook's parameters cell; ``client_dir``,
+    ``as_of`` and ``output_dir`` are always set. ``scenario`` (notebook "costs" only) names a
+    saved scenario of the client; it is read and checked before a kernel starts.
+    """
+    from arassess.config import load_config
+
+    notebook_path(name)
+    config = load_config(client_dir)  # fail fast on a bad client folder, before starting a kernel
+    if scenario is not None:
+        from arassess.scenarios import load_scenario
+
+        if name != "costs":
+            raise ValueError(f"--scenario applies to the costs notebook, not {name!r}")
+        load_scenario(client_dir, scenario)
+    as_of = as_of or (config.as_of.isoformat() if config.as_of else None)
+    run_dir = new_run_dir(Path(runs_dir), config.slug, as_of)
+    return execute(name, client_dir, run_dir, as_of=as_of, parameters=parameters, progress=progress,
+                   scenario=scenario)

@@ -1,0 +1,223 @@
+"""Dunning letters and e-mails per customer, rendered from the Jinja2 templates in
+``templates/letters/`` (``<letter>.html.j2`` and ``<letter>.txt.j2``, both extending a base layout).
+
+Who gets a letter: each customer whose most advanced invoice that is not disputed sits at a
+ladder step with a letter (friendly reminder, firm reminder, demand letter, final notice; see
+:mod:`arassess.escalation` and :func:`arassess.worklist.customer_worklist`). No letter when open
+credit notes cover the overdue total (the account needs reconciling, not a reminder).
+
+What a letter holds: the customer's overdue invoices that are not disputed (invoice, invoice
+date, due date, open amount, days overdue) and their total; open credit notes and the balance
+after them; the ids of disputed invoices, said to be left out; a pay-by date (letter date + 7 days
+for the firm reminder, + 10 for the demand letter, + 14 for a final notice without hand-off); for
+a final notice before an agency hand-off, the hand-off date (the ladder's date of the customer's
+most advanced invoice, never less than 8 days after the letter) and a pay-by date the day before.
+Sender: ``config.name`` with the details of ``escalation.letters`` in client.yaml; colours and
+logo from ``branding``.
+
+Tone: courteous and factual. No threats, no interest or fee claims, no legal statements; the
+only consequence named is "we may pass the account to a collection agency", in a final notice
+when the ladder has a hand-off step. The letters never say that earlier reminders were sent: the
+worklist knows where an invoice stands on the ladder, not what the client actually sent.
+
+Safety: HTML templates are autoescaped (customer data such as ``<script>`` stays text), unknown
+template variables raise (StrictUndefined), control characters in data become spaces (no header
+injection in the e-mail subject), folder names are slugs of the customer id (no path traversal),
+and no file is ever written over: every target is checked before the first one is written.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from arassess.config import ClientConfig
+from arassess.errors import ConfigError
+from arassess.escalation import HANDOFF, parse_escalation
+from arassess.paths import TEMPLATES_DIR
+from arassess.worklist import customer_worklist
+
+LETTERS_DIR = TEMPLATES_DIR / "letters"
+LETTERS = ("friendly_reminder", "firm_reminder", "demand_letter", "final_notice")
+PAY_WITHIN_DAYS = {"friendly_reminder": None, "firm_reminder": 7, "demand_letter": 10, "final_notice": 14}
+MIN_HANDOFF_NOTICE_DAYS = 7   # a final notice gives at least this many days before the pay-by date
+DEFAULT_COLORS = {"primary_color": "#1B3A5C", "accent_color": "#E07B24"}
+DEFAULT_CONTACT = "Accounts receivable"
+LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+_COLOR = re.compile(r"#[0-9A-Fa-f]{3}(?:[0-9A-Fa-f]{3})?")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def letter_environment(templates_dir: str | Path = LETTERS_DIR) -> Environment:
+    """Jinja2 environment of the letter templates: ``*.html.j2`` autoescaped, ``*.txt.j2`` not,
+    anything else escaped; undefined variables are errors."""
+    return Environment(
+        loader=FileSystemLoader(str(templates_dir)),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"),
+                                     disabled_extensions=("txt", "txt.j2"), default_for_string=True, default=True),
+        undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def customer_slug(customer_id: Any) -> str:
+    """A safe folder name for a customer id: letters, digits, ``-`` and ``_`` only (at most 60);
+    an id that had to change (or is a reserved device name) gets 8 hex digits of its SHA-1, so
+    two ids never share a folder. ``"C1001"`` → ``"C1001"``, ``"../x"`` → ``"x-<hash>"``."""
+    text = str(customer_id)
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-_")[:60]
+    if slug and slug == text and slug.upper() not in _RESERVED:
+        return slug
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+    return f"{slug or 'customer'}-{digest}"
+
+
+def _clean(value: Any) -> str:
+    """Text for a letter: control characters (line breaks, tabs, escapes) become one space."""
+    return _CONTROL.sub(" ", str(value)).strip()
+
+
+def _money(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def _date(value: Any) -> str:
+    t = pd.Timestamp(value)
+    return f"{t.day} {t:%B %Y}"
+
+
+def _short_date(value: Any) -> str:
+    t = pd.Timestamp(value)
+    return f"{t.day} {t:%b %Y}"
+
+
+def _brand(config: ClientConfig) -> dict[str, str | None]:
+    """Colours (``#rgb``/``#rrggbb``; anything else is a ConfigError) and the logo as a data URI."""
+    branding = config.branding or {}
+    out: dict[str, str | None] = {}
+    for key, short in (("primary_color", "primary"), ("accent_color", "accent")):
+        value = branding.get(key) or DEFAULT_COLORS[key]
+        if not isinstance(value, str) or not _COLOR.fullmatch(value):
+            raise ConfigError(f"{config.root / 'client.yaml'}: 'branding.{key}' must be a colour like "
+                              f"'#1B3A5C', got {value!r}.")
+        out[short] = value
+    out["logo"] = None
+    logo = branding.get("logo")
+    if logo:
+        path = Path(str(logo))
+        path = path if path.is_absolute() else config.root / path
+        kind = LOGO_TYPES.get(path.suffix.lower())
+        if kind is None or not path.is_file():
+            problem = "is not a PNG, JPEG or SVG file" if path.is_file() else "was not found"
+            raise ConfigError(f"{config.root / 'client.yaml'}: 'branding.logo' must name a PNG, JPEG or SVG file "
+                              f"(relative to the client folder), got {logo!r}: {path} {problem}.")
+        out["logo"] = f"data:{kind};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    return out
+
+
+def _creditor(config: ClientConfig) -> dict[str, str | None]:
+    details = parse_escalation(config.escalation, config.root / "client.yaml").letters
+    out: dict[str, str | None] = {k: (_clean(v) or None) for k, v in details.items()}
+    for key in ("email", "phone", "address", "payment_details"):
+        out.setdefault(key, None)
+    out["contact"] = out.get("contact") or DEFAULT_CONTACT
+    out["name"] = _clean(config.name)
+    return out
+
+
+def _words(count: int) -> dict[str, str]:
+    """Singular or plural wording of the templates."""
+    many = count > 1
+    return {"invoices": "invoices" if many else "invoice", "have": "have" if many else "has",
+            "are": "are" if many else "is", "remain": "remain" if many else "remains",
+            "their": "their" if many else "its", "these": "these invoices" if many else "this invoice",
+            "numbers": "numbers" if many else "number",
+            "one_of": "one of the invoices" if many else "the invoice",
+            "any_of": "any of these invoices" if many else "this invoice",
+            "which": "which one and why" if many else "why"}
+
+
+def letter_context(customer: Mapping[str, Any], invoices: pd.DataFrame, credits: float, disputed: list[str],
+                   config: ClientConfig, as_of: pd.Timestamp, brand: Mapping[str, Any],
+                   creditor: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything one letter's templates use (rules in the module docstring)."""
+    letter = str(customer["letter"])
+    overdue = float(invoices["open_amount"].sum())
+    due = overdue - credits
+    within = PAY_WITHIN_DAYS[letter]
+    pay_by = as_of + pd.Timedelta(days=within) if within else None
+    handoff = None
+    next_key, next_date = customer.get("next_key"), customer.get("next_date")
+    if letter == "final_notice" and pd.notna(next_key) and next_key == HANDOFF and pd.notna(next_date):
+        handoff = max(pd.Timestamp(next_date), as_of + pd.Timedelta(days=MIN_HANDOFF_NOTICE_DAYS + 1))
+        pay_by = handoff - pd.Timedelta(days=1)
+    rows = [{"invoice_id": _clean(r.invoice_id),
+             "invoice_date": _short_date(r.invoice_date) if pd.notna(r.invoice_date) else "",
+             "due_date": _short_date(r.due_date), "open_amount": _money(r.open_amount),
+             "days_overdue": int(r.days_past_due)} for r in invoices.itertuples(index=False)]
+    return {
+        "customer": {"id": _clean(customer["customer_id"]), "name": _clean(customer["customer_name"])},
+        "creditor": dict(creditor), "brand": dict(brand), "currency": config.currency,
+        "letter": {"key": letter, "date": _date(as_of), "pay_by": _date(pay_by) if pay_by is not None else None,
+                   "handoff_date": _date(handoff) if handoff is not None else None},
+        "invoices": rows, "w": _words(len(rows)),
+        "totals": {"overdue": _money(overdue), "credits": _money(credits), "due": _money(due),
+                   "has_credits": credits > 0},
+        "disputed": [_clean(d) for d in disputed],
+    }
+
+
+def render_letters(worklist: pd.DataFrame, positions: pd.DataFrame, config: ClientConfig, as_of: Any,
+                   out_dir: str | Path, *, templates_dir: str | Path = LETTERS_DIR) -> list[Path]:
+    """Render one HTML letter and one plain-text e-mail per customer at a letter step.
+
+    Files: ``out_dir/<customer slug>/<as_of>_<letter>.html`` and ``.txt``; returns their paths
+    (HTML then text, customers by priority). ``worklist`` is :func:`arassess.worklist.build_worklist`
+    and ``positions`` the positions table it came from (credit notes and disputed invoices are
+    read from it). Raises FileExistsError, before writing anything, when a target exists.
+    """
+    t = pd.Timestamp(as_of).normalize()
+    customers = customer_worklist(worklist)
+    customers = customers[customers["letter"].notna()]
+    if not len(customers):
+        return []
+    env = letter_environment(templates_dir)
+    brand, creditor = _brand(config), _creditor(config)
+    work = worklist[~worklist["disputed"] & (worklist["days_past_due"] > 0)].sort_values(["due_date", "invoice_id"])
+    by_customer = dict(tuple(work.groupby("customer_id", sort=False)))
+    credit_rows = positions[positions["open_amount"] < 0]
+    credits = (-credit_rows.groupby("customer_id")["open_amount"].sum()).to_dict()
+    disputed_rows = positions[positions["disputed"].astype(bool) & (positions["open_amount"] > 0)] \
+        if "disputed" in positions else positions.iloc[:0]
+    disputed = disputed_rows.sort_values("invoice_id").groupby("customer_id")["invoice_id"].agg(list).to_dict()
+
+    jobs: list[tuple[Path, str]] = []
+    for customer in customers.to_dict("records"):
+        cid = customer["customer_id"]
+        invoices = by_customer.get(cid)
+        credit = round(float(credits.get(cid, 0.0)), 2)
+        if invoices is None or not len(invoices) or invoices["open_amount"].sum() - credit <= 0:
+            continue
+        context = letter_context(customer, invoices, credit, [str(d) for d in disputed.get(cid, [])],
+                                 config, t, brand, creditor)
+        folder = Path(out_dir) / customer_slug(cid)
+        stem = f"{t:%Y-%m-%d}_{customer['letter']}"
+        for suffix in ("html", "txt"):
+            text = env.get_template(f"{customer['letter']}.{suffix}.j2").render(context)
+            jobs.append((folder / f"{stem}.{suffix}", text))
+    existing = [str(path) for path, _ in jobs if path.exists()]
+    if existing:
+        raise FileExistsError(f"{len(existing)} letter file(s) already exist, e.g. {existing[0]}; letters are never "
+                              "written over earlier ones. Render into a new folder.")
+    written: list[Path] = []
+    for path, text in jobs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+        written.append(path)
+    return written

@@ -1,0 +1,284 @@
+"""The collections worklist: every open invoice on the escalation ladder, its stage today, the
+next step and its date, and a priority; rolled up per customer and exported to Excel.
+
+Input is the positions table (:mod:`arassess.positions`); output columns of :func:`build_worklist`::
+
+    customer_id, customer_name, invoice_id, invoice_date, due_date, open_amount, days_past_due,
+    disputed, stage, stage_date, next_step, next_date, letter, age_weight, risk, priority,
+    stage_key, next_key, stage_order
+
+Rules:
+
+- A row is an invoice with a positive open amount (credit notes and over-payments are not
+  worked) that has reached the ladder's first step: days past due ≥ the first offset
+  (−5 by default: due within five days, or overdue).
+- Stage = the last step whose offset ≤ days past due; ``stage_date`` = due date + its offset.
+  Next step = the following step, ``next_date`` = due date + its offset (none after the last).
+- Disputed invoices get the stage "Dispute — resolve first" (``stage_key`` "dispute",
+  ``stage_order`` −1) and no next step: no dunning letter goes out while an invoice is disputed;
+  the dispute is resolved first and the ladder resumes from the invoice's age then.
+- Priority = open amount × age weight × risk, where
+  age weight = 1 + min(max(days past due, 0), 180) / 30 (1 until due, 2 at 30 days, 4 at 90,
+  7 from 180 days on) and risk is a per-customer factor (1 unless a risk Series is given;
+  customers it does not score get 1). Sorted by priority, highest first.
+
+Excel (:func:`write_worklist_xlsx`): a text cell starting with = + - @, tab, CR or LF is written
+with a leading apostrophe that stays part of the text (OWASP's advice against formula injection),
+so no spreadsheet reads customer data as a formula; numbers and dates are written as such.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from arassess.errors import InputError
+from arassess.escalation import Step, ladder_rows
+
+AGE_WEIGHT_DAYS = 30       # one extra weight unit per 30 days past due
+AGE_WEIGHT_CAP_DAYS = 180  # older invoices weigh no more than at 180 days
+DISPUTE_KEY = "dispute"
+DISPUTE_LABEL = "Dispute — resolve first"
+REQUIRED = ("invoice_id", "customer_id", "customer_name", "due_date", "open_amount", "days_past_due")
+WORKLIST_COLUMNS = ("customer_id", "customer_name", "invoice_id", "invoice_date", "due_date", "open_amount",
+                    "days_past_due", "disputed", "stage", "stage_date", "next_step", "next_date", "letter",
+                    "age_weight", "risk", "priority", "stage_key", "next_key", "stage_order")
+#: Characters that make a spreadsheet read a text cell as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def age_weight(days_past_due: np.ndarray | pd.Series) -> np.ndarray:
+    """1 + min(max(days past due, 0), 180) / 30 (see the module docstring)."""
+    days = np.clip(np.asarray(days_past_due, dtype=float), 0, AGE_WEIGHT_CAP_DAYS)
+    return 1.0 + days / AGE_WEIGHT_DAYS
+
+
+def _risk_factor(customer_ids: pd.Series, risk: pd.Series | None) -> np.ndarray:
+    if risk is None:
+        return np.ones(len(customer_ids))
+    values = pd.to_numeric(pd.Series(risk), errors="coerce")
+    bad = values[np.isinf(values) | (values < 0)]
+    if len(bad):
+        raise InputError(f"risk factors must be finite and ≥ 0; got {bad.head(5).to_dict()}")
+    return customer_ids.map(values).astype(float).fillna(1.0).to_numpy()
+
+
+def build_worklist(positions: pd.DataFrame, as_of: Any, ladder: tuple[Step, ...],
+                   risk: pd.Series | None = None) -> pd.DataFrame:
+    """One row per open invoice on the ladder at ``as_of`` (rules in the module docstring).
+
+    ``positions`` is :func:`arassess.positions.open_invoices` at the same ``as_of`` (its
+    ``days_past_due`` must equal as_of − due date, else InputError); ``risk`` maps customer_id → factor.
+    """
+    missing = [c for c in REQUIRED if c not in positions]
+    if missing:
+        raise InputError(f"the positions table lacks column(s) {missing}; expected arassess.positions.open_invoices")
+    if not ladder:
+        raise ValueError("the escalation ladder has no steps")
+    offsets = np.array([s.offset_days for s in ladder], dtype="int64")
+    if np.any(np.diff(offsets) <= 0):
+        raise ValueError(f"ladder offsets must strictly increase, got {offsets.tolist()}")
+    keys = np.array([s.key for s in ladder] + [None], dtype=object)
+    labels = np.array([s.label for s in ladder] + [None], dtype=object)
+    letters = np.array([s.letter for s in ladder] + [None], dtype=object)
+
+    days = positions["days_past_due"].to_numpy(dtype="int64")
+    keep = (positions["open_amount"].to_numpy(dtype=float) > 0) & (days >= offsets[0])
+    p = positions.loc[keep]
+    days = days[keep]
+    disputed = p["disputed"].to_numpy(dtype=bool) if "disputed" in p else np.zeros(len(p), dtype=bool)
+    due = pd.to_datetime(p["due_date"]).to_numpy(dtype="datetime64[us]")
+    t = np.datetime64(pd.Timestamp(as_of).normalize().to_datetime64(), "us")
+    age = (t - due) // np.timedelta64(1, "D")
+    if np.any(age != days):
+        raise InputError(f"the positions table is not at {pd.Timestamp(as_of):%Y-%m-%d}: its days_past_due differ "
+                         "from as_of − due_date; build the worklist from the positions of the same date")
+
+    stage = np.searchsorted(offsets, days, side="right") - 1          # ≥ 0: days ≥ the first offset
+    nxt = stage + 1                                                    # len(ladder) = no next step
+    has_next = (nxt < len(ladder)) & ~disputed
+    day = np.timedelta64(1, "D")
+    stage_date = np.where(disputed, np.datetime64("NaT"), due + offsets[stage] * day)
+    next_date = np.where(has_next, due + offsets[np.minimum(nxt, len(ladder) - 1)] * day, np.datetime64("NaT"))
+    nxt = np.where(has_next, nxt, len(ladder))
+
+    open_amount = p["open_amount"].to_numpy(dtype=float)
+    weight = age_weight(days)
+    factor = _risk_factor(p["customer_id"], risk)
+    out = pd.DataFrame({
+        "customer_id": p["customer_id"].to_numpy(),
+        "customer_name": p["customer_name"].to_numpy(),
+        "invoice_id": p["invoice_id"].to_numpy(),
+        "invoice_date": (pd.to_datetime(p["invoice_date"]).to_numpy(dtype="datetime64[us]") if "invoice_date" in p
+                         else np.full(len(p), np.datetime64("NaT"), dtype="datetime64[us]")),
+        "due_date": due,
+        "open_amount": open_amount,
+        "days_past_due": days,
+        "disputed": disputed,
+        "stage": np.where(disputed, DISPUTE_LABEL, labels[stage]),
+        "stage_date": pd.to_datetime(stage_date),
+        "next_step": labels[nxt],
+        "next_date": pd.to_datetime(next_date),
+        "letter": np.where(disputed, None, letters[stage]),
+        "age_weight": weight,
+        "risk": factor,
+        "priority": np.round(open_amount * weight * factor, 2),
+        "stage_key": np.where(disputed, DISPUTE_KEY, keys[stage]),
+        "next_key": keys[nxt],
+        "stage_order": np.where(disputed, -1, stage).astype("int64"),
+    })
+    for column in ("stage", "next_step", "letter", "stage_key", "next_key"):
+        out[column] = out[column].astype("string")
+    out = out.sort_values(["priority", "days_past_due", "invoice_id"], ascending=[False, False, True],
+                          ignore_index=True)
+    out.attrs["as_of"] = pd.Timestamp(as_of).normalize()
+    return out
+
+
+def customer_worklist(worklist: pd.DataFrame) -> pd.DataFrame:
+    """One row per customer of a :func:`build_worklist` table, highest total priority first.
+
+    Columns: customer_id, customer_name, invoices, open_amount, overdue_amount (days past due > 0),
+    disputed_amount, oldest_days_past_due, stage, next_step, next_date, letter, priority (sum),
+    stage_key, next_key, stage_order. Stage, next step and letter are those of the customer's most
+    advanced invoice that is not disputed (ties: the earliest next date); a customer whose every
+    row is disputed is at "Dispute — resolve first".
+    """
+    w = worklist
+    if not len(w):
+        return pd.DataFrame(columns=["customer_id", "customer_name", "invoices", "open_amount", "overdue_amount",
+                                     "disputed_amount", "oldest_days_past_due", "stage", "next_step", "next_date",
+                                     "letter", "priority", "stage_key", "next_key", "stage_order"])
+    sums = w.assign(overdue_amount=w["open_amount"].where(w["days_past_due"] > 0, 0.0),
+                    disputed_amount=w["open_amount"].where(w["disputed"], 0.0))
+    totals = sums.groupby("customer_id", sort=False).agg(
+        customer_name=("customer_name", "first"), invoices=("invoice_id", "size"),
+        open_amount=("open_amount", "sum"), overdue_amount=("overdue_amount", "sum"),
+        disputed_amount=("disputed_amount", "sum"), oldest_days_past_due=("days_past_due", "max"),
+        priority=("priority", "sum"))
+    lead = (w.sort_values(["stage_order", "next_date"], ascending=[False, True], na_position="last")
+            .drop_duplicates("customer_id").set_index("customer_id"))
+    cols = ["stage", "next_step", "next_date", "letter", "stage_key", "next_key", "stage_order"]
+    out = totals.join(lead[cols]).reset_index()
+    out["priority"] = out["priority"].round(2)
+    out = out[["customer_id", "customer_name", "invoices", "open_amount", "overdue_amount", "disputed_amount",
+               "oldest_days_past_due", "stage", "next_step", "next_date", "letter", "priority", "stage_key",
+               "next_key", "stage_order"]]
+    return out.sort_values(["priority", "customer_id"], ascending=[False, True], ignore_index=True)
+
+
+def neutralise(value: Any) -> Any:
+    """A text that a spreadsheet would read as a formula (first character = + - @, tab, CR or LF)
+    gets a leading apostrophe, which stays visible as part of the text; anything else is
+    returned unchanged. ``"=SUM(A1)"`` → ``"'=SUM(A1)"``, ``-2`` (a number) → ``-2``."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+# --- Excel -------------------------------------------------------------------------------------
+
+MONEY_FORMAT = "#,##0.00"
+DATE_FORMAT = "yyyy-mm-dd"
+#: (column, header, kind, width): kind is text, money, date, int, number or flag.
+WORKLIST_SHEET = (
+    ("priority", "Priority", "number", 12), ("customer_id", "Customer ID", "text", 14),
+    ("customer_name", "Customer", "text", 32), ("invoice_id", "Invoice", "text", 16),
+    ("invoice_date", "Invoice date", "date", 12), ("due_date", "Due date", "date", 12),
+    ("open_amount", "Open amount", "money", 14), ("days_past_due", "Days past due", "int", 10),
+    ("disputed", "Disputed", "flag", 9), ("stage", "Stage today", "text", 26),
+    ("stage_date", "Stage date", "date", 12), ("next_step", "Next step", "text", 30),
+    ("next_date", "Next date", "date", 12), ("risk", "Risk factor", "number", 9),
+)
+CUSTOMER_SHEET = (
+    ("priority", "Priority", "number", 12), ("customer_id", "Customer ID", "text", 14),
+    ("customer_name", "Customer", "text", 32), ("invoices", "Invoices", "int", 9),
+    ("open_amount", "Open amount", "money", 14), ("overdue_amount", "Overdue amount", "money", 14),
+    ("disputed_amount", "Disputed amount", "money", 14), ("oldest_days_past_due", "Oldest (days past due)", "int", 12),
+    ("stage", "Stage today", "text", 26), ("next_step", "Next step", "text", 30),
+    ("next_date", "Next date", "date", 12),
+)
+LADDER_SHEET = (
+    ("label", "Step", "text", 32), ("offset_days", "Days from due date", "int", 12),
+    ("channel", "Channel", "text", 18), ("letter", "Letter template", "text", 20),
+)
+
+
+def _cell_value(value: Any, kind: str) -> Any:
+    """A value openpyxl can write: NaN/NaT/NA → empty, dates as datetimes, texts cleaned of
+    characters XML cannot hold and neutralised."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if kind == "date":
+        return pd.Timestamp(value).to_pydatetime()
+    if kind == "flag":
+        return "yes" if bool(value) else "no"
+    if kind == "int":
+        return int(value)
+    if kind in ("money", "number"):
+        return float(value)
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+
+
+def _fill_sheet(ws: Any, frame: pd.DataFrame, spec: Iterable[tuple[str, str, str, int]],
+                currency: str | None) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    columns = [c for c in spec if c[0] in frame.columns]
+    for j, (_, header, kind, width) in enumerate(columns, start=1):
+        text = f"{header} ({currency})" if currency and kind == "money" else header
+        cell = ws.cell(row=1, column=j, value=neutralise(text))
+        cell.font = Font(bold=True)
+        ws.column_dimensions[get_column_letter(j)].width = width
+    formats = {"money": MONEY_FORMAT, "number": "#,##0.00", "date": DATE_FORMAT, "int": "0"}
+    values = [frame[c].tolist() for c, *_ in columns]
+    for i in range(len(frame)):
+        for j, (_, _, kind, _) in enumerate(columns):
+            cell = ws.cell(row=i + 2, column=j + 1, value=_cell_value(values[j][i], kind))
+            if kind in formats:
+                cell.number_format = formats[kind]
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(max(len(columns), 1))}{len(frame) + 1}"
+
+
+def write_worklist_xlsx(worklist: pd.DataFrame, path: str | Path, customers: pd.DataFrame | None = None,
+                        *, ladder: tuple[Step, ...] | None = None, currency: str | None = None) -> Path:
+    """Write the worklist to a new Excel file: sheet "Worklist" (one row per invoice), sheet
+    "Customers" (:func:`customer_worklist` unless given) and, when ``ladder`` is given, sheet
+    "Ladder". Bold frozen header, filters, money and date formats, column widths; every text cell
+    passes :func:`neutralise`. Raises FileExistsError when ``path`` exists (never overwritten)."""
+    from openpyxl import Workbook
+
+    target = Path(path)
+    if target.exists():
+        raise FileExistsError(f"{target} already exists; the worklist is never written over an earlier one. "
+                              "Choose a new file name or move the old file away.")
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Worklist"
+    _fill_sheet(sheet, worklist, WORKLIST_SHEET, currency)
+    _fill_sheet(book.create_sheet("Customers"), customer_worklist(worklist) if customers is None else customers,
+                CUSTOMER_SHEET, currency)
+    if ladder is not None:
+        _fill_sheet(book.create_sheet("Ladder"), pd.DataFrame(ladder_rows(ladder)), LADDER_SHEET, None)
+    as_of = worklist.attrs.get("as_of")
+    if isinstance(as_of, (pd.Timestamp, dt.date)):
+        book.properties.title = f"Collections worklist {pd.Timestamp(as_of):%Y-%m-%d}"
+    try:
+        handle = target.open("xb")
+    except FileExistsError:
+        raise FileExistsError(f"{target} already exists; the worklist is never written over an earlier one.") from None
+    try:
+        with handle:
+            book.save(handle)
+    except BaseException:
+        target.unlink(missing_ok=True)  # our own half-written file
+        raise
+    return target
