@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SAMPLE ?= sample_data/voltline
-# Debian packages the test suite needs (installed by `make test` when missing).
-TEST_DEB_PACKAGES ?= chromium
+# Debian packages: Chromium prints the report to PDF (make demo) and drives the browser tests
+# (make test); installed when missing.
+DEB_PACKAGES ?= chromium
 # Nothing is cached outside the repository.
 export PIP_NO_CACHE_DIR := 1
 export HYPOTHESIS_STORAGE_DIRECTORY := $(CURDIR)/.hypothesis
@@ -33,13 +34,11 @@ install: $(VENV)/.installed ## Create .venv and install arassess
 
 install-test: $(VENV)/.installed-test ## Create .venv with the test extras
 
-system-deps: ## Install the Debian packages the tests need (if any are missing)
-	@scripts/ensure-debian-packages.sh $(TEST_DEB_PACKAGES)
+system-deps: ## Install the Debian packages (Chromium for the PDF report and browser tests) if missing
+	@scripts/ensure-debian-packages.sh $(DEB_PACKAGES)
 
-demo: install ## Set up and run the demo assessment on the sample client
-	$(BIN)/arassess kpis $(SAMPLE)
-	$(BIN)/arassess run assess $(SAMPLE)
-	$(BIN)/arassess run costs $(SAMPLE)
+demo: install system-deps ## Set up and run the whole assessment on the sample client (report, worklist, letters)
+	$(BIN)/arassess assess $(SAMPLE)
 
 test: install-test system-deps ## Set up and run the whole test suite
 	$(BIN)/python -m pytest
@@ -47,8 +46,9 @@ test: install-test system-deps ## Set up and run the whole test suite
 serve: install ## Serve the notebooks as Voila dashboards on http://127.0.0.1:8866/
 	$(BIN)/arassess serve
 
-bench: install-test ## Benchmark the KPI engine against DuckDB (prints ratios)
+bench: install-test ## Benchmark the KPI engine against DuckDB (prints ratios) and time the cost model
 	$(BIN)/python bench/kpi_engine.py
+	$(BIN)/python bench/costmodel.py
 
 sample: install ## Regenerate the committed sample clients from the generator
 	$(BIN)/arassess sample --out sample_data/voltline

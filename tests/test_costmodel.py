@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from arassess.config import load_config
 from arassess.costmodel import (
     SOURCES,
+    SURVEY_CURVE,
     Assumptions,
     FeeSchedule,
     agency_fee_rate,
@@ -256,3 +257,14 @@ def test_vectorized_handoff_curve_equals_the_claim_by_claim_split(rows, ftes, ho
         assert row.claims_in_house == lines["claims_in_house"]
         assert row.gross_recovery == pytest.approx(lines["gross_recovery"], rel=1e-9, abs=1e-6)
         assert row.net_recovery == pytest.approx(lines["net_recovery"], rel=1e-9, abs=1e-6)
+
+
+def test_intake_kit_costs_section_is_valid_and_uses_the_fee_schedule():
+    import yaml
+
+    from arassess.paths import TEMPLATES_DIR
+
+    raw = yaml.safe_load((TEMPLATES_DIR / "client" / "client.yaml").read_text(encoding="utf-8"))
+    a = assumptions_from_config(raw["costs"])
+    assert a.agency_fee_pct is None and a.capital_rate_basis == "borrowing_rate"
+    assert a.agency_recovery_curve == a.recovery_curve == SURVEY_CURVE

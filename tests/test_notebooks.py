@@ -196,3 +196,35 @@ def test_unknown_scenario_fails_before_a_kernel_starts(tmp_path):
     with pytest.raises(ConfigError, match="no such scenario"):
         run_notebook("costs", LEDGER, runs_dir=tmp_path, scenario="nope")
     assert not any(tmp_path.iterdir())  # no run folder was made
+
+
+@pytest.mark.parametrize("client", [LEDGER, OPEN_ITEMS], ids=["ledger", "open_items"])
+def test_plan_run_writes_worklist_letters_and_matches_the_library(client, tmp_path):
+    from arassess.planreport import load_plan_case
+
+    run = run_notebook("plan", client, runs_dir=tmp_path)
+    summary = json.loads((run.run_dir / "plan_summary.json").read_text())
+    pc = load_plan_case(client)
+    assert summary["actions"] == pc.plan["id"].tolist() and summary["actions"]
+    assert summary["worklist_invoices"] == len(pc.worklist)
+    assert summary["strategy"] == pc.case.strategy
+    assert (run.run_dir / "worklist.xlsx").is_file()
+    assert len(summary["letters"]) == len(list((run.run_dir / "letters").rglob("*.*"))) > 0
+    found = outputs(run.notebook)
+    assert not [o for o in found if o.get("output_type") == "error"]
+    assert len([o for o in found if "image/png" in o.get("data", {})]) == 1  # the Gantt chart
+    html = run.html.read_text(encoding="utf-8")
+    for heading in ("Action plan", "Timeline", "Escalation ladder", "Worklist", "Letters"):
+        assert heading in html
+    assert "letters (each with a plain-text e-mail) written" in html
+
+
+def test_plan_outputs_are_never_overwritten(tmp_path):
+    from arassess.planreport import load_plan_case, write_outputs
+
+    pc = load_plan_case(OPEN_ITEMS)
+    write_outputs(pc, tmp_path)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    with pytest.raises(FileExistsError):
+        write_outputs(pc, tmp_path)
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before

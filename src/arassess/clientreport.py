@@ -152,7 +152,7 @@ def headline(data: ReportData) -> list[dict[str, str]]:
 def summary_chapter(data: ReportData) -> list[dict[str, Any]]:
     a, case = data.assessment, data.case
     blocks: list[dict[str, Any]] = [{"kind": "headline", "items": headline(data)},
-                                    {"kind": "recommendation", "title": f"Recommendation: {case.label}.",
+                                    {"kind": "recommendation", "title": "Recommendation",
                                      "text": case.reason}]
     if a.findings:
         blocks += [heading("Findings"), {"kind": "numbered", "items": [f.text for f in a.findings]}]
@@ -187,7 +187,7 @@ def state_chapter(data: ReportData) -> list[dict[str, Any]]:
 
 def costs_chapter(data: ReportData) -> list[dict[str, Any]]:
     case = data.case
-    return [{"kind": "recommendation", "title": f"Recommendation: {case.label}.", "text": case.reason},
+    return [{"kind": "recommendation", "title": "Recommendation", "text": case.reason},
             html_table(comparison_table(case), index=True),
             figure(costcharts.waterfall_chart(case), "From gross recovery to net recovered cash"),
             figure(costcharts.handoff_chart(case), "Net recovery by hand-off day D"),
@@ -288,8 +288,8 @@ def render_html(data: ReportData, paper: str = "A4", now: dt.datetime | None = N
     branding = a.config.branding or {}
     return env.get_template("report.html.j2").render(
         client=a.config.name, as_of=f"{a.as_of:%Y-%m-%d}", as_of_long=f"{a.as_of:%d %B %Y}",
-        prepared_for=branding.get("prepared_for", a.config.name),
-        consultant=branding.get("consultant", "arassess"),
+        prepared_for=branding.get("prepared_for") or a.config.name,
+        consultant=branding.get("consultant") or "—",
         primary_color=branding.get("primary_color", "#1B3A5C"), accent_color=branding.get("accent_color", "#E07B24"),
         logo=_logo(branding, data.client_dir), generated=f"{(now or dt.datetime.now()):%d %B %Y}",
         css=Markup((REPORT_DIR / "report.css").read_text(encoding="utf-8")), paper=paper,

@@ -1,0 +1,156 @@
+"""`arassess assess` end to end in a subprocess: notebooks 01-04, report HTML + PDF, worklist, letters."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import nbformat
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+ROOT = Path(__file__).resolve().parents[1]
+LEDGER = ROOT / "sample_data" / "voltline"
+OPEN_ITEMS = ROOT / "sample_data" / "northwind_open_items"
+CHAPTERS = ("1. Executive summary", "2. Current state", "3. In-house or agency?", "4. Goals",
+            "5. Action plan and timeline", "6. Appendix")
+NOTEBOOKS = ("01_assess_current_process", "02_inhouse_vs_agency", "03_set_goals", "04_action_plan")
+# a 1×1 PNG
+LOGO = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                     "1f15c4890000000d49444154789c6360f8cf00000301010018dd8db40000000049454e44ae426082")
+
+pytestmark = pytest.mark.slow
+
+
+def assess(client: Path, runs: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "arassess.cli", "assess", str(client), "--runs-dir", str(runs),
+                           *extra], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})})
+
+
+def run_dir_of(result: subprocess.CompletedProcess[str]) -> Path:
+    return Path(re.search(r"^Run folder: (.+)$", result.stdout, re.M).group(1))
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def pdf_text(path: Path) -> str:
+    """The PDF's text, ligatures unfolded (NFKC) and every run of whitespace as one space."""
+    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+@pytest.fixture(scope="module")
+def ledger_run(tmp_path_factory):
+    runs = tmp_path_factory.mktemp("runs")
+    result = assess(LEDGER, runs)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result, run_dir_of(result), runs
+
+
+def test_every_deliverable_is_written_and_the_paths_are_printed(ledger_run):
+    result, run, _ = ledger_run
+    for name in NOTEBOOKS:
+        assert (run / f"{name}.ipynb").is_file() and (run / f"{name}.html").is_file()
+        nb = nbformat.read(run / f"{name}.ipynb", as_version=4)
+        assert not [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                    if o.get("output_type") == "error"], name
+    for name in ("report.html", "report.pdf", "worklist.xlsx", "summary.json", "costs_summary.json",
+                 "goals_summary.json", "plan_summary.json"):
+        assert (run / name).is_file(), name
+        assert str(run / name) in result.stdout or name.endswith(".json") or name.endswith(".ipynb")
+    assert "Time:" in result.stdout and "total" in result.stdout
+    assert "arassess assess: done" in result.stderr  # the progress bar reached the end
+
+
+def test_pdf_has_every_chapter_in_order_and_the_recommendation(ledger_run):
+    _, run, _ = ledger_run
+    text = pdf_text(run / "report.pdf")
+    positions = [text.find(title) for title in CHAPTERS]
+    assert all(p >= 0 for p in positions), dict(zip(CHAPTERS, positions))
+    assert positions == sorted(positions)
+    costs = json.loads((run / "costs_summary.json").read_text())
+    assert costs["strategy"] == "hybrid"
+    assert "Work claims in-house, then hand off to an agency at 120 days past due" in text
+    assert "Voltline Components GmbH" in text and "Brightwater Receivables Advisory" in text
+    assert len(PdfReader(run / "report.pdf").pages) >= 6
+    for bad in ("nan", "NaN", "None"):
+        assert not re.search(rf"\b{bad}\b", text), bad
+
+
+def test_report_html_is_self_contained(ledger_run):
+    _, run, _ = ledger_run
+    html = (run / "report.html").read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") >= 6
+    assert not re.search(r"""(src|href)=["']https?://""", html)  # nothing fetched from the network
+    assert "@page { size: A4" in html
+
+
+def test_worklist_and_letters_match_the_plan_summary(ledger_run):
+    _, run, _ = ledger_run
+    summary = json.loads((run / "plan_summary.json").read_text())
+    book = load_workbook(run / "worklist.xlsx")
+    assert {"Worklist", "Customers"} <= set(book.sheetnames)
+    assert book["Worklist"].max_row - 1 == summary["worklist_invoices"] > 0
+    letters = sorted((run / "letters").rglob("*.html"))
+    assert len(letters) == len([p for p in summary["letters"] if p.endswith(".html")]) > 0
+    assert summary["handoff_day"] == 120 and summary["ladder"][-1]["step"] == "agency_handoff"
+
+
+def test_a_second_run_makes_a_new_folder_and_leaves_the_first_untouched(ledger_run):
+    _, first, runs = ledger_run
+    before = digest(first)
+    result = assess(LEDGER, runs, "--no-pdf")
+    assert result.returncode == 0, result.stderr[-3000:]
+    second = run_dir_of(result)
+    assert second != first and second.parent == first.parent
+    assert digest(first) == before
+    assert (second / "report.html").is_file() and not (second / "report.pdf").exists()
+
+
+def test_open_items_client_gets_a_report_without_history_kpis(tmp_path):
+    result = assess(OPEN_ITEMS, tmp_path, "--paper", "Letter")
+    assert result.returncode == 0, result.stderr[-3000:]
+    run = run_dir_of(result)
+    text = pdf_text(run / "report.pdf")
+    assert all(title in text for title in CHAPTERS)
+    assert "Place overdue claims with an agency" in text
+    assert "@page { size: Letter" in (run / "report.html").read_text(encoding="utf-8")
+    width, height = PdfReader(run / "report.pdf").pages[0].mediabox.upper_right
+    assert (round(float(width)), round(float(height))) == (612, 792)  # US Letter in points
+
+
+def test_branding_reaches_the_report_and_client_text_is_escaped(tmp_path):
+    client = tmp_path / "acme"
+    shutil.copytree(LEDGER, client)
+    (client / "logo.png").write_bytes(LOGO)
+    text = (client / "client.yaml").read_text(encoding="utf-8")
+    text = text.replace("consultant: Brightwater Receivables Advisory", "consultant: Acme <b>Advisory</b>")
+    text = text.replace('primary_color: "#1B3A5C"', 'primary_color: "#224466"')
+    text = text.replace("logo: null", "logo: logo.png")
+    (client / "client.yaml").write_text(text, encoding="utf-8")
+    result = assess(client, tmp_path / "runs", "--no-pdf")
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = (run_dir_of(result) / "report.html").read_text(encoding="utf-8")
+    assert "Acme &lt;b&gt;Advisory&lt;/b&gt;" in html and "<b>Advisory</b>" not in html
+    assert "--primary: #224466" in html
+    assert 'class="logo" src="data:image/png;base64,' in html
+
+
+def test_missing_pdf_engine_is_one_clear_error_and_the_html_is_kept(tmp_path):
+    result = assess(OPEN_ITEMS, tmp_path, env={"ARASSESS_CHROMIUM": str(tmp_path / "no-chromium")})
+    assert result.returncode == 1
+    assert "PDF needs Chromium" in result.stderr and "make system-deps" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(list(tmp_path.rglob("report.html"))) == 1 and not list(tmp_path.rglob("report.pdf"))
