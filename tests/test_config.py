@@ -227,7 +227,9 @@ escalation:
     ("escalation: {steps: {call: 3}}", "'escalation.steps.call' is not a ladder step"),
     ("escalation: {notice: 14}", "unknown key(s) ['notice'] at 'escalation'"),
     ("escalation: {notice_days: 0}", "'escalation.notice_days' must be at least 1 day, got 0"),
-], ids=["not_a_mapping", "not_days", "unknown_step", "unknown_key", "notice_zero"])
+    ("escalation: {letters: {agency_in_place: 'yes'}}",
+     "'escalation.letters.agency_in_place' must be true or false, got 'yes'"),
+], ids=["not_a_mapping", "not_days", "unknown_step", "unknown_key", "notice_zero", "agency_flag_not_bool"])
 def test_bad_escalation_is_a_clear_error_on_load(tmp_path, text, expected):
     folder = write_yaml(tmp_path, f"name: X\ncurrency: EUR\n{text}\n")
     with pytest.raises(ConfigError) as err:

@@ -219,11 +219,12 @@ def test_tornado_ranges_stay_within_lever_bounds():
 def test_northwind_like_hybrid_equal_to_agency_is_no_option():
     # two old claims; in-house recovers 10 % for a cost of 100, the agency 50 % at a 20 % fee.
     # agency 2,000 × 0.5 × 0.8 = 800; in-house 200 − 100 = 100; the best hybrid places everything
-    # (D = 0), so it *is* the agency: the tornado must compare agency with in-house, not with itself
+    # (D = 30, the earliest hand-off), so it *is* the agency: the tornado must compare agency with
+    # in-house, not with itself
     a = flat(0.1, 0.5, 0.2, software_per_year=100.0)
     frame = pd.DataFrame({"amount": [1000.0, 1000.0], "days_past_due": [200.0, 400.0]})
     case = analyse("Northwind-like", "EUR", AS_OF, frame, None, a)
-    assert (case.optimal_day, case.handoff_day, case.strategy) == (0.0, 0.0, "agency")
+    assert (case.optimal_day, case.handoff_day, case.strategy) == (30.0, 30.0, "agency")
     assert not hybrid_is_distinct(Claims.from_frame(frame), 0.0)
     assert case.reason == "Place overdue claims with an agency: net recovery of 800, 700 more than in-house."
     # the notebook's tornado lets the hybrid re-optimise D: its best distinct hybrid keeps the
@@ -383,8 +384,9 @@ def test_voltline_recommends_hybrid_at_the_optimal_day(voltline):
 def test_northwind_recommends_agency_with_the_open_items_note(northwind):
     _, ledger, case = northwind
     assert ledger.shape == "open_items"
-    assert (case.strategy, case.handoff_day, case.optimal_day) == ("agency", 0.0, 0.0)
-    assert case.reason.startswith("Place overdue claims with an agency") and "more than in-house" in case.reason
+    # the hybrid's best D (from 30 days) loses to placing everything
+    assert (case.strategy, case.handoff_day, case.optimal_day) == ("agency", 105.0, 105.0)
+    assert case.reason.startswith("Place overdue claims with an agency") and "more than hybrid" in case.reason
     assert case.flow is None and case.assumptions.yearly_overdue_invoices is None
     assert case.assumptions.annual_credit_sales is None
     n = len(case.claims)

@@ -162,8 +162,8 @@ TRIGGER_CASES = {  # name: (trigger, context changes, reasons or None)
     "kpi_absent": ({"kpi_worse_than_benchmark": "on_time_rate"}, {}, None),
     "strategy_hybrid": ({"strategy_in": ["hybrid"]}, {},
                         ["Recommended strategy: hybrid, hand-off at 120 days past due"]),
-    "strategy_agency": ({"strategy_in": ["agency", "hybrid"]}, {"strategy": "agency", "handoff_day": 0.0},
-                        ["Recommended strategy: agency, every overdue claim placed (hand-off at 0 days past due)"]),
+    "strategy_agency": ({"strategy_in": ["agency", "hybrid"]}, {"strategy": "agency", "handoff_day": 30.0},
+                        ["Recommended strategy: agency, every overdue claim placed (from 30 days past due)"]),
     "strategy_in_house": ({"strategy_in": ["in_house"]}, {"strategy": "in_house", "handoff_day": None},
                           ["Recommended strategy: in-house (no agency hand-off)"]),
     "strategy_other": ({"strategy_in": ["agency"]}, {}, None),
@@ -432,7 +432,7 @@ def test_plan_context_from_voltline(voltline):
     assert ctx.goals == ("dso", "cei")
     assert plan_context(a, None, []).strategy is None and plan_context(a, None, []).handoff_day is None
     agency = plan_context(a, dataclasses.replace(case, strategy="agency"), [])
-    assert agency.handoff_day == 0.0
+    assert agency.handoff_day == 30.0  # every claim placed, from the earliest hand-off day
     assert plan_context(a, dataclasses.replace(case, strategy="in_house"), []).handoff_day is None
 
 

@@ -68,7 +68,8 @@ def test_default_ladder_with_a_handoff(d, expected):
 def test_handoff_day_of_the_cost_case():
     assert handoff_day_of(SimpleNamespace(strategy="in_house", handoff_day=90.0)) is None
     assert handoff_day_of(SimpleNamespace(strategy="hybrid", handoff_day=120.0)) == 120.0
-    assert handoff_day_of(SimpleNamespace(strategy="agency", handoff_day=0.0)) == 0.0
+    # agency: every overdue claim is placed, from the earliest hand-off day
+    assert handoff_day_of(SimpleNamespace(strategy="agency", handoff_day=105.0)) == 30.0
 
 
 @pytest.mark.parametrize("bad", [float("nan"), -1])

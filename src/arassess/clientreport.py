@@ -15,6 +15,7 @@ import html
 import io
 import mimetypes
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -39,6 +40,7 @@ from arassess.scorecard import format_value
 REPORT_DIR = TEMPLATES_DIR / "report"
 PAPERS = ("A4", "Letter")
 PNG_DPI = 150
+KEEP_TOGETHER_ROWS = 15
 CHROMIUM = os.environ.get("ARASSESS_CHROMIUM", "/usr/bin/chromium")
 LEGAL_REGIME = ("Business-to-business collection. The US FDCPA covers consumer debts, not B2B debts "
                 "collected by the original creditor; B2B collection is governed by the contract terms, "
@@ -57,33 +59,32 @@ class ReportData:
     client_dir: Path
     assessment: Assessment
     case: CostCase
-    goals: list[Any]
-    goals_table: pd.DataFrame | None
-    plan: pd.DataFrame | None
+    goals: Any                      # arassess.goalreport.GoalsCase
+    goals_table: pd.DataFrame       # GoalsCase.table()
+    plan: pd.DataFrame
     ladder: tuple[Any, ...]
-    worklist: pd.DataFrame | None
+    worklist: pd.DataFrame
+    customers: pd.DataFrame
+    planned_on: pd.Timestamp        # the day the plan and the letters start from
 
     @property
     def currency(self) -> str:
         return self.assessment.currency
 
 
-def gather(client_dir: str | Path, as_of: str | None = None) -> ReportData:
-    """Assessment, cost case, goals, action plan, escalation ladder and worklist at ``as_of``."""
-    from arassess import escalation, goals, plan, worklist
+def gather(client_dir: str | Path, as_of: str | None = None,
+           planned_on: str | pd.Timestamp | None = None) -> ReportData:
+    """Assessment, cost case, goals, action plan, escalation ladder and worklist at ``as_of``;
+    the plan is scheduled from ``planned_on`` (default today, or as_of when later)."""
+    from arassess.goalreport import load_goals_case
+    from arassess.planreport import load_plan_case
 
     folder = resolve_client_dir(client_dir)
-    loaded = load(folder)
-    a = assess(folder, as_of, loaded=loaded)
-    case, _ = load_case(folder, f"{a.as_of:%Y-%m-%d}", loaded=loaded)
-    chosen = goals.resolve_goals(a, folder)
-    rate = case.assumptions.capital_rate
-    goal_frame = goals.goals_table(chosen, a.as_of, case.assumptions.annual_credit_sales, rate) if chosen else None
-    actions = plan.action_plan(a, case, chosen)
-    handoff = case.handoff_day if case.strategy in ("agency", "hybrid") else None
-    ladder = escalation.ladder_from_config(a.config.escalation, handoff)
-    work = worklist.build_worklist(a.positions, a.as_of, ladder)
-    return ReportData(folder, a, case, chosen, goal_frame, actions, ladder, work)
+    pc = load_plan_case(folder, as_of, planned_on)
+    goals = load_goals_case(folder, assessment=pc.assessment)
+    day = max(pc.as_of, pd.Timestamp(planned_on or pd.Timestamp.today()).normalize())
+    return ReportData(folder, pc.assessment, pc.case, goals, goals.table(), pc.plan, pc.ladder, pc.worklist,
+                      pc.customers, day)
 
 
 # --- blocks --------------------------------------------------------------------------------
@@ -98,19 +99,28 @@ def figure(fig: Figure, caption: str) -> dict[str, Any]:
     return {"kind": "figure", "src": _png(fig), "caption": caption}
 
 
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-like values are not missing
+        return False
+
+
 def html_table(frame: pd.DataFrame, index: bool = False) -> dict[str, Any]:
     """A table block: text cells HTML-escaped, numbers formatted and right-aligned."""
     safe = frame.copy()
     for column in safe.columns:
         values = safe[column]
         if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values)):
-            safe[column] = values.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
-                                      else html.escape(str(v)))
+            safe[column] = values.map(lambda v: "—" if _missing(v) else html.escape(str(v)))
     if index:
         safe.index = [html.escape(str(i)) for i in safe.index]
     numeric = [c for c in safe.columns if pd.api.types.is_numeric_dtype(safe[c])]
     styler = table(safe, index=index).set_properties(subset=numeric, **{"text-align": "right"})
-    return {"kind": "table", "html": styler.to_html()}
+    body = styler.to_html()
+    if len(frame) <= KEEP_TOGETHER_ROWS:  # a short table is never split across pages
+        body = f'<div style="break-inside: avoid">{body}</div>'
+    return {"kind": "table", "html": body}
 
 
 def text(value: str) -> dict[str, Any]:
@@ -125,41 +135,100 @@ def _kpi(a: Assessment, key: str) -> float:
     return a.table.value(key, a.as_of)
 
 
+def day_text(value: Any) -> str:
+    """A date as '24 Nov 2026' that never wraps inside a table cell."""
+    return "—" if _missing(value) else f"{pd.Timestamp(value):%d %b %Y}".replace(" ", "\u00a0")
+
+
+def _money(value: float, currency: str) -> str:
+    return format_value(value, "currency", currency)
+
+
+def worst_kpis(a: Assessment, n: int = 3) -> pd.DataFrame:
+    """The scorecard KPIs furthest from their benchmark on the wrong side (relative gap
+    |value − benchmark| / benchmark), worst first; at most ``n``."""
+    card = a.scorecard[(a.scorecard["status"] == "bad") & a.scorecard["value"].notna()].copy()
+    if not len(card):
+        return card
+    card["gap"] = (card["value"] - card["benchmark"]).abs() / card["benchmark"].abs().where(card["benchmark"] != 0, 1.0)
+    return card.sort_values("gap", ascending=False).head(n)
+
+
+def strategy_text(case: CostCase) -> str:
+    """The recommendation in a few words for a headline card."""
+    if case.strategy == "hybrid":
+        return f"In-house, then agency at {case.handoff_day:g} days"
+    return "Collection agency" if case.strategy == "agency" else "Keep in-house"
+
+
+def indicative(case: CostCase) -> str | None:
+    """Why the cost comparison is only indicative (None when it rests on the client's own history)."""
+    if case.flow is None and case.assumptions.yearly_overdue_invoices is not None and case.input_notes:
+        return ("Indicative: this export holds only the invoices open today, so the collectors' yearly "
+                "workload was taken as the invoices overdue today. With the real yearly number of overdue "
+                "invoices the in-house cost per invoice falls and the comparison can change.")
+    return None
+
+
+def decision_text(case: CostCase) -> str:
+    """The recommendation's reason in full sentences with currency, and how robust it is."""
+    cur = case.currency
+    net = case.result["net_recovery"].astype(float)
+    others = {s: v for s, v in net.items() if s != case.strategy
+              and (s != "hybrid" or 0 < case.result.loc["hybrid", "claims_in_house"] < len(case.claims))}
+    runner = max(others, key=others.get)
+    lead = net[case.strategy] - others[runner]
+    text = (f"{case.label}. Over a year this recovers {_money(net[case.strategy], cur)} net of fees and "
+            f"costs, {_money(lead, cur)} more than {runner.replace('_', '-')} "
+            f"({lead / abs(net[case.strategy]):.1%} of it).") if net[case.strategy] else f"{case.label}."
+    flips = [b for b in case.break_evens if b.value is not None]
+    if flips:
+        text += " The decision changes if " + "; or if ".join(
+            b.sentence(cur).split(":")[0].lower() for b in flips[:2]) + "."
+    return text
+
+
 def headline(data: ReportData) -> list[dict[str, str]]:
-    """The 3–5 numbers that matter: AR and overdue share, DSO (or % over 90), CEI, the
-    recommendation's gain and the cash the DSO goal frees."""
+    """The numbers that matter: receivables and how much is overdue, the KPIs furthest from their
+    benchmark, the recommended strategy and the cash the goals free."""
     a, cur = data.assessment, data.currency
     ar, overdue = _kpi(a, "ar_total"), _kpi(a, "ar_overdue")
-    items = [{"label": "Total receivables", "value": format_value(ar, "currency", cur),
-              "note": f"{overdue / ar:.0%} overdue" if ar else ""}]
-    for key, note in (("dso", "benchmark 45 days"), ("cei", "benchmark 80%"), ("pct_over_90", "benchmark 10%")):
-        value = _kpi(a, key)
-        if value == value:
-            kpi = next(k for k in KPIS if k.key == key)
-            items.append({"label": kpi.label, "value": format_value(value, kpi.unit, cur), "note": note})
+    items = [{"label": "Receivables", "value": _money(ar, cur),
+              "note": f"{_money(overdue, cur)} overdue ({overdue / ar:.0%})" if ar else ""}]
+    dso = a.scorecard[a.scorecard["key"] == "dso"]
+    shown = dso[dso["value"].notna()]
+    worst = worst_kpis(a, 3)
+    worst = worst[~worst["key"].isin(["dso", "dso_countback", "add"])] if len(shown) else worst
+    for row in pd.concat([shown, worst]).head(2).itertuples():
+        items.append({"label": row.kpi, "value": format_value(row.value, row.unit, cur),
+                      "note": f"benchmark {format_value(row.benchmark, row.unit, cur)}"})
     net = data.case.result["net_recovery"]
     gain = float(net[data.case.strategy] - net["in_house"])
-    items.append({"label": "Recommended strategy", "value": data.case.strategy.replace("_", "-"),
-                  "note": (f"+{gain:,.0f} {cur} net vs all in-house" if gain > 0.5 else "keeps the team")})
-    if data.goals_table is not None and "freed_cash" in data.goals_table:
-        freed = data.goals_table["freed_cash"].dropna()
-        if len(freed) and freed.max() > 0:
-            items.append({"label": "Cash freed by the goals", "value": format_value(freed.max(), "currency", cur),
-                          "note": "largest single goal"})
-    return items[:6]
+    items.append({"label": "Recommended", "value": strategy_text(data.case),
+                  "note": (f"+{_money(gain, cur)} a year vs in-house" if gain > 0.5 else "keeps the team")
+                  + (" (indicative)" if indicative(data.case) else "")})
+    freed = data.goals_table["freed_cash"].dropna() if len(data.goals_table) else pd.Series(dtype=float)
+    if len(freed) and freed.max() > 0:
+        best = data.goals_table.loc[freed.idxmax()]
+        items.append({"label": "Cash freed by a goal", "value": _money(freed.max(), cur),
+                      "note": f"{best['label']} goal"})
+    return items
 
 
 def summary_chapter(data: ReportData) -> list[dict[str, Any]]:
     a, case = data.assessment, data.case
     blocks: list[dict[str, Any]] = [{"kind": "headline", "items": headline(data)},
                                     {"kind": "recommendation", "title": "Recommendation",
-                                     "text": case.reason}]
+                                     "text": decision_text(case)}]
+    caveat = indicative(case)
+    if caveat:
+        blocks.append(text(caveat))
     if a.findings:
         blocks += [heading("Findings"), {"kind": "numbered", "items": [f.text for f in a.findings]}]
-    if data.plan is not None and len(data.plan):
+    if len(data.plan):
         first = data.plan.head(5)
         blocks += [heading("First actions"),
-                   {"kind": "list", "items": [f"{r.title} — {r.owner}, from {r.start:%d %b %Y} to {r.due:%d %b %Y}"
+                   {"kind": "list", "items": [f"{r.title} — {r.owner}, {r.start:%d %b %Y} to {r.due:%d %b %Y}"
                                               for r in first.itertuples()]}]
     return blocks
 
@@ -168,15 +237,19 @@ def state_chapter(data: ReportData) -> list[dict[str, Any]]:
     a, cur = data.assessment, data.currency
     card = a.scorecard[a.scorecard["value"].notna()]
     shown = pd.DataFrame({
-        "KPI": card["label"] if "label" in card else card["kpi"],
+        "KPI": card["kpi"],
         "Value": [format_value(v, u, cur) for v, u in zip(card["value"], card["unit"])],
-        "Benchmark": [format_value(b, u, cur) if b == b and b is not None else "" for b, u in
-                      zip(card["benchmark"], card["unit"])],
-        "Status": card["status"].map({"good": "good", "bad": "attention"}).fillna(""),
+        "Benchmark": [format_value(b, u, cur) if pd.notna(b) else "" for b, u in zip(card["benchmark"], card["unit"])],
+        "Status": card["status"].map({"good": "within benchmark", "bad": "needs attention"}).fillna(""),
     })
-    blocks = [text(f"KPIs at {a.as_of:%d %B %Y}, window {a.window_days} days, amounts in {cur}."),
-              html_table(shown),
-              figure(charts.aging_chart(a.aging, cur), "Receivables by age: amount per aging bucket")]
+    blocks = [text(f"Key figures at {a.as_of:%d %B %Y}; rates and days over the last {a.window_days} days; "
+                   f"amounts in {cur}."), html_table(shown)]
+    missing = a.scorecard[a.scorecard["value"].isna()]
+    if len(missing):
+        blocks.append(text("Not available from this export: " + ", ".join(missing["kpi"]) + ". "
+                           + ("They need the full invoice history (invoices already paid); the export holds "
+                              "only the invoices open today." if a.ledger.shape == "open_items" else "")))
+    blocks.append(figure(charts.aging_chart(a.aging, cur), "Receivables by age: amount per aging bucket"))
     if a.series is not None:
         blocks.append(figure(charts.dso_trend_chart(a.series.values), "DSO over the last months"))
     if a.maturity is not None:
@@ -185,63 +258,148 @@ def state_chapter(data: ReportData) -> list[dict[str, Any]]:
     return blocks
 
 
+#: Rows of the report's strategy table: (column of the evaluate result, label, kind).
+STRATEGY_ROWS = (
+    ("gross_recovery", "Expected recovery", "money"), ("agency_fees", "− Agency fees", "money"),
+    ("suit_costs", "− Suit fees and court costs", "money"),
+    ("in_house_costs", "− Collection team (salaries, tools, training, management, legal)", "money"),
+    ("capital_cost", "− Cost of waiting for the cash", "money"),
+    ("relationship_cost", "− Margin lost with placed customers", "money"),
+    ("net_recovery", "= Net recovered cash", "money"),
+    ("cost_per_unit_collected", "Cost per 100 collected", "per100"),
+    ("claims_in_house", "Overdue invoices worked in-house", "count"),
+    ("claims_placed", "Overdue invoices placed with the agency", "count"),
+)
+
+
+def strategy_table(case: CostCase) -> pd.DataFrame:
+    """The strategies side by side as formatted text (money without cents, counts as integers);
+    cost lines that are zero everywhere and a hybrid identical to another strategy left out."""
+    r = case.result
+    strategies = [s for s in ("in_house", "agency", "hybrid")
+                  if s != "hybrid" or 0 < r.loc["hybrid", "claims_in_house"] < len(case.claims)]
+    rows = {}
+    for col, label, kind in STRATEGY_ROWS:
+        values = r.loc[strategies, col].astype(float)
+        if kind == "money" and col not in ("gross_recovery", "net_recovery") and values.abs().max() < 0.5:
+            continue
+        if kind == "money":
+            rows[label] = [f"{v:,.0f}" for v in values]
+        elif kind == "per100":
+            rows[label] = ["—" if not np.isfinite(v) else f"{100 * v:,.1f}" for v in values]
+        else:
+            rows[label] = [f"{v:,.0f}" for v in values]
+    names = {"in_house": "All in-house", "agency": "All to the agency",
+             "hybrid": f"In-house, agency from {case.handoff_day:g} days"}
+    return pd.DataFrame(rows, index=[names[s] for s in strategies]).T
+
+
 def costs_chapter(data: ReportData) -> list[dict[str, Any]]:
     case = data.case
-    return [{"kind": "recommendation", "title": "Recommendation", "text": case.reason},
-            html_table(comparison_table(case), index=True),
-            figure(costcharts.waterfall_chart(case), "From gross recovery to net recovered cash"),
-            figure(costcharts.handoff_chart(case), "Net recovery by hand-off day D"),
-            heading("Break-even points"),
-            {"kind": "list", "items": [b.sentence(case.currency) for b in case.break_evens]},
-            figure(costcharts.tornado_chart(case), "Each assumption moved alone across its range"),
-            *([{"kind": "list", "items": list(case.notes)}] if case.notes else [])]
+    a = case.assumptions
+    workload = (f"{case.flow.invoices:,} invoices fell past due in the last year" if case.flow is not None
+                else f"the {len(case.claims):,} invoices overdue today")
+    blocks = [{"kind": "recommendation", "title": "Recommendation", "text": decision_text(case)}]
+    caveat = indicative(case)
+    if caveat:
+        blocks.append(text(caveat))
+    blocks += [text(f"One year of collection work on the {_money(case.claims['amount'].sum(), case.currency)} "
+                    f"overdue at {case.as_of:%d %B %Y} ({len(case.claims):,} invoices); the team's workload is "
+                    f"{workload}. Amounts in {case.currency}."),
+               html_table(strategy_table(case), index=True),
+               figure(costcharts.waterfall_chart(case), "From expected recovery to net recovered cash"),
+               figure(costcharts.handoff_chart(case), "Net recovery by hand-off day D"),
+               heading("When the decision changes"),
+               {"kind": "list", "items": [b.sentence(case.currency) for b in case.break_evens]},
+               figure(costcharts.tornado_chart(case), "Each assumption moved alone across its range")]
+    notes = [n for n in case.notes if n not in case.input_notes]
+    if notes:
+        blocks.append({"kind": "list", "items": notes})
+    return blocks
 
 
 def goals_chapter(data: ReportData) -> list[dict[str, Any]]:
-    from arassess import goals
+    from arassess.goalreport import cash_table, display_table
 
-    if not data.goals:
-        return [text("No goals could be derived: the data supports none of the goal KPIs.")]
-    frame = data.goals_table
-    cols = [c for c in ("label", "baseline", "target", "deadline", "owner", "freed_cash", "yearly_value",
-                        "source") if c in frame.columns]
-    return [text("SMART goals: metric, baseline at the assessment date, target, deadline and owner, with a "
-                 "monthly glide path from baseline to target."),
-            html_table(frame[cols]),
-            figure(goals.glide_path_chart(data.goals, data.assessment.as_of), "Glide path of each goal")]
+    g = data.goals
+    if not len(data.goals_table):
+        return [text("No goal could be set: the data measures none of the goal KPIs.")]
+    rows = data.goals_table
+    goals = display_table(rows, data.currency).drop(columns=["Set by", "Months"], errors="ignore")
+    cash = cash_table(rows, data.currency)
+    blocks = [text("Each goal has a baseline (today), a target, a deadline and an owner, and a monthly glide "
+                   "path from baseline to target to review progress against."),
+              html_table(goals), heading("What reaching the goals is worth"),
+              html_table(cash.drop(columns=["How"], errors="ignore")),
+              text("The cash effects overlap (collecting old debt also lowers DSO): do not add them up."),
+              figure(g.chart(), "Glide path of each goal")]
+    if g.notes:
+        blocks.append({"kind": "list", "items": list(g.notes)})
+    return blocks
 
 
 def plan_chapter(data: ReportData) -> list[dict[str, Any]]:
-    from arassess import plancharts, worklist
+    from arassess import plancharts
 
+    cur = data.currency
     blocks: list[dict[str, Any]] = []
-    if data.plan is not None and len(data.plan):
-        cols = ["title", "owner", "reason", "start", "due", "effort", "impact"]
-        blocks += [html_table(data.plan[cols]), figure(plancharts.gantt_chart(data.plan), "Action plan timeline")]
-    ladder = pd.DataFrame([{"step": s.label, "days from due date": s.offset_days, "channel": s.channel}
-                           for s in data.ladder])
+    if len(data.plan):
+        shown = pd.DataFrame({"Action": data.plan["title"], "Owner": data.plan["owner"],
+                              "Why": data.plan["reason"], "Start": data.plan["start"].map(day_text),
+                              "Due": data.plan["due"].map(day_text)})
+        blocks += [text(f"{len(data.plan)} actions, starting {data.planned_on + pd.Timedelta(days=1):%d %B %Y}; "
+                        "each starts once the actions it depends on are done. Quick wins with a large effect "
+                        "come first."),
+                   html_table(shown), figure(plancharts.gantt_chart(data.plan), "Action plan timeline")]
+    ladder = pd.DataFrame([{"Step": s.label, "Days from due date": f"{s.offset_days:+d}" if s.offset_days else "0",
+                            "Channel": s.channel} for s in data.ladder])
     blocks += [heading("Escalation timeline for overdue invoices"), html_table(ladder)]
-    if data.worklist is not None and len(data.worklist):
-        customers = worklist.customer_worklist(data.worklist).head(10)
-        blocks += [heading("Worklist: the ten customers to call first"),
-                   html_table(customers),
-                   text(f"The full worklist ({len(data.worklist):,} invoices) is in worklist.xlsx.")]
+    if len(data.customers):
+        c = data.customers.head(10)
+        shown = pd.DataFrame({
+            "Customer": c["customer_name"],
+            f"Overdue ({cur})": [f"{v:,.0f}" for v in c["overdue_amount"]],
+            "Oldest (days)": c["oldest_days_past_due"].astype(int),
+            "Stage today": c["stage"], "Next step": c["next_step"],
+            "Next date": c["next_date"].map(day_text),
+        })
+        blocks += [heading("Accounts to act on first"), html_table(shown),
+                   text(f"The full worklist ({len(data.worklist):,} invoices of {len(data.customers):,} customers) "
+                        "is in worklist.xlsx; the letters for the customers at a letter step are in letters/.")]
     return blocks
+
+
+TOTALS_LABELS = {"file": "File", "rows_read": "Rows read", "rows_accepted": "Rows accepted",
+                 "rows_rejected": "Rows rejected", "amount_read": "Amount read",
+                 "amount_accepted": "Amount accepted", "amount_rejected": "Amount rejected"}
+
+
+def kpi_definition(kpi: Any) -> str:
+    """The KPI's formula: its docstring's first paragraph on one line, without pointers into
+    the code ("(see measures.countback_dso)")."""
+    doc = (kpi.function.__doc__ or "").strip().split("\n\n")[0]
+    return re.sub(r"\s*\(see [\w.]+\)", "", " ".join(doc.split()))
 
 
 def appendix_chapter(data: ReportData) -> list[dict[str, Any]]:
     a = data.assessment
     q = a.ledger.quality
     rejected = sum(t.rows_rejected for t in q.totals)
+    totals = q.totals_frame().rename(columns=TOTALS_LABELS)
+    available = set(a.scorecard.loc[a.scorecard["value"].notna(), "key"])
     defs = pd.DataFrame({"KPI": [k.label for k in KPIS],
-                         "Definition": [(k.function.__doc__ or "").strip().splitlines()[0] for k in KPIS]})
-    return [heading("Data received"), html_table(q.totals_frame()),
-            text(f"{rejected:,} row(s) were rejected and left out; the list is produced by "
-                 f"arassess validate." if rejected else "No row was rejected."),
-            heading("Assumptions of the cost model, with sources"),
-            html_table(assumptions_table(data.case.assumptions, data.currency)),
+                         "Definition": [kpi_definition(k) + ("" if k.key in available
+                                                             else " (not available from this export)")
+                                        for k in KPIS]})
+    branding = a.config.branding or {}
+    return [heading("Data received"), html_table(totals),
+            text(f"{rejected:,} row(s) could not be read and were left out; the list with file, row and reason "
+                 "is available on request." if rejected else "Every row of the export was read."),
+            heading("Assumptions of the cost comparison, with sources"),
+            html_table(assumptions_table(data.case.assumptions, data.currency, data.case.configured,
+                                         data.case).rename(columns=str.capitalize)),
             heading("KPI definitions"), html_table(defs),
-            heading("Legal regime assumed"), text(LEGAL_REGIME)]
+            heading("Legal framework assumed"), text(str(branding.get("legal_regime") or LEGAL_REGIME))]
 
 
 CHAPTERS = (("summary", "Executive summary", summary_chapter),
@@ -270,6 +428,13 @@ def _logo(branding: Mapping[str, Any], client_dir: Path) -> str | None:
     return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
+def css_string(value: str) -> str:
+    """Text for a CSS string literal inside <style>: backslashes, quotes, line breaks and '<'
+    escaped (so a client name cannot end the string or the style element)."""
+    out = value.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ").replace("\n", " ")
+    return out
+
+
 def render_html(data: ReportData, paper: str = "A4", now: dt.datetime | None = None) -> str:
     """The report as one self-contained HTML document."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -293,7 +458,8 @@ def render_html(data: ReportData, paper: str = "A4", now: dt.datetime | None = N
         primary_color=branding.get("primary_color", "#1B3A5C"), accent_color=branding.get("accent_color", "#E07B24"),
         logo=_logo(branding, data.client_dir), generated=f"{(now or dt.datetime.now()):%d %B %Y}",
         css=Markup((REPORT_DIR / "report.css").read_text(encoding="utf-8")), paper=paper,
-        chapters=parts, version=__version__)
+        chapters=parts, version=__version__,
+        footer_css=Markup(css_string(f"{a.config.name} — {a.as_of:%d %B %Y}")))
 
 
 def write_pdf(html_path: Path, pdf_path: Path, chromium: str = CHROMIUM, timeout: float = 120) -> Path:

@@ -244,6 +244,7 @@ class CostCase:
     tornado: pd.DataFrame
     notes: tuple[str, ...]          # everything worth saying (input notes first)
     input_notes: tuple[str, ...] = ()  # the notes about the data passed to analyse
+    configured: tuple[str, ...] = ()   # cost keys set for this client (client.yaml costs: + scenario)
 
     @property
     def label(self) -> str:
@@ -309,7 +310,8 @@ def cost_case(config: ClientConfig, ledger: Ledger, as_of: str | pd.Timestamp | 
     claims = overdue_claims(ledger, date, config.aging_edges)
     flow = yearly_overdue_flow(ledger, date)
     a, notes = ledger_assumptions(config, claims, flow, annual_credit_sales(ledger, date), overrides)
-    return analyse(config.name, config.currency, date, claims, flow, a, handoff_day, tuple(notes))
+    case = analyse(config.name, config.currency, date, claims, flow, a, handoff_day, tuple(notes))
+    return dataclasses.replace(case, configured=tuple(sorted({*config.costs, *(overrides or {})})))
 
 
 __all__ = ["BreakEven", "CostCase", "LEVERS", "analyse", "break_even", "cost_case", "tornado"]

@@ -20,7 +20,7 @@ import ipywidgets as widgets
 
 from arassess import costcharts
 from arassess.costcase import CostCase, analyse, lever_value, with_lever
-from arassess.costmodel import Assumptions, Claims
+from arassess.costmodel import MIN_HANDOFF_DAY, Assumptions, Claims
 from arassess.costreport import comparison_table, decision_html
 from arassess.dashboard import _display_bundle
 from arassess.errors import ArassessError
@@ -76,7 +76,7 @@ class CostDashboard:
                             f"Rate, {a.capital_rate_basis.replace('_', ' ')} (%)", "arassess-rate", ".1f")
         self.relationship = _slider(widgets.FloatSlider, 100 * a.relationship_cost_share, 0, 30, 1,
                                     "Relationship loss (%)", "arassess-relationship", ".0f")
-        self.handoff = _slider(widgets.IntSlider, case.handoff_day, 0, 730, 15, "Hand-off day D",
+        self.handoff = _slider(widgets.IntSlider, case.handoff_day, MIN_HANDOFF_DAY, 730, 15, "Hand-off day D",
                                "arassess-handoff")
         self.optimal = widgets.Checkbox(value=True, description="D = optimal", indent=False)
         self.optimal.add_class("arassess-optimal")

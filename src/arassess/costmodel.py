@@ -48,7 +48,7 @@ class FeeSchedule:
     source: str = "templates/agency_fees.yaml (typical US commercial agency schedules)"
 
 
-_USER = "client input (DESIGN.md section 6); default is a neutral placeholder, replace it"
+_USER = "client input; the default is a neutral placeholder to replace with the client's figure"
 SOURCES: dict[str, str] = {
     "recovery_curve": "Commercial Law League / commercial collection agency survey figures as quoted "
                       "by agencies: 0.94 current, ~0.72 at 90 d, ~0.50 at 180 d, ~0.27 at 1 y, ~0.10 at 2 y",
@@ -57,7 +57,8 @@ SOURCES: dict[str, str] = {
                     "~50% under $300 or over a year old, ~20% above $2,000",
     "agency_fee_pct": "flat fee override; none by default (the fee schedule applies)",
     "collector_ftes": _USER, "collector_salary": "BLS OES May 2022 mean annual wage, bill and "
-                                                 "account collectors (43-3011), USD",
+                                                 "account collectors (43-3011): 42,800 USD; replace with "
+                                                 "local pay",
     "loaded_cost_multiplier": "rule-of-thumb employer cost per unit of salary; " + _USER,
     "hours_per_past_due_invoice": _USER,
     "working_hours_per_fte_year": "2,080 paid hours less ~15% leave, holidays and meetings; arassess assumption",
@@ -406,8 +407,11 @@ def net_by_strategy(c: Claims, a: Assumptions, handoff_day: float) -> dict[str, 
     return {s: _split(c, a, m)["net_recovery"] for s, m in masks.items()}
 
 
-#: Hand-off days searched by default: every 15 days up to two years.
-HANDOFF_CANDIDATES: tuple[float, ...] = tuple(float(d) for d in range(0, 731, 15))
+#: The earliest hand-off day considered: agencies take claims after the creditor's own
+#: reminders (the escalation ladder places no claim before 30 days past due either).
+MIN_HANDOFF_DAY = 30
+#: Hand-off days searched by default: every 15 days from MIN_HANDOFF_DAY up to two years.
+HANDOFF_CANDIDATES: tuple[float, ...] = tuple(float(d) for d in range(MIN_HANDOFF_DAY, 731, 15))
 
 
 def handoff_curve(claims: "pd.DataFrame | Claims", a: Assumptions, days: Iterable[float]) -> pd.DataFrame:

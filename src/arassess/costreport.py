@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 from IPython.display import Markdown
@@ -65,26 +65,75 @@ def comparison_table(case: CostCase) -> pd.DataFrame:
     return frame
 
 
-def assumptions_table(a: Assumptions, currency: str) -> pd.DataFrame:
-    """Every assumption with the value used and where its default comes from."""
+#: How each assumption is named for a client.
+ASSUMPTION_LABELS: dict[str, str] = {
+    "recovery_curve": "In-house recovery by age of claim", "agency_recovery_curve": "Agency recovery by age of claim",
+    "fee_schedule": "Agency fee schedule", "agency_fee_pct": "Agency fee (flat)",
+    "collector_ftes": "Collectors (full-time equivalents)", "collector_salary": "Salary per collector",
+    "loaded_cost_multiplier": "Employer cost per unit of salary", "hours_per_past_due_invoice": "Hours per overdue invoice",
+    "working_hours_per_fte_year": "Working hours per collector and year", "software_per_year": "Software per year",
+    "training_per_year": "Training per year", "management_per_year": "Management time per year",
+    "legal_per_year": "Legal costs per year", "borrowing_rate": "Borrowing rate", "wacc": "Cost of capital (WACC)",
+    "in_house_days_to_cash": "Days until in-house recoveries arrive",
+    "agency_days_to_cash": "Days until agency recoveries arrive",
+    "relationship_cost_share": "Share of a placed customer's margin lost", "gross_margin": "Gross margin",
+    "suit_share": "Share of placed claims taken to court", "suit_fee_per_claim": "Suit fee and court costs per claim",
+    "agency_fee_scale": "Agency fee scaling (what-if)", "in_house_recovery_scale": "In-house recovery scaling (what-if)",
+    "agency_recovery_scale": "Agency recovery scaling (what-if)",
+    "direct_payment_share": "Share of recoveries paid to the client directly",
+    "commission_on_direct_payments": "Agency commission on direct payments",
+    "capital_rate_basis": "Rate that values waiting for cash",
+    "yearly_overdue_invoices": "Invoices falling overdue per year (workload)",
+    "annual_credit_sales": "Credit sales of the last year",
+}
+_MONEY = ("collector_salary", "software_per_year", "training_per_year", "management_per_year", "legal_per_year",
+          "suit_fee_per_claim", "annual_credit_sales")
+_SHARES = ("agency_fee_pct", "borrowing_rate", "wacc", "relationship_cost_share", "gross_margin", "suit_share",
+           "direct_payment_share")
+
+
+def _assumption_value(a: Assumptions, name: str, currency: str, case: CostCase | None) -> str:
+    value = getattr(a, name)
+    if name in ("recovery_curve", "agency_recovery_curve"):
+        return ", ".join(f"{d:g} days: {s:.0%}" for d, s in value)
+    if name == "fee_schedule":
+        return "not used (flat fee)" if a.agency_fee_pct is not None else "used (templates/agency_fees.yaml)"
+    if name == "capital_rate_basis":
+        return "borrowing rate" if value == "borrowing_rate" else "WACC"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        if name == "yearly_overdue_invoices" and case is not None:
+            return f"{len(case.claims):,} (the invoices overdue today; the export has no history)"
+        return "not available (the export has no sales history)" if name == "annual_credit_sales" else "—"
+    if name in _SHARES:
+        return f"{value:.1%}"
+    if name in _MONEY:
+        return f"{value:,.0f} {currency}"
+    if name.endswith("_scale") or name == "loaded_cost_multiplier":
+        return f"{value:.2f}×"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def assumptions_table(a: Assumptions, currency: str, client_costs: Iterable[str] | None = None,
+                      case: CostCase | None = None) -> pd.DataFrame:
+    """Every assumption as a client reads it: name, the value used and its source — "set for this
+    client (client.yaml)" for the keys of the client's ``costs:``, the default's source otherwise,
+    "from the ledger" for the figures taken from the data."""
+    client = set(client_costs or ())
+    if "recovery_curve" in client:  # it sets both curves unless the agency's is given
+        client.add("agency_recovery_curve")
     rows = []
     for f in dataclasses.fields(Assumptions):
-        value = getattr(a, f.name)
-        if f.name in ("recovery_curve", "agency_recovery_curve"):
-            text = ", ".join(f"{d:g} d: {s:.0%}" for d, s in value)
-        elif f.name == "fee_schedule":
-            text = "in use" if a.agency_fee_pct is None else "replaced by the flat fee"
-        elif value is None:
-            text = "from the ledger" if f.name in ("yearly_overdue_invoices", "annual_credit_sales") else "—"
-        elif isinstance(value, bool) or isinstance(value, str):
-            text = str(value)
-        elif f.name.endswith(("_pct", "_rate", "_share", "margin")) or f.name == "wacc":
-            text = f"{value:.1%}"
-        elif f.name.endswith(("_salary", "_per_year", "_per_claim", "annual_credit_sales")):
-            text = f"{value:,.0f} {currency}"
+        name = f.name
+        if name in client or (name == "fee_schedule" and "agency_fee_schedule" in client):
+            source = "set for this client (client.yaml)"
+        elif name in ("yearly_overdue_invoices", "annual_credit_sales"):
+            source = "from the ledger" if getattr(a, name) is not None else "not in the data; see value"
         else:
-            text = f"{value:,.2f}".rstrip("0").rstrip(".")
-        rows.append({"assumption": f.name, "value": text, "source": SOURCES[f.name]})
+            source = SOURCES[name]
+        rows.append({"assumption": ASSUMPTION_LABELS.get(name, name),
+                     "value": _assumption_value(a, name, currency, case), "source": source})
     return pd.DataFrame(rows)
 
 
@@ -154,7 +203,7 @@ def inputs_section(case: CostCase) -> list[Any]:
     return [Markdown(f"Overdue claims at {case.as_of:%Y-%m-%d}. {flow}{sales}."), table(claims_table(case)),
             figure_image(costcharts.recovery_curves_chart(case)),
             Markdown("Assumptions used (client.yaml `costs:` and the scenario override the defaults):"),
-            table(assumptions_table(a, case.currency))]
+            table(assumptions_table(a, case.currency, case.configured, case))]
 
 
 SECTIONS: dict[str, Callable[[CostCase], list[Any]]] = {

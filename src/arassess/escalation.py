@@ -67,7 +67,10 @@ HANDOFF = "agency_handoff"
 FINAL_NOTICE = "final_notice"
 PRE_DUE = "pre_due_reminder"
 ESCALATION_KEYS = ("steps", "notice_days", "letters")
-LETTER_KEYS = ("contact", "email", "phone", "address", "payment_details")
+LETTER_KEYS = ("contact", "email", "phone", "address", "payment_details", "agency_in_place")
+#: letters.agency_in_place (true/false): only with an agency contracted does a final notice name the
+#: date a claim may be placed (arassess.letters); it is a flag, not letter text.
+LETTER_FLAGS = ("agency_in_place",)
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,10 @@ def parse_escalation(raw: Mapping[str, Any] | None, source: str | Path = "client
                           f"valid keys are {list(LETTER_KEYS)}.")
     letters: dict[str, str] = {}
     for key, value in letters_raw.items():
+        if key in LETTER_FLAGS:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{_where(source, 'letters.' + str(key))} must be true or false, got {value!r}.")
+            continue
         if value is None:
             continue
         if isinstance(value, (Mapping, list, tuple, set)):
@@ -260,9 +267,12 @@ def default_ladder(handoff_day: float | None) -> tuple[Step, ...]:
 
 
 def handoff_day_of(case: Any) -> float | None:
-    """D of a cost case (:class:`arassess.costcase.CostCase`) for the ladder: its ``handoff_day``
-    when the strategy places claims (agency or hybrid), None for in-house."""
-    return None if case.strategy == "in_house" else float(case.handoff_day)
+    """D of a cost case (:class:`arassess.costcase.CostCase`) for the ladder: the hybrid's
+    ``handoff_day``; for the agency strategy (every overdue claim placed) the earliest hand-off,
+    :data:`MIN_HANDOFF_DAY`; None for in-house."""
+    if case.strategy == "in_house":
+        return None
+    return float(case.handoff_day) if case.strategy == "hybrid" else float(MIN_HANDOFF_DAY)
 
 
 def find_step(ladder: tuple[Step, ...], key: str) -> Step | None:

@@ -33,6 +33,7 @@ import pandas as pd
 
 from arassess.actions import Action, area_label, area_labels, load_catalog, maturity_scale_max
 from arassess.costmodel import SHORT
+from arassess.escalation import handoff_day_of
 from arassess.registry import KPIS
 from arassess.scorecard import format_value
 
@@ -81,7 +82,7 @@ def plan_context(a: Assessment, case: CostCase | None, goals: Sequence[Goal]) ->
         maturity = {str(area): float(score) for area, score in scores.dropna().items()}
     kpis = dict(zip(a.scorecard["key"].astype(str), a.scorecard["value"].astype(float)))
     strategy = case.strategy if case is not None else None
-    handoff = {"hybrid": None if case is None else float(case.handoff_day), "agency": 0.0}.get(strategy or "")
+    handoff = None if case is None else handoff_day_of(case)
     return PlanContext(as_of=pd.Timestamp(a.as_of).normalize(), maturity=maturity, kpis=kpis,
                        strategy=strategy, handoff_day=handoff,
                        goals=tuple(dict.fromkeys(str(g.key) for g in goals)), currency=a.currency)
@@ -125,8 +126,8 @@ def _kpi_rule(key: str, threshold: float, what: str, ctx: PlanContext) -> list[s
 
 def _strategy_text(ctx: PlanContext) -> str:
     text = f"Recommended strategy: {SHORT.get(ctx.strategy or '', ctx.strategy)}"
-    if ctx.strategy == "agency" and ctx.handoff_day == 0:
-        return f"{text}, every overdue claim placed (hand-off at 0 days past due)"
+    if ctx.strategy == "agency" and ctx.handoff_day is not None:
+        return f"{text}, every overdue claim placed (from {ctx.handoff_day:g} days past due)"
     if ctx.handoff_day is not None:
         return f"{text}, hand-off at {ctx.handoff_day:g} days past due"
     return f"{text} (no agency hand-off)" if ctx.strategy == "in_house" else text
@@ -260,10 +261,16 @@ def schedule(chosen: Sequence[tuple[Action, str]], as_of: pd.Timestamp | str) ->
 
 
 def action_plan(a: Assessment, case: CostCase | None, goals: Sequence[Goal],
-                catalog: Sequence[Action] | None = None) -> pd.DataFrame:
-    """The scheduled plan of an assessment (default catalog: ``templates/actions.yaml``)."""
+                catalog: Sequence[Action] | None = None, *,
+                planned_on: pd.Timestamp | str | None = None) -> pd.DataFrame:
+    """The scheduled plan of an assessment (default catalog: ``templates/actions.yaml``).
+
+    Actions are scheduled from ``planned_on`` (the day the plan is made; default the as-of date):
+    the first ones start the day after. A report made weeks after its data date must not hand
+    the client tasks that are already overdue."""
     ctx = plan_context(a, case, goals)
-    return schedule(choose_actions(ctx, load_catalog() if catalog is None else catalog), ctx.as_of)
+    base = ctx.as_of if planned_on is None else max(ctx.as_of, pd.Timestamp(planned_on).normalize())
+    return schedule(choose_actions(ctx, load_catalog() if catalog is None else catalog), base)
 
 
 def plan_table(plan: pd.DataFrame) -> pd.DataFrame:

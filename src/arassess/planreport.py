@@ -66,8 +66,10 @@ class PlanCase:
         }
 
 
-def load_plan_case(client_dir: str | Path, as_of: str | None = None) -> PlanCase:
-    """Assessment, cost case, goals, plan, ladder and worklist of a client at ``as_of``."""
+def load_plan_case(client_dir: str | Path, as_of: str | None = None,
+                   planned_on: str | pd.Timestamp | None = None) -> PlanCase:
+    """Assessment, cost case, goals, plan, ladder and worklist of a client at ``as_of``; the plan
+    is scheduled from ``planned_on`` (default: today, or as_of when that is later)."""
     folder = resolve_client_dir(client_dir)
     loaded = load(folder)
     a = assess(folder, as_of or None, loaded=loaded)
@@ -75,7 +77,8 @@ def load_plan_case(client_dir: str | Path, as_of: str | None = None) -> PlanCase
     goals = tuple(resolve_goals(a, folder))
     ladder = ladder_from_config(a.config.escalation, handoff_day_of(case), a.config.root / "client.yaml")
     work = build_worklist(a.positions, a.as_of, ladder)
-    return PlanCase(a, case, goals, action_plan(a, case, goals), ladder, work, customer_worklist(work))
+    plan = action_plan(a, case, goals, planned_on=planned_on or pd.Timestamp.today())
+    return PlanCase(a, case, goals, plan, ladder, work, customer_worklist(work))
 
 
 def write_outputs(pc: PlanCase, output_dir: str | Path) -> dict[str, Any]:

@@ -139,12 +139,28 @@ goals: {}
 # goals:
 #   dso: {target: 50, deadline: 2027-06-30, owner: Head of credit control}
 
+escalation:                      # dunning ladder and letters (defaults: templates/client/client.yaml)
+  letters:
+    contact: Credit control, Voltline Components GmbH
+    email: credit@voltline.example
+    phone: "+49 711 555 0100"
+    address: "Voltline Components GmbH, Industriestrasse 12, 70565 Stuttgart, Germany"
+    payment_details: "IBAN DE00 0000 0000 0000 0000 01, quoting the invoice numbers"
+    agency_in_place: false       # no agency contracted yet: final notices announce no hand-off date
+
 branding:
   consultant: Brightwater Receivables Advisory
   prepared_for: Voltline Components GmbH
   primary_color: "#1B3A5C"
   accent_color: "#E07B24"
   logo: null                     # path of a PNG or SVG logo, relative to this folder
+  legal_regime: >-               # the legal framework the report states it assumed
+    Business-to-business collection under German law, as we understand it (confirm with counsel):
+    the contract terms; statutory default interest between businesses of 9 percentage points above
+    the base rate and a 40 EUR flat fee per late invoice (BGB section 288, implementing the EU Late
+    Payment Directive 2011/7/EU); the regular three-year limitation period (BGB section 195); and
+    registration of collection agencies under the Legal Services Act (RDG). Letters avoid deceptive
+    or threatening language regardless.
 """
 
 OPEN_ITEMS_CONFIG = """\
@@ -185,10 +201,26 @@ validation:
 <<costs>>
 goals: {}
 
+escalation:                      # dunning ladder and letters (defaults: templates/client/client.yaml)
+  letters:
+    contact: Credit control, Northwind Elektrotechnik GmbH
+    email: buchhaltung@northwind.example
+    phone: "+49 40 555 0200"
+    address: "Northwind Elektrotechnik GmbH, Hafenstrasse 3, 20457 Hamburg, Germany"
+    payment_details: "IBAN DE00 0000 0000 0000 0000 02, quoting the invoice numbers"
+    agency_in_place: false       # no agency contracted yet: final notices announce no hand-off date
+
 branding:
   consultant: Brightwater Receivables Advisory
   prepared_for: Northwind Elektrotechnik GmbH
   primary_color: "#1B3A5C"
   accent_color: "#E07B24"
   logo: null
+  legal_regime: >-               # the legal framework the report states it assumed
+    Business-to-business collection under German law, as we understand it (confirm with counsel):
+    the contract terms; statutory default interest between businesses of 9 percentage points above
+    the base rate and a 40 EUR flat fee per late invoice (BGB section 288, implementing the EU Late
+    Payment Directive 2011/7/EU); the regular three-year limitation period (BGB section 195); and
+    registration of collection agencies under the Legal Services Act (RDG). Letters avoid deceptive
+    or threatening language regardless.
 """
