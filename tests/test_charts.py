@@ -173,14 +173,49 @@ def test_no_pyplot():
     assert fig._repr_png_().startswith(b"\x89PNG")  # Jupyter still displays it without pyplot
 
 
+# Millions and billions keep up to two decimals (a reviewer read 1.05M as "1.1M" and 1.0M as "1M"
+# next to it); trailing zeros go; thousands and below stay whole.
 @pytest.mark.parametrize("value, expected", [
-    (0.0, "0"), (850.0, "850 EUR"), (250_000.0, "250k EUR"), (1_250_000.0, "1.2M EUR"),
+    (0.0, "0"), (0.4, "0"), (-0.4, "0"), (850.0, "850 EUR"), (250_000.0, "250k EUR"),
+    (1_000_000.0, "1M EUR"), (1_050_000.0, "1.05M EUR"), (1_100_000.0, "1.1M EUR"),
+    (1_250_000.0, "1.25M EUR"), (1_092_345.0, "1.09M EUR"), (999_999.0, "1M EUR"),  # not "1,000k"
     (2_000_000.0, "2M EUR"), (-1_500_000.0, "-1.5M EUR"), (3.2e9, "3.2bn EUR"), (1_234_000_000_000.0, "1,234bn EUR"),
     (np.nan, "n/a"),
 ])
 def test_money_labels(value, expected):
     assert chartstyle.money(value, "EUR") == expected
-    assert chartstyle.money_formatter("EUR")(value) == expected
+    assert chartstyle.money_formatter("EUR")(value) == expected  # no ticks set yet: as money()
+
+
+def test_money_without_currency():
+    assert chartstyle.money(1_050_000) == "1.05M" and chartstyle.money(0) == "0"
+
+
+@pytest.mark.parametrize("ticks, expected", [
+    ([1.0e6, 1.05e6, 1.1e6], ["1M EUR", "1.05M EUR", "1.1M EUR"]),
+    ([1.0e6, 1.025e6, 1.05e6], ["1M EUR", "1.025M EUR", "1.05M EUR"]),
+    ([0.0, 250e3, 500e3, 750e3, 1e6, 1.25e6], ["0", "250k EUR", "500k EUR", "750k EUR", "1M EUR", "1.25M EUR"]),
+    ([1_000.0, 1_500.0, 2_000.0], ["1k EUR", "1.5k EUR", "2k EUR"]),  # money(1_500) alone is "2k"
+    ([-200e3, 0.0, 200e3], ["-200k EUR", "0", "200k EUR"]),
+    ([3e9, 3.25e9, 3.5e9], ["3bn EUR", "3.25bn EUR", "3.5bn EUR"]),
+])
+def test_money_ticks_take_their_decimals_from_the_step(ticks, expected):
+    labels = chartstyle.money_formatter("EUR").format_ticks(ticks)
+    assert labels == expected
+    assert len(set(labels)) == len(ticks)
+
+
+@pytest.mark.parametrize("low, high", [(1.0e6, 1.1e6), (1.0e6, 1.12e6), (1_018_000.0, 1_093_000.0),
+                                       (0.0, 1.4e6), (-180e3, 105e3), (2_000.0, 3_100.0)])
+def test_money_axis_never_repeats_a_tick_label(low, high):
+    fig = chartstyle.new_figure()
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [low, high])
+    ax.set_ylim(low, high)
+    chartstyle.money_axis(ax.yaxis, "EUR")
+    fig.draw_without_rendering()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
 
 
 # --- aging -------------------------------------------------------------------------------------
@@ -226,7 +261,7 @@ def test_aging_by_segment_stacks_buckets_largest_segment_on_top():
     assert reseller[1].get_x() == 0  # the next bucket starts at zero, not at −5,000
     assert [t.get_text() for t in fig.legends[0].get_texts()] == BUCKETS
     assert "EUR" in ax.get_title(loc="left") and "EUR" in ax.get_xlabel()
-    assert "3.3M EUR" in texts(fig)  # OEM total at the bar's end
+    assert "3.26M EUR" in texts(fig)  # OEM total (3,260,000) at the bar's end
 
 
 def test_aging_by_segment_without_data():

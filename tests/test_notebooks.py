@@ -167,7 +167,8 @@ def test_costs_run_matches_the_library_and_shows_every_section(costs_runs):
     for heading in ("Recommendation", "The three strategies compared", "net recovery by day D",
                     "What moves the decision", "Inputs: overdue claims and assumptions"):
         assert heading in html
-    assert "Break-even points" in html and "BLS OES May 2022" in html  # sources are cited
+    assert "Break-even points" in html  # and every assumption says where it comes from:
+    assert "set for this client (client.yaml)" in html and "2,080 paid hours" in html
     assert "load_case(" not in html
 
 

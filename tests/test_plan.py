@@ -38,7 +38,7 @@ from arassess.plan import (
     schedule,
     trigger_reasons,
 )
-from arassess.plancharts import LABEL_CHARS, gantt_chart
+from arassess.plancharts import LABEL_CHARS, gantt_chart, wrap_title
 from arassess.registry import KPIS
 
 AS_OF = pd.Timestamp("2026-10-31")
@@ -492,16 +492,40 @@ def test_gantt_chart_draws_one_bar_per_action_and_the_as_of_line(small):
     assert [t.get_text() for t in ax.get_yticklabels()] == list(plan["title"])
 
 
-def test_gantt_chart_grows_with_rows_and_shortens_titles(shipped):
+def test_gantt_chart_grows_with_rows_and_wraps_titles(shipped):
     ctx = dataclasses.replace(WORST, maturity={a: 0.0 for a in AREAS}, strategy="hybrid", handoff_day=90.0)
     plan = schedule(choose_actions(ctx, shipped), AS_OF)
     big, few = gantt_chart(plan), gantt_chart(plan.head(3))
     assert big.get_figheight() > few.get_figheight() + 5
     labels = [t.get_text() for t in big.axes[0].get_yticklabels()]
-    assert max(map(len, labels)) <= LABEL_CHARS
+    lines = [line for label in labels for line in label.split("\n")]
+    assert max(map(len, lines)) <= LABEL_CHARS and max(label.count("\n") for label in labels) <= 1
+    # whole titles, broken between words only: joined back they read as written, nothing cut off
+    assert [label.replace("\n", " ") for label in labels] == list(plan["title"])
     long = plan["title"].str.len() > LABEL_CHARS
-    assert long.any() and all(labels[i].endswith("…") for i in plan.index[long])
+    assert long.any() and all("\n" in labels[i] for i in plan.index[long])
+    assert not any("…" in label for label in labels)
     assert big._repr_png_()[:4] == b"\x89PNG"
+
+
+def test_gantt_rows_grow_when_titles_take_two_lines(small):
+    plan = schedule(choose_actions(CTX, small), AS_OF)
+    wordy = plan.assign(title="Log every dispute with its cause, owner and deadline")  # 51 characters
+    one_line, two_lines = gantt_chart(plan, AS_OF), gantt_chart(wordy, AS_OF)
+    assert two_lines.get_figheight() > one_line.get_figheight()
+    assert {t.get_text() for t in two_lines.axes[0].get_yticklabels()} == \
+        {"Log every dispute with its cause,\nowner and deadline"}  # not "…owner and dea…"
+    assert two_lines._repr_png_()[:4] == b"\x89PNG"
+
+
+def test_wrap_title_breaks_between_words():
+    assert wrap_title("Invoice on the day of delivery") == "Invoice on the day of delivery"
+    assert wrap_title("  Review   dispute causes monthly with sales and operations ") == \
+        "Review dispute causes monthly with\nsales and operations"
+    very_long = " ".join(["collect"] * 20)  # 159 characters: two lines, then "…" after a whole word
+    first, second = wrap_title(very_long).split("\n")
+    assert len(first) <= LABEL_CHARS and len(second) <= LABEL_CHARS
+    assert second.endswith("collect …")
 
 
 def test_gantt_chart_of_an_empty_plan_says_so():

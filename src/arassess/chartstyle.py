@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 # --- style ------------------------------------------------------------------------------
 
@@ -46,31 +46,81 @@ HIST_QUANTILE = 0.99  # a histogram with a long tail (max > HIST_TAIL × this qu
 HIST_TAIL = 1.5  # and notes how many values lie beyond
 
 
-def money(value: float, currency: str = "") -> str:
-    """A compact money label: 1,250,000 → '1.2M EUR', 250,000 → '250k EUR', 0 → '0'."""
+#: Money label units, largest first: (divisor, suffix); a value uses the largest unit it reaches.
+_MONEY_UNITS = ((1e9, "bn"), (1e6, "M"), (1e3, "k"), (1.0, ""))
+MONEY_DECIMALS = {"bn": 2, "M": 2, "k": 0, "": 0}  # at most this many decimals in money()
+MAX_TICK_DECIMALS = 3  # a tick step finer than this (in the tick's unit) is not spelled out
+
+
+def _money_label(value: float, currency: str, decimals: dict[str, int]) -> str:
+    """``value`` in its unit (bn, M, k or none) with at most ``decimals[suffix]`` decimals,
+    trailing zeros stripped, then the currency; the unit is the largest one the *rounded* value
+    reaches (999,999 → '1M', not '1,000k'); anything that rounds to zero is '0'."""
     if value is None or not np.isfinite(value):
         return "n/a"
     size = abs(value)
-    if round(size) == 0:
+    for i, (unit, suffix) in enumerate(_MONEY_UNITS):
+        if unit == 1.0 or size >= unit:
+            break
+        smaller, smaller_suffix = _MONEY_UNITS[i + 1]
+        if round(size / smaller, decimals[smaller_suffix]) >= 1000:
+            break
+    text = f"{value / unit:,.{decimals[suffix]}f}"
+    if "." in text:
+        text = text.rstrip("0").removesuffix(".")
+    if text.lstrip("-") == "0":
         return "0"
-    if size >= 1e9:
-        text = f"{value / 1e9:,.1f}".removesuffix(".0") + "bn"
-    elif size >= 1e6:
-        text = f"{value / 1e6:,.1f}".removesuffix(".0") + "M"
-    elif size >= 1e3:
-        text = f"{value / 1e3:,.0f}k"
-    else:
-        text = f"{value:,.0f}"
-    return text if text == "0" or not currency else f"{text} {currency}"
+    return f"{text}{suffix}" + (f" {currency}" if currency else "")
 
 
-def money_formatter(currency: str) -> FuncFormatter:
-    """Tick formatter for money axes ('1.2M EUR')."""
-    return FuncFormatter(lambda value, _pos: money(value, currency))
+def money(value: float, currency: str = "") -> str:
+    """A compact money label: millions and billions with up to 2 decimals (trailing zeros
+    stripped), thousands and below whole: 1,050,000 → '1.05M EUR', 1,000,000 → '1M EUR',
+    250,000 → '250k EUR', 0 → '0'."""
+    return _money_label(value, currency, MONEY_DECIMALS)
+
+
+def step_decimals(step: float) -> int:
+    """The fewest decimals (up to :data:`MAX_TICK_DECIMALS`) that spell out ``step`` exactly."""
+    for d in range(MAX_TICK_DECIMALS + 1):
+        if abs(round(step, d) - step) <= 1e-6 * abs(step):
+            return d
+    return MAX_TICK_DECIMALS
+
+
+class MoneyFormatter(Formatter):
+    """Tick formatter for money axes: the labels of :func:`money`, with more decimals where the
+    tick step needs them, so that two ticks never read the same (a 50k step at 1M gives '1M',
+    '1.05M', '1.1M', not '1M', '1M', '1.1M'). Before any ticks are set it labels as :func:`money`."""
+
+    def __init__(self, currency: str = ""):
+        self.currency = currency
+        self.decimals = dict(MONEY_DECIMALS)
+
+    def set_locs(self, locs) -> None:
+        """Called with the tick values before they are labelled: decimals from the smallest step."""
+        super().set_locs(locs)
+        values = np.unique(np.asarray([v for v in locs if np.isfinite(v)], dtype=float))
+        steps = np.diff(values)
+        steps = steps[steps > 0]
+        self.decimals = dict(MONEY_DECIMALS)
+        if len(steps):
+            step = float(steps.min())
+            for unit, suffix in _MONEY_UNITS:
+                self.decimals[suffix] = max(MONEY_DECIMALS[suffix], step_decimals(step / unit))
+
+    def __call__(self, value: float, pos: int | None = None) -> str:
+        return _money_label(value, self.currency, self.decimals)
+
+
+def money_formatter(currency: str) -> MoneyFormatter:
+    """Tick formatter for money axes ('1.2M EUR', '1.05M EUR' at a 50k step)."""
+    return MoneyFormatter(currency)
 
 
 def money_axis(axis, currency: str) -> None:
-    """Few, round ticks labelled '1.2M EUR' (longer labels need fewer ticks)."""
+    """Few, round ticks labelled '1.2M EUR' (longer labels need fewer ticks); as many decimals as
+    the step needs, so adjacent ticks never read the same."""
     axis.set_major_locator(MaxNLocator(nbins=MONEY_TICKS, steps=[1, 2, 2.5, 5, 10]))
     axis.set_major_formatter(money_formatter(currency))
 

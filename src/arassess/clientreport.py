@@ -340,6 +340,7 @@ def goals_chapter(data: ReportData) -> list[dict[str, Any]]:
 
 def plan_chapter(data: ReportData) -> list[dict[str, Any]]:
     from arassess import plancharts
+    from arassess.letters import missing_sender_details
 
     cur = data.currency
     blocks: list[dict[str, Any]] = []
@@ -366,6 +367,10 @@ def plan_chapter(data: ReportData) -> list[dict[str, Any]]:
         blocks += [heading("Accounts to act on first"), html_table(shown),
                    text(f"The full worklist ({len(data.worklist):,} invoices of {len(data.customers):,} customers) "
                         "is in worklist.xlsx; the letters for the customers at a letter step are in letters/.")]
+        missing = missing_sender_details(data.assessment.config)
+        if missing:
+            blocks.append(text("Before the letters are sent, the sender's " + ", ".join(m.replace("_", " ")
+                               for m in missing) + " must be added (escalation.letters in client.yaml)."))
     return blocks
 
 

@@ -36,7 +36,8 @@ of ``client.yaml`` (every key but ``name`` and ``currency`` is optional)::
     escalation:                   # dunning ladder and letter details (arassess.escalation)
       steps: {firm_reminder: 20, final_notice: 60}   # offsets in days from the due date; null drops a step
       notice_days: 14             # final notice this many days before the agency hand-off
-      letters: {contact: ..., email: ..., phone: ..., address: ..., payment_details: ...}
+      letters: {contact: ..., email: ..., phone: ..., address: ..., payment_details: ...,
+                agency_in_place: false}   # true: final notices name the date a claim may be placed
 
 The parsed result is a frozen :class:`ClientConfig`; nothing here reads data files.
 """

@@ -19,18 +19,41 @@ from arassess.chartstyle import (
     SMALL,
     VERMILLION,
     legend,
+    legend_below,
     money,
     money_axis,
     new_figure,
     style_axes,
 )
 from arassess.costcase import CostCase, format_lever
-from arassess.costmodel import SHORT, STRATEGIES, recovery_share
+from arassess.costmodel import (
+    SHORT,
+    STRATEGIES,
+    TIE,
+    Claims,
+    best_strategy,
+    net_by_strategy,
+    net_with_optimal_handoff,
+    recovery_share,
+)
 
 #: The waterfall's steps: (column of the evaluate result, label); costs are drawn downwards.
 WATERFALL_STEPS = (("agency_fees", "Agency fees"), ("suit_costs", "Suits"), ("in_house_costs", "Team"),
                    ("capital_cost", "Capital"), ("relationship_cost", "Relationship"))
 STRATEGY_COLOUR = {"in_house": BLUE, "agency": ORANGE, "hybrid": GREEN}
+TORNADO_ROWS = 10  # at most this many assumptions in the tornado
+HANDOFF_LEGEND_HEIGHT = 0.55  # inches under the hand-off chart for its legend (two rows)
+
+
+def thousands(value: float, currency: str = "") -> str:
+    """Money in whole thousands with a thousands separator ('1,092k EUR'): precise enough that
+    strategies a few thousand apart read differently; under 500 in absolute value: '0'."""
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    k = round(value / 1e3)
+    if k == 0:
+        return "0"
+    return f"{k:,.0f}k" + (f" {currency}" if currency else "")
 
 
 def _fixed(fig: Figure, fast: bool, **margins: float) -> Figure:
@@ -74,7 +97,9 @@ def waterfall_chart(case: CostCase, fast: bool = False) -> Figure:
         head = f"{SHORT[strategy]}{chosen}" + (f" (D = {case.handoff_day:g})" if strategy == "hybrid" else "")
         ax.text(x0 + (width - 1) / 2, 1.02, head, transform=ax.get_xaxis_transform(), ha="center",
                 va="bottom", fontsize=FONT, fontweight="bold" if chosen else "normal")
-        ax.text(x[-1], max(net, 0), money(net, currency), ha="center", va="bottom", fontsize=SMALL)
+        # above the last cost step too: the label is wider than the bar and would run into it
+        ax.text(x[-1], max(net, bottoms[-2] + heights[-2], 0), thousands(net, currency), ha="center",
+                va="bottom", fontsize=SMALL)
     ax.set_xticks(ticks, names, rotation=45, ha="right", fontsize=SMALL)
     style_axes(ax, "")
     money_axis(ax.yaxis, currency)
@@ -87,7 +112,7 @@ def handoff_chart(case: CostCase, fast: bool = False) -> Figure:
     """Hybrid net recovery as a function of the hand-off day D, with in-house and agency for
     reference and markers at the chosen and the optimal D."""
     curve, currency = case.handoff_curve, case.currency
-    fig = new_figure(height=3.6)
+    fig = new_figure(height=3.6 + HANDOFF_LEGEND_HEIGHT)
     ax = fig.add_subplot()
     ax.plot(curve["handoff_day"], curve["net_recovery"], color=STRATEGY_COLOUR["hybrid"], marker="o",
             markersize=3, label="hybrid: in-house until D, then agency")
@@ -102,15 +127,36 @@ def handoff_chart(case: CostCase, fast: bool = False) -> Figure:
     style_axes(ax, "Net recovered cash by hand-off day D", "hand-off day D (days past due)",
                "net recovery")
     money_axis(ax.yaxis, currency)
-    legend(ax, loc="lower right")
-    return _fixed(fig, fast, left=0.12, right=0.98, top=0.9, bottom=0.15)
+    legend_below(fig, ncols=3)  # under the plot: never over the lines
+    height = fig.get_figheight()
+    return _fixed(fig, fast, left=0.15, right=0.98, top=1 - 0.36 / height,
+                  bottom=(0.55 + HANDOFF_LEGEND_HEIGHT) / height)
 
 
-def tornado_chart(case: CostCase, top: int = 10, fast: bool = False) -> Figure:
+def runner_up(case: CostCase) -> str | None:
+    """The best other strategy at base, the one the tornado's lead is measured against: the hybrid
+    re-optimised when the case uses the optimal D, else held at the case's D (None: no other)."""
+    start = case.tornado.attrs.get("strategy", case.strategy)
+    c = Claims.from_frame(case.claims)
+    if case.handoff_day == case.optimal_day:
+        net = net_with_optimal_handoff(c, case.assumptions)[0]
+    else:
+        net = net_by_strategy(c, case.assumptions, case.handoff_day)
+    others = {s: v for s, v in net.items() if s != start}
+    return best_strategy(others) if others else None
+
+
+def tornado_chart(case: CostCase, top: int = TORNADO_ROWS, fast: bool = False) -> Figure:
     """Each assumption moved to its low and high value alone: the lead of the recommended strategy
-    over the next best. A bar crossing zero means that range alone flips the decision."""
-    table = case.tornado.head(top).iloc[::-1]
+    over the runner-up (the best other strategy at base). A bar crossing zero means that range
+    alone flips the decision. Assumptions that do not move the lead are left out; at most
+    ``top`` (≤ 10) rows, largest swing on top."""
+    moves = case.tornado[case.tornado["swing"] > TIE] if "swing" in case.tornado else case.tornado.iloc[:0]
+    table = moves.head(min(top, TORNADO_ROWS)).iloc[::-1]
     base = float(case.tornado.attrs.get("base_lead", 0.0))
+    leader = SHORT[case.tornado.attrs.get("strategy", case.strategy)]
+    other = runner_up(case)
+    versus = SHORT[other] if other else "next best"
     fig = new_figure(height=max(2.8, 0.9 + ROW_HEIGHT * len(table)))
     ax = fig.add_subplot()
     y = np.arange(len(table))
@@ -122,8 +168,11 @@ def tornado_chart(case: CostCase, top: int = 10, fast: bool = False) -> Figure:
     labels = [f"{row.label}\n{format_lever(row.lever, row.low, case.currency)} – "
               f"{format_lever(row.lever, row.high, case.currency)}" for row in table.itertuples()]
     ax.set_yticks(y, labels, fontsize=SMALL)
-    style_axes(ax, f"What moves the decision ({SHORT[case.strategy]} vs next best)",
-               f"lead of {SHORT[case.strategy]} in net recovery (base {money(base, case.currency)})",
+    if not len(table):
+        ax.text(0.5, 0.5, "no assumption, moved within its range, changes the lead", ha="center",
+                va="center", fontsize=FONT, color=GREY, transform=ax.transAxes)
+    style_axes(ax, f"What moves the decision ({leader} vs {versus})",
+               f"lead of {leader} over {versus} (net recovery; base {money(base, case.currency)})",
                grid="x")
     money_axis(ax.xaxis, case.currency)
     legend(ax, loc="best")

@@ -29,14 +29,14 @@ from arassess.scenarios import Scenario, save_scenario
 
 LIVE_CHARTS = (costcharts.waterfall_chart, costcharts.handoff_chart, costcharts.tornado_chart)
 _WIDE = {"description_width": "14em"}
-_LAYOUT = widgets.Layout(width="34em")
+SLIDER_WIDTH = "34em"  # a Layout widget is made per slider, never at import (no widget state in batch runs)
 
 
 def _slider(kind: type, value: float, lo: float, hi: float, step: float, label: str, css: str,
             fmt: str | None = None) -> widgets.Widget:
     extra = {"readout_format": fmt} if fmt else {}
     w = kind(value=min(max(value, lo), hi), min=lo, max=hi, step=step, description=label,
-             continuous_update=False, style=_WIDE, layout=_LAYOUT, **extra)
+             continuous_update=False, style=_WIDE, layout=widgets.Layout(width=SLIDER_WIDTH), **extra)
     w.add_class(css)
     return w
 

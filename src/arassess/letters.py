@@ -6,19 +6,40 @@ ladder step with a letter (friendly reminder, firm reminder, demand letter, fina
 :mod:`arassess.escalation` and :func:`arassess.worklist.customer_worklist`). No letter when open
 credit notes cover the overdue total (the account needs reconciling, not a reminder).
 
+Two dates: ``as_of`` (the assessment date) fixes the balances, the invoices listed and their days
+overdue, and the file names (``<as_of>_<letter>``); the letter says "as of <as_of>" for them.
+``letter_date`` (the day the consultant sends the letters; ``as_of`` when not given, never before
+it) is the date printed on the letter and the start of every deadline in it.
+
 What a letter holds: the customer's overdue invoices that are not disputed (invoice, invoice
-date, due date, open amount, days overdue) and their total; open credit notes and the balance
-after them; the ids of disputed invoices, said to be left out; a pay-by date (letter date + 7 days
-for the firm reminder, + 10 for the demand letter, + 14 for a final notice without hand-off); for
-a final notice before an agency hand-off, the hand-off date (the ladder's date of the customer's
-most advanced invoice, never less than 8 days after the letter) and a pay-by date the day before.
+date, due date, open amount, days overdue), oldest first; below them, in the same table, their
+total and, when open credit notes exist, the credit notes (negative) and the balance due, so
+that invoices − credits = the amount requested; the ids of disputed invoices, said to be left out;
+a pay-by date (letter date + 7 days for the firm reminder, + 10 for the demand letter, + 14 for a
+final notice without hand-off); for a final notice before an agency hand-off, the hand-off date
+(the ladder's date of the customer's most advanced invoice, never less than 8 days after the
+letter date) and a pay-by date the day before. The demand letter and the final notice speak of
+"the overdue invoices listed below, the oldest of which is N days overdue" (N as of ``as_of``;
+"was N days overdue on <as_of>" when the letter date is later).
+
 Sender: ``config.name`` with the details of ``escalation.letters`` in client.yaml; colours and
-logo from ``branding``.
+logo from ``branding``. When ``address``, ``email`` or ``payment_details`` is missing the letters
+are still rendered, and the HTML letter shows a highlighted placeholder in its place, e.g.
+"[Add your payment details: escalation.letters.payment_details in client.yaml]" (the e-mail text
+gets none); :func:`missing_sender_details` lists the missing keys for the report.
+
+``escalation.letters.agency_in_place`` (boolean, default false): true when the client has a
+collection agency under contract. Only then does a final notice before a hand-off say "we may
+pass the account to a collection agency on or after <date>"; otherwise it says, without a date,
+that "we will have to take further steps to recover the amount, which may include passing the
+account to a collection agency" (a creditor states no arrangement it does not have). Any value
+other than true, false or empty is a ConfigError.
 
 Tone: courteous and factual. No threats, no interest or fee claims, no legal statements; the
-only consequence named is "we may pass the account to a collection agency", in a final notice
-when the ladder has a hand-off step. The letters never say that earlier reminders were sent: the
-worklist knows where an invoice stands on the ladder, not what the client actually sent.
+only consequences named are the two sentences above, in a final notice when the ladder has a
+hand-off step (without one: "we will contact you again to discuss the next steps"). The letters
+never say that earlier reminders were sent: the worklist knows where an invoice stands on the
+ladder, not what the client actually sent.
 
 Safety: HTML templates are autoescaped (customer data such as ``<script>`` stays text), unknown
 template variables raise (StrictUndefined), control characters in data become spaces (no header
@@ -47,6 +68,9 @@ LETTERS_DIR = TEMPLATES_DIR / "letters"
 LETTERS = ("friendly_reminder", "firm_reminder", "demand_letter", "final_notice")
 PAY_WITHIN_DAYS = {"friendly_reminder": None, "firm_reminder": 7, "demand_letter": 10, "final_notice": 14}
 MIN_HANDOFF_NOTICE_DAYS = 7   # a final notice gives at least this many days before the pay-by date
+AGENCY_KEY = "agency_in_place"  # escalation.letters.agency_in_place: a collection agency is under contract
+#: Sender details a letter should carry → how the placeholder names them.
+SENDER_DETAILS = {"address": "your address", "email": "your e-mail address", "payment_details": "your payment details"}
 DEFAULT_COLORS = {"primary_color": "#1B3A5C", "accent_color": "#E07B24"}
 DEFAULT_CONTACT = "Accounts receivable"
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
@@ -120,14 +144,63 @@ def _brand(config: ClientConfig) -> dict[str, str | None]:
     return out
 
 
+def _letter_settings(config: ClientConfig) -> dict[str, Any]:
+    """The raw ``escalation.letters`` mapping of client.yaml ({} when absent or empty)."""
+    letters = (config.escalation or {}).get("letters") or {}
+    return dict(letters) if isinstance(letters, Mapping) else {}
+
+
+def agency_in_place(config: ClientConfig) -> bool:
+    """``escalation.letters.agency_in_place``: True only for a YAML ``true``; absent, empty or
+    ``false`` is False; anything else (such as the text ``"yes"``) is a ConfigError."""
+    value = _letter_settings(config).get(AGENCY_KEY)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    raise ConfigError(f"{config.root / 'client.yaml'}: 'escalation.letters.{AGENCY_KEY}' must be true or false, "
+                      f"got {value!r}.")
+
+
 def _creditor(config: ClientConfig) -> dict[str, str | None]:
-    details = parse_escalation(config.escalation, config.root / "client.yaml").letters
+    """Sender details: ``config.name`` and ``escalation.letters`` (cleaned; empty → None; the
+    ``agency_in_place`` switch is not a sender detail and is left out)."""
+    raw = dict(config.escalation or {})
+    if isinstance(raw.get("letters"), Mapping):
+        raw["letters"] = {k: v for k, v in raw["letters"].items() if k != AGENCY_KEY}
+    details = parse_escalation(raw, config.root / "client.yaml").letters
     out: dict[str, str | None] = {k: (_clean(v) or None) for k, v in details.items()}
     for key in ("email", "phone", "address", "payment_details"):
         out.setdefault(key, None)
     out["contact"] = out.get("contact") or DEFAULT_CONTACT
     out["name"] = _clean(config.name)
     return out
+
+
+def missing_sender_details(config: ClientConfig) -> list[str]:
+    """The keys of ``escalation.letters`` a letter should carry but client.yaml lacks (or leaves
+    blank), in the order ``address``, ``email``, ``payment_details``; [] when all are there."""
+    creditor = _creditor(config)
+    return [key for key in SENDER_DETAILS if not creditor[key]]
+
+
+def placeholder(key: str) -> str:
+    """The highlighted line the HTML letter shows for a missing sender detail, e.g.
+    ``"[Add your payment details: escalation.letters.payment_details in client.yaml]"``."""
+    return f"[Add {SENDER_DETAILS[key]}: escalation.letters.{key} in client.yaml]"
+
+
+def _days(count: int) -> str:
+    """``"1 day"``, ``"29 days"``."""
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
+def oldest_phrase(days: int, count: int, as_of: pd.Timestamp, letter_date: pd.Timestamp) -> str:
+    """How the demand letter and final notice describe the age of the invoices listed: ``"the
+    oldest of which is 40 days overdue"`` (one invoice: ``"which is 30 days overdue"``); when the
+    letter is dated after ``as_of``, ``"... was 40 days overdue on 31 October 2026"``."""
+    lead = "the oldest of which" if count > 1 else "which"
+    if letter_date == as_of:
+        return f"{lead} is {_days(days)} overdue"
+    return f"{lead} was {_days(days)} overdue on {_date(as_of)}"
 
 
 def _words(count: int) -> dict[str, str]:
@@ -142,52 +215,85 @@ def _words(count: int) -> dict[str, str]:
             "which": "which one and why" if many else "why"}
 
 
+def sort_oldest_first(invoices: pd.DataFrame) -> pd.DataFrame:
+    """The letter's invoices, most days overdue first (ties: due date, then invoice id)."""
+    return invoices.sort_values(["days_past_due", "due_date", "invoice_id"], ascending=[False, True, True])
+
+
+def letter_dates(customer: Mapping[str, Any], letter_date: pd.Timestamp) -> tuple[pd.Timestamp | None,
+                                                                                 pd.Timestamp | None]:
+    """(pay-by date, hand-off date) of a customer's letter sent on ``letter_date``.
+
+    Pay by = letter date + :data:`PAY_WITHIN_DAYS` (none for the friendly reminder). A final
+    notice whose next ladder step is the agency hand-off gets the hand-off date = the ladder's
+    date, moved to at least letter date + 8 days, and pays by the day before it.
+    """
+    letter = str(customer["letter"])
+    within = PAY_WITHIN_DAYS[letter]
+    pay_by = letter_date + pd.Timedelta(days=within) if within else None
+    next_key, next_date = customer.get("next_key"), customer.get("next_date")
+    if letter == "final_notice" and pd.notna(next_key) and next_key == HANDOFF and pd.notna(next_date):
+        handoff = max(pd.Timestamp(next_date), letter_date + pd.Timedelta(days=MIN_HANDOFF_NOTICE_DAYS + 1))
+        return handoff - pd.Timedelta(days=1), handoff
+    return pay_by, None
+
+
 def letter_context(customer: Mapping[str, Any], invoices: pd.DataFrame, credits: float, disputed: list[str],
                    config: ClientConfig, as_of: pd.Timestamp, brand: Mapping[str, Any],
-                   creditor: Mapping[str, Any]) -> dict[str, Any]:
-    """Everything one letter's templates use (rules in the module docstring)."""
+                   creditor: Mapping[str, Any], *, letter_date: pd.Timestamp | None = None,
+                   agency: bool = False) -> dict[str, Any]:
+    """Everything one letter's templates use (rules in the module docstring). ``letter_date``
+    defaults to ``as_of``; ``agency`` is :func:`agency_in_place`."""
+    sent = as_of if letter_date is None else letter_date
     letter = str(customer["letter"])
     overdue = float(invoices["open_amount"].sum())
     due = overdue - credits
-    within = PAY_WITHIN_DAYS[letter]
-    pay_by = as_of + pd.Timedelta(days=within) if within else None
-    handoff = None
-    next_key, next_date = customer.get("next_key"), customer.get("next_date")
-    if letter == "final_notice" and pd.notna(next_key) and next_key == HANDOFF and pd.notna(next_date):
-        handoff = max(pd.Timestamp(next_date), as_of + pd.Timedelta(days=MIN_HANDOFF_NOTICE_DAYS + 1))
-        pay_by = handoff - pd.Timedelta(days=1)
+    pay_by, handoff = letter_dates(customer, sent)
+    ordered = sort_oldest_first(invoices)
     rows = [{"invoice_id": _clean(r.invoice_id),
              "invoice_date": _short_date(r.invoice_date) if pd.notna(r.invoice_date) else "",
              "due_date": _short_date(r.due_date), "open_amount": _money(r.open_amount),
-             "days_overdue": int(r.days_past_due)} for r in invoices.itertuples(index=False)]
+             "days_overdue": _days(int(r.days_past_due))} for r in ordered.itertuples(index=False)]
+    oldest = int(ordered["days_past_due"].max())
     return {
         "customer": {"id": _clean(customer["customer_id"]), "name": _clean(customer["customer_name"])},
         "creditor": dict(creditor), "brand": dict(brand), "currency": config.currency,
-        "letter": {"key": letter, "date": _date(as_of), "pay_by": _date(pay_by) if pay_by is not None else None,
-                   "handoff_date": _date(handoff) if handoff is not None else None},
+        "placeholders": {key: placeholder(key) for key in SENDER_DETAILS},
+        "letter": {"key": letter, "date": _date(sent), "as_of": _date(as_of),
+                   "pay_by": _date(pay_by) if pay_by is not None else None,
+                   "handoff": handoff is not None,
+                   "handoff_date": _date(handoff) if handoff is not None and agency else None,
+                   "oldest": oldest_phrase(oldest, len(rows), as_of, sent)},
         "invoices": rows, "w": _words(len(rows)),
-        "totals": {"overdue": _money(overdue), "credits": _money(credits), "due": _money(due),
+        "totals": {"overdue": _money(overdue), "credits": _money(-credits), "due": _money(due),
                    "has_credits": credits > 0},
         "disputed": [_clean(d) for d in disputed],
     }
 
 
 def render_letters(worklist: pd.DataFrame, positions: pd.DataFrame, config: ClientConfig, as_of: Any,
-                   out_dir: str | Path, *, templates_dir: str | Path = LETTERS_DIR) -> list[Path]:
+                   out_dir: str | Path, *, templates_dir: str | Path = LETTERS_DIR,
+                   letter_date: Any = None) -> list[Path]:
     """Render one HTML letter and one plain-text e-mail per customer at a letter step.
 
     Files: ``out_dir/<customer slug>/<as_of>_<letter>.html`` and ``.txt``; returns their paths
     (HTML then text, customers by priority). ``worklist`` is :func:`arassess.worklist.build_worklist`
     and ``positions`` the positions table it came from (credit notes and disputed invoices are
-    read from it). Raises FileExistsError, before writing anything, when a target exists.
+    read from it), both at ``as_of``. ``letter_date`` (default ``as_of``) is the date on the letters
+    and the start of their deadlines; ValueError when it is before ``as_of``. Raises
+    FileExistsError, before writing anything, when a target exists.
     """
     t = pd.Timestamp(as_of).normalize()
+    sent = t if letter_date is None else pd.Timestamp(letter_date).normalize()
+    if sent < t:
+        raise ValueError(f"letter_date {sent:%Y-%m-%d} is before the assessment date {t:%Y-%m-%d}; "
+                         "letters are sent on or after it.")
     customers = customer_worklist(worklist)
     customers = customers[customers["letter"].notna()]
     if not len(customers):
         return []
     env = letter_environment(templates_dir)
-    brand, creditor = _brand(config), _creditor(config)
+    brand, creditor, agency = _brand(config), _creditor(config), agency_in_place(config)
     work = worklist[~worklist["disputed"] & (worklist["days_past_due"] > 0)].sort_values(["due_date", "invoice_id"])
     by_customer = dict(tuple(work.groupby("customer_id", sort=False)))
     credit_rows = positions[positions["open_amount"] < 0]
@@ -204,7 +310,7 @@ def render_letters(worklist: pd.DataFrame, positions: pd.DataFrame, config: Clie
         if invoices is None or not len(invoices) or invoices["open_amount"].sum() - credit <= 0:
             continue
         context = letter_context(customer, invoices, credit, [str(d) for d in disputed.get(cid, [])],
-                                 config, t, brand, creditor)
+                                 config, t, brand, creditor, letter_date=sent, agency=agency)
         folder = Path(out_dir) / customer_slug(cid)
         stem = f"{t:%Y-%m-%d}_{customer['letter']}"
         for suffix in ("html", "txt"):

@@ -5,6 +5,8 @@ Same look as the other charts (styles from :mod:`arassess.chartstyle`); no pyplo
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
@@ -29,7 +31,6 @@ from arassess.chartstyle import (
     missing_columns,
     new_figure,
     no_data_figure,
-    shorten,
     style_axes,
 )
 
@@ -37,7 +38,9 @@ TITLE = "Action plan timeline"
 #: Okabe–Ito without black (black marks the as-of date); areas past eight repeat with a hatch.
 AREA_COLOURS = (BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, GREY)
 HATCHES = ("", "//", "..")
-LABEL_CHARS = 48  # longer action titles are shortened on the axis
+LABEL_CHARS = 38  # characters per line of an action title on the axis; longer titles wrap
+LABEL_LINES = 2  # at most this many lines (a longer title ends in "…" at a word boundary)
+WRAPPED_ROW_HEIGHT = 0.52  # inches per row when some title takes two lines
 GANTT_WIDTH = 9.0  # inches: room for the labels on the left
 LEGEND_ROWS_HEIGHT = 0.35  # inches per legend row under the chart
 
@@ -48,6 +51,14 @@ def area_styles(areas: list[str]) -> dict[str, tuple[str, str]]:
     order = [a for a in area_labels() if a in areas] + sorted(set(areas) - set(area_labels()))
     return {area: (AREA_COLOURS[i % len(AREA_COLOURS)], HATCHES[(i // len(AREA_COLOURS)) % len(HATCHES)])
             for i, area in enumerate(order)}
+
+
+def wrap_title(title: object, width: int = LABEL_CHARS, lines: int = LABEL_LINES) -> str:
+    """An action title on at most ``lines`` lines of ``width`` characters, broken between words
+    (a word longer than a line is split); beyond that it ends in "…" after a whole word."""
+    text = " ".join(str(title).split())
+    return "\n".join(textwrap.wrap(text, width=width, max_lines=lines, placeholder=" …",
+                                    break_on_hyphens=False)) or text
 
 
 def gantt_chart(plan: pd.DataFrame, as_of: pd.Timestamp | str | None = None, arrows: bool = True) -> Figure:
@@ -64,7 +75,9 @@ def gantt_chart(plan: pd.DataFrame, as_of: pd.Timestamp | str | None = None, arr
     date = pd.Timestamp(as_of) if as_of is not None else start.min() - pd.Timedelta(days=1)
     styles = area_styles(list(plan["area"]))
     n = len(plan)
-    fig = new_figure(height=max(MIN_HEIGHT, 1.4 + ROW_HEIGHT * n + LEGEND_ROWS_HEIGHT * ((len(styles) + 1) // 3 + 1)),
+    titles = [wrap_title(t) for t in plan["title"]]
+    row_height = WRAPPED_ROW_HEIGHT if any("\n" in t for t in titles) else ROW_HEIGHT
+    fig = new_figure(height=max(MIN_HEIGHT, 1.4 + row_height * n + LEGEND_ROWS_HEIGHT * ((len(styles) + 1) // 3 + 1)),
                      width=GANTT_WIDTH)
     ax = fig.add_subplot()
     y = np.arange(n)
@@ -80,7 +93,7 @@ def gantt_chart(plan: pd.DataFrame, as_of: pd.Timestamp | str | None = None, arr
         _dependency_arrows(ax, plan, left, right)
     as_of_line = ax.axvline(mdates.date2num(date), color=BLACK, linewidth=1, linestyle="--",
                             label=f"as of {date:%d %b %Y}")
-    ax.set_yticks(y, [shorten(t, LABEL_CHARS) for t in plan["title"]], fontsize=SMALL)
+    ax.set_yticks(y, titles, fontsize=SMALL)
     ax.set_ylim(n - 0.4, -0.6)
     ax.set_xlim(min(left.min(), mdates.date2num(date)) - 3, right.max() + 18)
     locator = mdates.AutoDateLocator(maxticks=8)
@@ -108,4 +121,4 @@ def _dependency_arrows(ax, plan: pd.DataFrame, left: np.ndarray, right: np.ndarr
                                     "shrinkA": 0, "shrinkB": 2})
 
 
-__all__ = ["area_styles", "gantt_chart"]
+__all__ = ["area_styles", "gantt_chart", "wrap_title"]

@@ -23,7 +23,7 @@ from arassess.costcase import CostCase
 from arassess.costreport import load_case
 from arassess.escalation import Step, handoff_day_of, ladder_from_config, ladder_rows
 from arassess.goals import Goal, resolve_goals
-from arassess.letters import render_letters
+from arassess.letters import missing_sender_details, render_letters
 from arassess.plan import action_plan, actions_by_area, plan_table
 from arassess.report import figure_image, table, titled_section
 from arassess.worklist import build_worklist, customer_worklist, write_worklist_xlsx
@@ -81,14 +81,19 @@ def load_plan_case(client_dir: str | Path, as_of: str | None = None,
     return PlanCase(a, case, goals, plan, ladder, work, customer_worklist(work))
 
 
-def write_outputs(pc: PlanCase, output_dir: str | Path) -> dict[str, Any]:
-    """worklist.xlsx, letters/ and plan_summary.json in ``output_dir`` (none overwritten)."""
+def write_outputs(pc: PlanCase, output_dir: str | Path,
+                  letter_date: str | pd.Timestamp | None = None) -> dict[str, Any]:
+    """worklist.xlsx, letters/ and plan_summary.json in ``output_dir`` (none overwritten). Letters
+    are dated ``letter_date`` (default: today, or the as-of date when that is later)."""
     out = Path(output_dir)
+    day = max(pd.Timestamp(letter_date or pd.Timestamp.today()).normalize(), pc.as_of)
     xlsx = write_worklist_xlsx(pc.worklist, out / WORKLIST_FILE, pc.customers, ladder=pc.ladder,
                                currency=pc.currency)
     letters = render_letters(pc.worklist, pc.assessment.positions, pc.assessment.config, pc.as_of,
-                             out / LETTERS_DIR)
-    summary = {**pc.summary(), "worklist_file": xlsx.name, "letters": [str(p.relative_to(out)) for p in letters]}
+                             out / LETTERS_DIR, letter_date=day)
+    summary = {**pc.summary(), "worklist_file": xlsx.name, "letters": [str(p.relative_to(out)) for p in letters],
+               "letter_date": f"{day:%Y-%m-%d}",
+               "letters_missing_details": missing_sender_details(pc.assessment.config)}
     with (out / "plan_summary.json").open("x", encoding="utf-8") as handle:
         json.dump(summary, handle, indent=2, default=str)
     return {"worklist": xlsx, "letters": letters}
@@ -139,8 +144,14 @@ def letters_section(pc: PlanCase, written: list[Path] | None = None) -> list[Any
                          "an output folder (`arassess run plan` or `arassess assess`).")]
     html = [p for p in written if p.suffix == ".html"]
     kinds = pd.Series([p.stem.split("_", 1)[1] for p in html], dtype="object").value_counts()
-    return [Markdown(f"{len(html)} letters (each with a plain-text e-mail) written to `{LETTERS_DIR}/`: "
-                     + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in kinds.items()) + ".")]
+    items = [Markdown(f"{len(html)} letters (each with a plain-text e-mail) written to `{LETTERS_DIR}/`: "
+                      + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in kinds.items()) + ".")]
+    missing = missing_sender_details(pc.assessment.config)
+    if missing:
+        items.append(Markdown("**Before sending:** the letters show placeholders for "
+                              + ", ".join(f"`escalation.letters.{k}`" for k in missing)
+                              + " — fill them in client.yaml and run again."))
+    return items
 
 
 SECTIONS = {"plan": plan_section, "timeline": timeline_section, "escalation": escalation_section,

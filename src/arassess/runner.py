@@ -9,10 +9,12 @@ Papermill's error banner, and raises :class:`NotebookError` naming the cell.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from arassess.errors import ArassessError
 from arassess.paths import NOTEBOOKS_DIR
@@ -75,6 +77,23 @@ def export_html(notebook: Path, html: Path) -> Path:
     return html
 
 
+@contextlib.contextmanager
+def _local_kernel() -> Iterator[Any]:
+    """A kernel manager talking to its kernel over IPC sockets in a private temporary folder
+    (not TCP on localhost: nothing else on the machine can connect, and the kernel does not
+    print its warning about unencrypted TCP into every run's output)."""
+    from jupyter_client.manager import KernelManager
+
+    with tempfile.TemporaryDirectory(prefix="arassess-kernel-") as folder:
+        km = KernelManager(kernel_name=KERNEL, transport="ipc", ip=str(Path(folder) / "kernel"))
+        try:
+            yield km
+        finally:  # a kernel manager passed in is not shut down by papermill
+            if km.has_kernel:
+                km.shutdown_kernel(now=False)
+            km.cleanup_resources()
+
+
 def execute(name: str, client_dir: str | Path, run_dir: Path, *, as_of: str | None = None,
             parameters: Mapping[str, Any] | None = None, progress: bool = False,
             scenario: str | None = None) -> RunResult:
@@ -92,8 +111,9 @@ def execute(name: str, client_dir: str | Path, run_dir: Path, *, as_of: str | No
     if scenario is not None:
         params["scenario"] = scenario
     try:
-        papermill.execute_notebook(str(source), str(output), parameters=params, kernel_name=KERNEL,
-                                   progress_bar=progress, cwd=str(run_dir))
+        with _local_kernel() as km:
+            papermill.execute_notebook(str(source), str(output), parameters=params, kernel_name=KERNEL,
+                                       progress_bar=progress, cwd=str(run_dir), km=km)
     except PapermillExecutionError as exc:
         raise NotebookError(
             f"{source.name} failed in cell {exc.cell_index} ({exc.ename}: {exc.evalue}). "
