@@ -41,6 +41,7 @@ REPORT_DIR = TEMPLATES_DIR / "report"
 PAPERS = ("A4", "Letter")
 PNG_DPI = 150
 KEEP_TOGETHER_ROWS = 15
+GANTT_ROWS = 14  # actions per timeline chart, so each fits a page at full width
 CHROMIUM = os.environ.get("ARASSESS_CHROMIUM", "/usr/bin/chromium")
 LEGAL_REGIME = ("Business-to-business collection. The US FDCPA covers consumer debts, not B2B debts "
                 "collected by the original creditor; B2B collection is governed by the contract terms, "
@@ -351,7 +352,12 @@ def plan_chapter(data: ReportData) -> list[dict[str, Any]]:
         blocks += [text(f"{len(data.plan)} actions, starting {data.planned_on + pd.Timedelta(days=1):%d %B %Y}; "
                         "each starts once the actions it depends on are done. Quick wins with a large effect "
                         "come first."),
-                   html_table(shown), figure(plancharts.gantt_chart(data.plan), "Action plan timeline")]
+                   html_table(shown)]
+        parts = range(0, len(data.plan), GANTT_ROWS)
+        for n, first in enumerate(parts, start=1):  # a long plan in page-sized charts
+            chunk = data.plan.iloc[first:first + GANTT_ROWS]
+            caption = "Action plan timeline" + (f" ({n} of {len(parts)})" if len(parts) > 1 else "")
+            blocks.append(figure(plancharts.gantt_chart(chunk, data.planned_on, arrows=False), caption))
     ladder = pd.DataFrame([{"Step": s.label, "Days from due date": f"{s.offset_days:+d}" if s.offset_days else "0",
                             "Channel": s.channel} for s in data.ladder])
     blocks += [heading("Escalation timeline for overdue invoices"), html_table(ladder)]
