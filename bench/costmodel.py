@@ -13,8 +13,9 @@ assumptions as :func:`arassess.costcase.cost_case` does, then times, as the medi
 - ``tornado`` (every lever at its low and high value);
 - ``analyse`` (all of the above plus the recommendation: what a dashboard change costs).
 
-It prints each part in ms, its share of ``analyse``, and how many money-line evaluations
-(``costmodel._split`` calls, one strategy assignment each) it makes — time is mostly that
+It prints each part in ms, its share of ``analyse``, and how many money-line passes
+(``costmodel._split``: one strategy assignment; ``costmodel.hybrid_lines``: every hand-off
+day at once) it makes — time is mostly that
 count times the cost of one evaluation. The same is repeated on a synthetic claims table
 ``--scale`` times larger (the claims repeated; the yearly workload and the FTEs scaled by the
 same factor so the capacity ratio is unchanged) to show how the time grows with the claims.
@@ -56,20 +57,26 @@ def median_ms(fn: Callable[[], object], repeat: int) -> float:
 
 
 def evaluations(fn: Callable[[], object]) -> int:
-    """How many times ``fn`` evaluates the money lines of one strategy assignment."""
-    original = costmodel._split
+    """How many money-line passes ``fn`` makes: ``costmodel._split`` calls (one strategy
+    assignment) plus ``costmodel.hybrid_lines`` calls (every hand-off day in one pass)."""
+    names = ("_split", "hybrid_lines")
+    originals = {name: getattr(costmodel, name) for name in names}
     count = 0
 
-    def counted(*args, **kwargs):
-        nonlocal count
-        count += 1
-        return original(*args, **kwargs)
+    def counting(original: Callable) -> Callable:
+        def counted(*args, **kwargs):
+            nonlocal count
+            count += 1
+            return original(*args, **kwargs)
+        return counted
 
-    costmodel._split = counted
+    for name in names:
+        setattr(costmodel, name, counting(originals[name]))
     try:
         fn()
     finally:
-        costmodel._split = original
+        for name in names:
+            setattr(costmodel, name, originals[name])
     return count
 
 
@@ -82,9 +89,9 @@ def parts(frame: pd.DataFrame, a: Assumptions) -> dict[str, Callable[[], object]
         f"evaluate (D={day:g})": lambda: evaluate(c, a, day),
         "optimal_handoff": lambda: optimal_handoff(c, a),
     }
-    for lever in BREAK_EVEN_LEVERS:
-        out[f"break_even {lever}"] = lambda lever=lever: break_even(c, a, day, lever)
-    out["tornado"] = lambda: tornado(c, a, day)
+    for lever in BREAK_EVEN_LEVERS:  # as analyse runs them: the hybrid re-optimises D at every value
+        out[f"break_even {lever}"] = lambda lever=lever: break_even(c, a, None, lever)
+    out["tornado"] = lambda: tornado(c, a, None)
     out["analyse"] = lambda: analyse(CLIENT, "EUR", pd.Timestamp("2026-10-31"), frame, None, a)
     return out
 
