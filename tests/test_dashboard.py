@@ -27,6 +27,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from arassess.intake import load_client
 from arassess.kpis import compute_kpis
 from voila_server import LOOPBACK, REPO_ROOT, VoilaServer, chromium, voila_server
+from voila_server import assert_clean as page_is_clean
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -77,15 +78,8 @@ def open_dashboard(page: Page, server: VoilaServer) -> float:
 
 
 def assert_clean(page: Page) -> None:
-    """No code (Voila strips sources) and no error output anywhere on the page."""
-    assert page.locator(".jp-InputArea, .jp-InputPrompt, .jp-CodeMirrorEditor").count() == 0
-    text = page.locator("body").inner_text()
-    shown = [s for s in SOURCE_TEXT if s in text]
-    assert not shown, f"source code visible on the page: {shown}"
-    failure = FAILURE_TEXT.search(text)
-    assert failure is None, f"error text on the page: …{text[max(0, failure.start() - 200):failure.end() + 200]}…"
-    assert page.locator('[data-mime-type="application/vnd.jupyter.error"], '
-                        '[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
+    """No code and no error anywhere on the page (voila_server.assert_clean with this page's texts)."""
+    page_is_clean(page, SOURCE_TEXT, FAILURE_TEXT)
 
 
 @pytest.fixture(scope="module")

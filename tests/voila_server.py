@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -35,7 +36,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import psutil
 
@@ -235,3 +236,16 @@ def chromium(playwright: Any, **launch_options: Any) -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def assert_clean(page: Any, source_text: Iterable[str], failure_text: "re.Pattern[str]") -> None:
+    """A served dashboard page shows no code (Voila strips sources: no input areas and none of
+    ``source_text``) and no error (no ``failure_text``, no error or stderr output)."""
+    assert page.locator(".jp-InputArea, .jp-InputPrompt, .jp-CodeMirrorEditor").count() == 0
+    text = page.locator("body").inner_text()
+    shown = [s for s in source_text if s in text]
+    assert not shown, f"source code visible on the page: {shown}"
+    failure = failure_text.search(text)
+    assert failure is None, f"error text on the page: …{text[max(0, failure.start() - 200):failure.end() + 200]}…"
+    assert page.locator('[data-mime-type="application/vnd.jupyter.error"], '
+                        '[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
