@@ -8,7 +8,6 @@ recovery). Amounts are whole numbers so that scaled ledgers add up exactly.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pandas as pd

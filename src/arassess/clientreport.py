@@ -28,9 +28,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from arassess import __version__, charts, costcharts
-from arassess.assessment import Assessment, assess, load, resolve_client_dir
+from arassess.assessment import Assessment, resolve_client_dir
 from arassess.costcase import CostCase
-from arassess.costreport import assumptions_table, comparison_table, load_case
+from arassess.costreport import assumptions_table
 from arassess.errors import ArassessError
 from arassess.paths import TEMPLATES_DIR
 from arassess.registry import KPIS
@@ -297,7 +297,6 @@ def strategy_table(case: CostCase) -> pd.DataFrame:
 
 def costs_chapter(data: ReportData) -> list[dict[str, Any]]:
     case = data.case
-    a = case.assumptions
     workload = (f"{case.flow.invoices:,} invoices fell past due in the last year" if case.flow is not None
                 else f"the {len(case.claims):,} invoices overdue today")
     blocks = [{"kind": "recommendation", "title": "Recommendation", "text": decision_text(case)}]
