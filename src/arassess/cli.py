@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -254,6 +255,192 @@ def sample(out_dir: Path, seed: int, n_invoices: int, open_items: bool) -> None:
     else:
         path = write_sample_client(out_dir, seed=seed, n_invoices=n_invoices)
     click.echo(f"Sample client written to {path}")
+
+
+def _workspace_paths(client_dir: Path, workspace: Path | None, store: Path | None,
+                     runs_dir: Path | None) -> tuple[Path, Path, Path]:
+    """A client's workspace (default: its folder's parent), store (default WORKSPACE/history.sqlite)
+    and run folders (default WORKSPACE/runs)."""
+    from arassess.batch import RUNS_DIR, default_store
+
+    ws = workspace if workspace is not None else client_dir.resolve().parent
+    return ws, store if store is not None else default_store(ws), runs_dir if runs_dir is not None else ws / RUNS_DIR
+
+
+@main.command("monthly")
+@click.argument("client_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--month", metavar="YYYY-MM", help="The month to review (its month-end is the snapshot date).")
+@click.option("--backfill", nargs=2, metavar="FROM TO", default=None,
+              help="Instead of a review: store the snapshots of every month-end FROM..TO (YYYY-MM each), "
+                   "computed point-in-time from the ledger, so a new client starts with a history.")
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Workspace folder (default: the client folder's parent).")
+@click.option("--store", "store", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="History store (default: WORKSPACE/history.sqlite).")
+@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where run folders are created (default: WORKSPACE/runs).")
+def monthly_command(client_dir: Path, month: str | None, backfill: tuple[str, str] | None,
+                    workspace: Path | None, store: Path | None, runs_dir: Path | None) -> None:
+    """One client's monthly review, or a backfill of its history.
+
+    With --month: notebook 05 (monthly review) for CLIENT_DIR into a new run folder
+    RUNS/<client>/<month-end>_<stamp>/ — the notebook, its HTML, the monthly report and the
+    updated worklist — after recording the month's KPI snapshot in the history store
+    (re-running a month replaces that month's snapshot only).
+
+    With --backfill FROM TO: no notebook; every month-end from FROM to TO is computed from
+    the ledger as it stood on that date, in one pass, and written to the store in one
+    transaction (earlier snapshots of those months are replaced; the count is printed).
+    """
+    if (month is None) == (backfill is None):
+        raise click.UsageError("give either --month YYYY-MM or --backfill FROM TO")
+    ws, store_path, runs = _workspace_paths(client_dir, workspace, store, runs_dir)
+    if backfill is not None:
+        _backfill(client_dir, backfill, store_path)
+        return
+    from arassess.batch import run_client_month
+    from arassess.monthly import month_end
+
+    end = month_end(month)
+    click.echo(f"Monthly review {end:%Y-%m} for {client_dir} ...", err=True)
+    result = run_client_month(client_dir, f"{end:%Y-%m}", ws, store_path, runs, progress=True)
+    click.echo(f"Run folder: {result.run_dir}")
+    click.echo(f"Notebook:   {result.notebook}")
+    click.echo(f"HTML:       {result.html}")
+    for label, name in (("Report:", "monthly_report.html"), ("Report PDF:", "monthly_report.pdf"),
+                        ("Worklist:", "worklist.xlsx")):
+        if (result.run_dir / name).is_file():
+            click.echo(f"{label:<11} {result.run_dir / name}")
+    click.echo(f"Store:      {store_path}")
+
+
+def _backfill(client_dir: Path, months: tuple[str, str], store_path: Path) -> None:
+    """``arassess monthly --backfill``: snapshots of every month-end in the range, one write."""
+    from tqdm import tqdm
+
+    from arassess.assessment import load
+    from arassess.history import HistoryStore
+    from arassess.monthly import backfill_snapshots, month_end
+
+    first, last = month_end(months[0]), month_end(months[1])
+    if first > last:
+        raise click.BadParameter(f"FROM ({months[0]}) is after TO ({months[1]})", param_hint="--backfill")
+    run_id = f"backfill_{dt.datetime.now():%Y%m%d-%H%M%S}"
+    with tqdm(total=3, desc="arassess backfill: load ledger", unit="step", file=sys.stderr,
+              bar_format="{desc}: {n}/{total} {bar} {elapsed}") as bar:
+        config, ledger = load(client_dir)
+        bar.update(1)
+        bar.set_description(f"arassess backfill: compute {first:%Y-%m}..{last:%Y-%m}")
+        snapshots = backfill_snapshots(config, ledger, first, last, run_id)
+        bar.update(1)
+        bar.set_description(f"arassess backfill: write {store_path.name}")
+        store = HistoryStore(store_path)
+        earlier = set(store.months(config.slug))
+        store.write_many(snapshots)
+        bar.update(1)
+        bar.set_description("arassess backfill: done")
+    replaced = sum(s.month_end in earlier for s in snapshots)
+    click.echo(f"{len(snapshots)} month(s) written for {config.slug} ({first:%Y-%m} to {last:%Y-%m}, "
+               f"run {run_id}) into {store_path}"
+               + (f"; {replaced} replaced earlier snapshots of the same months" if replaced else ""))
+
+
+@main.command("batch")
+@click.argument("workspace", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--month", required=True, metavar="YYYY-MM", help="The month to review.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Local worker processes (default: the number of CPUs).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Run on an existing Dask distributed cluster instead, e.g. tcp://host:8786 "
+                   "(needs the 'dask' extra; workers must see WORKSPACE at the same path).")
+@click.option("--store", "store", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="History store (default: WORKSPACE/history.sqlite).")
+@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where run folders are created (default: WORKSPACE/runs).")
+def batch_command(workspace: Path, month: str, workers: int | None, scheduler: str | None,
+                  store: Path | None, runs_dir: Path | None) -> None:
+    """The monthly review of every client folder in WORKSPACE (its sub-folders holding
+    client.yaml), in parallel: local processes, or a Dask cluster with --scheduler.
+
+    Each client gets a new run folder and its snapshot in the shared history store. One
+    client's failure never stops the others. A table at the end lists each client's status,
+    run folder and error; the exit code is 1 if any client failed.
+    """
+    from arassess.batch import run_batch, summary_table
+    from arassess.monthly import month_end
+
+    if workers is not None and scheduler:
+        raise click.UsageError("--workers is for local processes; with --scheduler the cluster's workers "
+                               "run the clients")
+    month = f"{month_end(month):%Y-%m}"  # a bad month stops here, before the log header
+    started = dt.datetime.now()
+    target = f"Dask scheduler {scheduler}" if scheduler else f"{workers or os.cpu_count()} local worker(s)"
+    click.echo(f"arassess batch {workspace} --month {month}: started {started:%Y-%m-%d %H:%M:%S} on {target}")
+    results = run_batch(workspace, month, workers=workers, scheduler=scheduler, store_path=store,
+                        runs_dir=runs_dir, progress=True)
+    click.echo(summary_table(results))
+    click.echo(f"finished {dt.datetime.now():%Y-%m-%d %H:%M:%S} "
+               f"({(dt.datetime.now() - started).total_seconds():.0f} s)")
+    sys.exit(0 if all(r.ok for r in results) else 1)
+
+
+@main.command("schedule")
+@click.argument("workspace", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option("--format", "fmt", type=click.Choice(["all", "cron", "systemd"]), default="all",
+              show_default=True, help="What to print: both, only the crontab line, or only the units.")
+@click.option("--day", type=click.IntRange(1, 28), default=2, show_default=True, help="Day of the month.")
+@click.option("--time", "at", default="06:00", show_default=True, metavar="HH:MM", help="Time of day.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Passed to arassess batch.")
+@click.option("--scheduler", metavar="ADDRESS", default=None, help="Passed to arassess batch.")
+def schedule_command(workspace: Path, fmt: str, day: int, at: str, workers: int | None,
+                     scheduler: str | None) -> None:
+    """Print a ready crontab line and a systemd service + timer pair that run
+    `arassess batch WORKSPACE` (default: the current folder) every month for the month
+    just ended, with this environment's arassess and its bin/ first on PATH, output
+    appended to WORKSPACE/logs/arassess-batch.log. Default: 06:00 on the 2nd.
+
+    \b
+    Install the crontab line (cron, as your user):
+      (crontab -l 2>/dev/null; arassess schedule WORKSPACE --format cron) | crontab -
+      crontab -l                      # check
+    \b
+    Or install the systemd units (user units; they run as you):
+      mkdir -p ~/.config/systemd/user
+      save the two units printed as ~/.config/systemd/user/arassess-batch.service
+      and ~/.config/systemd/user/arassess-batch.timer, then
+      systemctl --user daemon-reload
+      systemctl --user enable --now arassess-batch.timer
+      loginctl enable-linger $USER    # run even when you are not logged in
+      systemctl --user list-timers    # next run
+      systemctl --user start arassess-batch.service   # run once now, to test
+    (System-wide: /etc/systemd/system/, add User= to [Service], and drop --user.)
+
+    A run exits 1 when any client failed: cron mails its owner (if mail is set up),
+    systemd marks the service failed. Read the log for the summary table.
+    """
+    from arassess.schedule import crontab_line, log_path, systemd_units
+
+    try:
+        hour, minute = (int(part) for part in at.split(":"))
+    except ValueError:
+        raise click.BadParameter(f"expected HH:MM, got {at!r}", param_hint="--time") from None
+    ws = workspace.resolve()
+    when = {"day": day, "hour": hour, "minute": minute, "workers": workers, "scheduler": scheduler}
+    line = crontab_line(ws, **when)
+    service, timer = systemd_units(ws, **when)
+    if fmt == "cron":
+        click.echo(line)
+        return
+    if fmt == "systemd":
+        click.echo(f"# arassess-batch.service\n{service}\n# arassess-batch.timer\n{timer}", nl=False)
+        return
+    click.echo(f"# Monthly arassess batch for {ws}; log: {log_path(ws)}\n")
+    click.echo("# crontab line (crontab -e, or see arassess schedule --help):")
+    click.echo(line + "\n")
+    click.echo("# ~/.config/systemd/user/arassess-batch.service")
+    click.echo(service)
+    click.echo("# ~/.config/systemd/user/arassess-batch.timer")
+    click.echo(timer, nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

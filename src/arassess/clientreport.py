@@ -426,7 +426,7 @@ def chapters(data: ReportData) -> list[dict[str, Any]]:
 
 # --- rendering -----------------------------------------------------------------------------
 
-def _logo(branding: Mapping[str, Any], client_dir: Path) -> str | None:
+def logo_data_uri(branding: Mapping[str, Any], client_dir: Path) -> str | None:
     """The logo file (relative to the client folder) as a data URI; ReportError if named but missing."""
     name = branding.get("logo")
     if not name:
@@ -466,7 +466,7 @@ def render_html(data: ReportData, paper: str = "A4", now: dt.datetime | None = N
         prepared_for=branding.get("prepared_for") or a.config.name,
         consultant=branding.get("consultant") or "—",
         primary_color=branding.get("primary_color", "#1B3A5C"), accent_color=branding.get("accent_color", "#E07B24"),
-        logo=_logo(branding, data.client_dir), generated=f"{(now or dt.datetime.now()):%d %B %Y}",
+        logo=logo_data_uri(branding, data.client_dir), generated=f"{(now or dt.datetime.now()):%d %B %Y}",
         css=Markup((REPORT_DIR / "report.css").read_text(encoding="utf-8")), paper=paper,
         chapters=parts, version=__version__,
         footer_css=Markup(css_string(f"{a.config.name} — {a.as_of:%d %B %Y}")))

@@ -300,12 +300,15 @@ def validate_goal(goal: Goal, as_of: pd.Timestamp | str, origins: Mapping[str, s
 
 # --- resolution ----------------------------------------------------------------------------
 
-def goal_set(a: Assessment, client_dir: str | Path | None = None) -> GoalSet:
+def goal_set(a: Assessment, client_dir: str | Path | None = None, *,
+             keep_past_deadlines: bool = False) -> GoalSet:
     """Defaults ← client.yaml ``goals:`` ← ``goals.yaml`` (see the module docstring), validated.
 
     A goal's ``source`` is the last layer that set any of its fields. A goal on a KPI the data
     cannot measure is skipped with a note (the same client.yaml may serve an open-items export).
-    A goal without a default needs a target. ``client_dir`` defaults to the assessed folder."""
+    A goal without a default needs a target. ``client_dir`` defaults to the assessed folder.
+    ``keep_past_deadlines`` (the monthly review): a goal whose deadline is not after the
+    assessment date is kept, with a note, instead of raising; every other check still applies."""
     folder = Path(client_dir) if client_dir is not None else a.config.root
     defaults, notes = _default_goals(a)
     layers: list[tuple[str, Path, dict[str, dict[str, Any]]]] = [
@@ -341,7 +344,14 @@ def goal_set(a: Assessment, client_dir: str | Path | None = None) -> GoalSet:
         base = by_key.get(key) or Goal(key, kpi.label, kpi.unit, bool(kpi.higher_is_better), baseline,
                                        float("nan"), default_deadline(a.as_of), FALLBACK_OWNER, source)
         goal = dataclasses.replace(base, **{f: v for f, v in fields.items() if f != "skip"}, source=source)
-        validate_goal(goal, a.as_of, origins)
+        deadline = pd.Timestamp(goal.deadline)
+        if keep_past_deadlines and deadline <= a.as_of:
+            validate_goal(goal, deadline - pd.Timedelta(days=1), origins)  # every check but the deadline's
+            notes.append(f"The deadline of the goal on {goal.label} ({deadline:%Y-%m-%d}, set in {source}) is not "
+                         f"after the assessment date {a.as_of:%Y-%m-%d}: shown as deadline passed; set a new "
+                         "deadline in the goals dashboard.")
+        else:
+            validate_goal(goal, a.as_of, origins)
         goals.append(goal)
     return GoalSet(tuple(goals), tuple(notes))
 

@@ -24,6 +24,7 @@ NOTEBOOKS: dict[str, str] = {
     "costs": "02_inhouse_vs_agency.ipynb",
     "goals": "03_set_goals.ipynb",
     "plan": "04_action_plan.ipynb",
+    "monthly": "05_monthly_review.ipynb",
 }
 KERNEL = "python3"
 
