@@ -7,7 +7,7 @@ Nothing here touches matplotlib's global state (no pyplot, no rcParams).
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import matplotlib
 import numpy as np
@@ -165,6 +165,15 @@ def legend(ax: Axes, **kwargs) -> None:
 def legend_below(fig: Figure, ncols: int, **kwargs) -> None:
     """The figure's legend in a row under the plots (constrained layout makes room)."""
     fig.legend(loc="outside lower center", ncols=ncols, fontsize=SMALL, frameon=False, **kwargs)
+
+
+def shared_legend_below(fig: Figure, axes: Iterable[Axes]) -> None:
+    """One legend under the plots for small multiples: each label once, from the first axis using it."""
+    handles: dict[str, object] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    legend_below(fig, ncols=max(len(handles), 1), handles=list(handles.values()), labels=list(handles))
 
 
 def no_data_figure(title: str, reason: str) -> Figure:

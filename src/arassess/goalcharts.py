@@ -17,8 +17,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from arassess.chartstyle import (
-    BLUE, GREEN, GREY, ORANGE, SMALL, TITLE, VERMILLION, legend_below, money_axis, new_figure, no_data_figure,
-    style_axes,
+    BLUE, GREEN, GREY, ORANGE, SMALL, TITLE, VERMILLION, money_axis, new_figure, no_data_figure,
+    shared_legend_below, style_axes,
 )
 from arassess.kpis import months_before
 from arassess.registry import get as get_kpi
@@ -103,9 +103,5 @@ def glide_path_chart(goals: Sequence["Goal"], as_of: pd.Timestamp | str, history
     for ax in list(axes.flat)[len(goals):]:
         ax.set_axis_off()
     fig.suptitle(TITLE_TEXT, x=0.01, ha="left", fontsize=TITLE)
-    handles: dict[str, object] = {}
-    for ax in axes.flat:
-        for handle, label in zip(*ax.get_legend_handles_labels()):
-            handles.setdefault(label, handle)
-    legend_below(fig, ncols=len(handles), handles=list(handles.values()), labels=list(handles))
+    shared_legend_below(fig, axes.flat)
     return fig

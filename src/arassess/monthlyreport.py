@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 
 from arassess.chartstyle import (
     BLUE, GREEN, GREY, ORANGE, SMALL, TITLE, VERMILLION, bucket_colours, legend_below, money_axis, new_figure,
-    no_data_figure, style_axes,
+    no_data_figure, shared_legend_below, style_axes,
 )
 from arassess.monthly import AT_RISK_SHARE, WORSE_MONTHS, MonthlyReview, default_store, review
 from arassess.scorecard import format_value
@@ -123,11 +123,7 @@ def goal_trend_chart(r: MonthlyReview) -> Figure:
     for ax in list(axes.flat)[len(r.goals):]:
         ax.set_axis_off()
     fig.suptitle(title, x=0.01, ha="left", fontsize=TITLE)
-    handles: dict[str, Any] = {}
-    for ax in axes.flat:
-        for handle, label in zip(*ax.get_legend_handles_labels()):
-            handles.setdefault(label, handle)
-    legend_below(fig, ncols=len(handles), handles=list(handles.values()), labels=list(handles))
+    shared_legend_below(fig, axes.flat)
     return fig
 
 
