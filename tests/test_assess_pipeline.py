@@ -126,6 +126,8 @@ def test_open_items_client_gets_a_report_without_history_kpis(tmp_path):
     text = pdf_text(run / "report.pdf")
     assert all(title in text for title in CHAPTERS)
     assert "Place overdue claims with an agency" in text
+    assert "Indicative: this export holds only the invoices open today" in text
+    assert "(indicative)" in text  # on the headline card too
     assert "@page { size: Letter" in (run / "report.html").read_text(encoding="utf-8")
     width, height = PdfReader(run / "report.pdf").pages[0].mediabox.upper_right
     assert (round(float(width)), round(float(height))) == (612, 792)  # US Letter in points

@@ -162,3 +162,11 @@ def test_nothing_overdue_is_said_and_still_renders():
         assert chart(case)._repr_png_()
     for name in SECTIONS:
         assert section(case, name)
+
+
+def test_only_a_comparison_without_workload_history_is_indicative(case):
+    from arassess.clientreport import indicative
+
+    assert (indicative(case) is not None) == (case.flow is None)  # Northwind: open items, no yearly count
+    given = dataclasses.replace(case, assumptions=dataclasses.replace(case.assumptions, yearly_overdue_invoices=500))
+    assert indicative(given) is None

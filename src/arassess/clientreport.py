@@ -163,8 +163,9 @@ def strategy_text(case: CostCase) -> str:
 
 
 def indicative(case: CostCase) -> str | None:
-    """Why the cost comparison is only indicative (None when it rests on the client's own history)."""
-    if case.flow is None and case.assumptions.yearly_overdue_invoices is not None and case.input_notes:
+    """Why the cost comparison is only indicative: the export has no history and the yearly workload
+    was not given, so it was taken as the invoices overdue today (None otherwise)."""
+    if case.flow is None and case.assumptions.yearly_overdue_invoices is None:
         return ("Indicative: this export holds only the invoices open today, so the collectors' yearly "
                 "workload was taken as the invoices overdue today. With the real yearly number of overdue "
                 "invoices the in-house cost per invoice falls and the comparison can change.")

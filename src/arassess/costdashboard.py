@@ -22,7 +22,7 @@ from arassess import costcharts
 from arassess.costcase import CostCase, analyse, lever_value, with_lever
 from arassess.costmodel import MIN_HANDOFF_DAY, Assumptions, Claims
 from arassess.costreport import comparison_table, decision_html
-from arassess.dashboard import _display_bundle
+from arassess.dashboard import display_bundle
 from arassess.errors import ArassessError
 from arassess.report import table
 from arassess.scenarios import Scenario, save_scenario
@@ -137,7 +137,7 @@ class CostDashboard:
         self.case = case
         self.decision.value = decision_html(case)
         self.table.value = table(comparison_table(case), index=True).to_html()
-        self.charts.outputs = tuple(_display_bundle(chart(case, fast=True)) for chart in LIVE_CHARTS)
+        self.charts.outputs = tuple(display_bundle(chart(case, fast=True)) for chart in LIVE_CHARTS)
         if self.optimal.value and self.handoff.value != int(case.handoff_day):
             self._quiet = True
             try:

@@ -48,7 +48,7 @@ def find_clients(roots: Iterable[Path] = CLIENT_ROOTS) -> dict[str, Path]:
     return found
 
 
-def _display_bundle(item: Any) -> dict[str, Any]:
+def display_bundle(item: Any) -> dict[str, Any]:
     """An object as a Jupyter display_data output (what display() would send). Binary data
     (a figure's PNG bytes) is base64 text, as the notebook format and the widget front end
     expect: raw bytes in ``Output.outputs`` show as a broken image."""
@@ -145,7 +145,7 @@ class AssessmentDashboard:
         """
         self.headline.value = headline_html(a)
         items = [title(a), *(item for name in SECTIONS for item in section(a, name))]
-        self.output.outputs = tuple(_display_bundle(item) for item in items)
+        self.output.outputs = tuple(display_bundle(item) for item in items)
         self.status.value = (f"Ready: {a.config.name} at {a.as_of:%Y-%m-%d} (window {a.window_days} days)"
                              f" <small>— {time.perf_counter() - started:.2f} s</small>")
 
@@ -205,4 +205,4 @@ def dashboard(first: Assessment, client_dir: str | Path, history_months: int = 2
     return AssessmentDashboard(first, client_dir, history_months).widget
 
 
-__all__ = ["AssessmentDashboard", "dashboard", "find_clients", "format_value", "in_dashboard", "upload_client"]
+__all__ = ["AssessmentDashboard", "dashboard", "display_bundle", "find_clients", "format_value", "in_dashboard", "upload_client"]

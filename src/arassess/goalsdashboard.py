@@ -21,7 +21,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from arassess.dashboard import _display_bundle
+from arassess.dashboard import display_bundle
 from arassess.errors import ArassessError, ConfigError
 from arassess.goalreport import GoalsCase, cash_table, display_table, goal_cash_text
 from arassess.goals import GOALS_FILE, Goal, save_goals_with_backup, validate_goal
@@ -127,7 +127,7 @@ class GoalsDashboard:
         self.table.value = table(display_table(rows, self.case.currency)).to_html() if goals else ""
         self.cash_table.value = table(cash_table(rows, self.case.currency)).to_html() if goals else ""
         # a PNG Image (base64 text), not the Figure: a Figure's PNG is bytes, which Voila shows as a broken image
-        self.chart.outputs = (_display_bundle(figure_image(self.case.chart(goals))),) if goals else ()
+        self.chart.outputs = (display_bundle(figure_image(self.case.chart(goals))),) if goals else ()
         self.save.disabled = bool(errors) or not self.rows
         ms = (time.perf_counter() - started) * 1000
         state = (f'<span style="{_ERROR}">{len(errors)} goal(s) need attention before saving</span>' if errors

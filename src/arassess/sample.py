@@ -28,12 +28,14 @@ import pandas as pd
 from arassess.errors import ArassessError
 from arassess.sample_config import (
     LEDGER_CONFIG,
+    LEGAL_DE,
     NORTHWIND_ANSWERS,
     OPEN_ITEMS_CONFIG,
     SCHEDULE_FEE,
     VOLTLINE_ANSWERS,
     costs,
     fill,
+    letters,
     questionnaire,
 )
 
@@ -393,7 +395,9 @@ def write_sample_client(out_dir: Path, *, seed: int = 7, n_invoices: int = 24000
     mapping = "\n".join(f"      {export}: {canonical}" for export, canonical in INVOICE_EXPORT_COLUMNS.items())
     text = fill(LEDGER_CONFIG, marker=MARKER, seed=seed, n=n_invoices, as_of=as_of.isoformat(),
                  mapping=mapping, usd_rate=USD_RATE, questionnaire=questionnaire(VOLTLINE_ANSWERS),
-                 costs=costs(ftes=3.0, software=24000, management=30000, legal=15000))
+                 costs=costs(ftes=3.0, software=24000, management=30000, legal=15000), legal_regime=LEGAL_DE,
+                 letters=letters("Voltline Components GmbH", "credit@voltline.example", "+49 711 555 0100",
+                                 "Voltline Components GmbH, Industriestrasse 12, 70565 Stuttgart, Germany", "DE00 0000 0000 0000 0000 01"))
     (out / "client.yaml").write_text(text, encoding="utf-8", newline="\n")
     return out
 
@@ -456,6 +460,8 @@ def write_open_items_client(out_dir: Path, *, seed: int = 11, as_of: dt.date = D
     text = fill(OPEN_ITEMS_CONFIG, marker=MARKER, seed=seed, as_of=as_of.isoformat(),
                  questionnaire=questionnaire(NORTHWIND_ANSWERS),
                  costs=costs(ftes=1.0, software=6000, management=12000, legal=8000,
-                              fee=SCHEDULE_FEE, relationship=0.02))
+                              fee=SCHEDULE_FEE, relationship=0.02), legal_regime=LEGAL_DE,
+                 letters=letters("Northwind Elektrotechnik GmbH", "buchhaltung@northwind.example", "+49 40 555 0200",
+                                 "Northwind Elektrotechnik GmbH, Hafenstrasse 3, 20457 Hamburg, Germany", "DE00 0000 0000 0000 0000 02"))
     (out / "client.yaml").write_text(text, encoding="utf-8", newline="\n")
     return out

@@ -25,6 +25,11 @@ def costs(*, fee: str = FLAT_FEE, relationship: float = 0.0, **values: float) ->
                 **{key: f"{value:<5}" for key, value in values.items()})
 
 
+def letters(name: str, email: str, phone: str, address: str, iban: str) -> str:
+    """The escalation section: who the letters come from and how to pay (no agency contracted)."""
+    return fill(LETTERS, name=name, email=email, phone=phone, address=address, iban=iban)
+
+
 def questionnaire(answers: dict[str, dict[str, int]]) -> str:
     lines = ["questionnaire:                   # 0-4 per question of templates/questionnaire.yaml (4 = best practice)"]
     for area, scores in answers.items():
@@ -56,6 +61,27 @@ NORTHWIND_ANSWERS: dict[str, dict[str, int]] = {
     "monitoring": {"kpis_tracked": 1, "targets": 0, "management_review": 1, "cash_forecast": 0},
     "compliance": {"letter_review": 1, "legal_framework": 3, "data_protection": 2, "records": 2},
 }
+
+LETTERS = """\
+escalation:                      # dunning ladder and letters (defaults: templates/client/client.yaml)
+  letters:
+    contact: Credit control, <<name>>
+    email: <<email>>
+    phone: "<<phone>>"
+    address: "<<address>>"
+    payment_details: "IBAN <<iban>>, quoting the invoice numbers"
+    agency_in_place: false       # no agency contracted yet: final notices announce no hand-off date
+"""
+
+#: The legal framework both (German) sample clients state.
+LEGAL_DE = """\
+  legal_regime: >-               # the legal framework the report states it assumed
+    Business-to-business collection under German law, as we understand it (confirm with counsel):
+    the contract terms; statutory default interest between businesses of 9 percentage points above
+    the base rate and a 40 EUR flat fee per late invoice (BGB section 288, implementing the EU Late
+    Payment Directive 2011/7/EU); the regular three-year limitation period (BGB section 195); and
+    registration of collection agencies under the Legal Services Act (RDG). Letters avoid deceptive
+    or threatening language regardless."""
 
 COSTS = """\
 costs:                           # cost-model assumptions (DESIGN.md section 6); every one can be overridden
@@ -139,28 +165,14 @@ goals: {}
 # goals:
 #   dso: {target: 50, deadline: 2027-06-30, owner: Head of credit control}
 
-escalation:                      # dunning ladder and letters (defaults: templates/client/client.yaml)
-  letters:
-    contact: Credit control, Voltline Components GmbH
-    email: credit@voltline.example
-    phone: "+49 711 555 0100"
-    address: "Voltline Components GmbH, Industriestrasse 12, 70565 Stuttgart, Germany"
-    payment_details: "IBAN DE00 0000 0000 0000 0000 01, quoting the invoice numbers"
-    agency_in_place: false       # no agency contracted yet: final notices announce no hand-off date
-
+<<letters>>
 branding:
   consultant: Brightwater Receivables Advisory
   prepared_for: Voltline Components GmbH
   primary_color: "#1B3A5C"
   accent_color: "#E07B24"
   logo: null                     # path of a PNG or SVG logo, relative to this folder
-  legal_regime: >-               # the legal framework the report states it assumed
-    Business-to-business collection under German law, as we understand it (confirm with counsel):
-    the contract terms; statutory default interest between businesses of 9 percentage points above
-    the base rate and a 40 EUR flat fee per late invoice (BGB section 288, implementing the EU Late
-    Payment Directive 2011/7/EU); the regular three-year limitation period (BGB section 195); and
-    registration of collection agencies under the Legal Services Act (RDG). Letters avoid deceptive
-    or threatening language regardless.
+<<legal_regime>>
 """
 
 OPEN_ITEMS_CONFIG = """\
@@ -201,26 +213,12 @@ validation:
 <<costs>>
 goals: {}
 
-escalation:                      # dunning ladder and letters (defaults: templates/client/client.yaml)
-  letters:
-    contact: Credit control, Northwind Elektrotechnik GmbH
-    email: buchhaltung@northwind.example
-    phone: "+49 40 555 0200"
-    address: "Northwind Elektrotechnik GmbH, Hafenstrasse 3, 20457 Hamburg, Germany"
-    payment_details: "IBAN DE00 0000 0000 0000 0000 02, quoting the invoice numbers"
-    agency_in_place: false       # no agency contracted yet: final notices announce no hand-off date
-
+<<letters>>
 branding:
   consultant: Brightwater Receivables Advisory
   prepared_for: Northwind Elektrotechnik GmbH
   primary_color: "#1B3A5C"
   accent_color: "#E07B24"
   logo: null
-  legal_regime: >-               # the legal framework the report states it assumed
-    Business-to-business collection under German law, as we understand it (confirm with counsel):
-    the contract terms; statutory default interest between businesses of 9 percentage points above
-    the base rate and a 40 EUR flat fee per late invoice (BGB section 288, implementing the EU Late
-    Payment Directive 2011/7/EU); the regular three-year limitation period (BGB section 195); and
-    registration of collection agencies under the Legal Services Act (RDG). Letters avoid deceptive
-    or threatening language regardless.
+<<legal_regime>>
 """
