@@ -178,6 +178,16 @@ TRIGGER_CASES = {  # name: (trigger, context changes, reasons or None)
     "and_one_fails": ({"goal_on": "dso", "kpi_worse_than_benchmark": "dso"}, {}, None),
     "any_of_one": ({"any_of": [{"goal_on": "dso"}, {"always": True}]}, {}, ["Part of every plan"]),
     "any_of_none": ({"any_of": [{"goal_on": "dso"}, {"strategy_in": ["agency"]}]}, {}, None),
+    "no_high_risk": ({"high_risk_customers": 1}, {}, None),
+    "high_risk_below_minimum": ({"high_risk_customers": 2}, {"high_risk": (("Acme AG", 0.81, 12_300.0),)}, None),
+    "high_risk_named": ({"high_risk_customers": 1},
+                        {"high_risk": (("Acme AG", 0.814, 12_300.4), ("Beta GmbH", 0.5, 950.0))},
+                        ["2 customer(s) at high late-payment risk: Acme AG (81%, 12,300 EUR open), "
+                         "Beta GmbH (50%, 950 EUR open)"]),
+    "high_risk_first_five": ({"high_risk_customers": 1},
+                             {"high_risk": tuple((f"C{i}", 0.9, 100.0) for i in range(7))},
+                             ["7 customer(s) at high late-payment risk: C0 (90%, 100 EUR open), C1 (90%, 100 EUR open), "
+                              "C2 (90%, 100 EUR open), C3 (90%, 100 EUR open), C4 (90%, 100 EUR open) and 2 more"]),
     "money_kpi": ({"kpi_worse_than": {"kpi": "ar_overdue", "value": 1_000_000}},
                   {"kpis": {"ar_overdue": 1_714_770.0}},
                   ["Overdue AR is 1,714,770 EUR, worse than the threshold 1,000,000 EUR"]),
@@ -283,8 +293,9 @@ def contexts(draw):
     strategy = draw(st.sampled_from([None, "in_house", "agency", "hybrid"]))
     handoff = {"hybrid": draw(st.sampled_from([30.0, 120.0])), "agency": 0.0}.get(strategy or "")
     goals = tuple(draw(st.lists(st.sampled_from([k.key for k in KPIS]), unique=True, max_size=5)))
+    high_risk = tuple((f"C{i}", 0.6, 1000.0) for i in range(draw(st.integers(0, 3))))
     return PlanContext(as_of=draw(st.sampled_from([AS_OF, D("2027-02-28")])), maturity=maturity, kpis=kpis,
-                       strategy=strategy, handoff_day=handoff, goals=goals)
+                       strategy=strategy, handoff_day=handoff, goals=goals, high_risk=high_risk)
 
 
 @settings(max_examples=60, deadline=None)
@@ -306,13 +317,14 @@ def test_any_context_gives_a_consistent_schedule(shipped, ctx):
     assert starts == sorted(starts)
     agency = {"agency_selection", "agency_handoff", "agency_review"} <= set(plan.index)
     assert agency == (ctx.strategy in ("agency", "hybrid"))
+    assert ("credit_review_high_risk" in plan.index) == bool(ctx.high_risk)
 
 
 def test_the_worst_client_gets_every_action_but_the_other_strategy(shipped):
     ctx = dataclasses.replace(
         WORST, maturity={a: 0.0 for a in AREAS}, strategy="hybrid", handoff_day=90.0,
         kpis={k.key: (1e9 if not k.higher_is_better else 0.0) for k in KPIS if k.higher_is_better is not None},
-        goals=tuple(k.key for k in KPIS))
+        goals=tuple(k.key for k in KPIS), high_risk=(("Acme AG", 0.9, 5000.0),))
     plan = schedule(choose_actions(ctx, shipped), AS_OF).set_index("id")
     assert set(plan.index) == {a.id for a in shipped} - {"in_house_capacity"}
     chain = plan.loc[["escalation_procedure", "agency_selection", "agency_handoff", "agency_review"]]
@@ -372,6 +384,10 @@ BAD_CATALOGS = {  # name: (change to a valid two-action catalog, expected text a
     "unknown_strategy": (_set(("trigger",), {"strategy_in": ["outsourced"]}),
                          "'trigger.strategy_in' must be a list of strategies from ['in_house', 'agency', 'hybrid']"),
     "always_false": (_set(("trigger",), {"always": False}), "'trigger.always' must be true"),
+    "high_risk_zero": (_set(("trigger",), {"high_risk_customers": 0}),
+                       "'trigger.high_risk_customers' must be a whole number of customers ≥ 1, got 0"),
+    "high_risk_text": (_set(("trigger",), {"high_risk_customers": "many"}),
+                       "'trigger.high_risk_customers' must be a whole number of customers ≥ 1, got 'many'"),
     "unknown_goal_kpi": (_set(("trigger",), {"goal_on": ["dso", "xyz"]}), "'trigger.goal_on': unknown KPI 'xyz'"),
     "top_level_key": (lambda d: d.update(extra=1), "unknown key(s) ['extra'] at the top level"),
     "no_actions": (lambda d: d.update(actions=[]), "must be a mapping with 'version' and a non-empty list"),
@@ -451,6 +467,12 @@ def test_voltline_plan_cites_the_client_values(voltline):
     for absent in ("payment_plans", "cash_application", "early_payment_discount", "in_house_capacity",
                    "credit_policy_written", "collector_targets"):
         assert absent not in plan.index
+    high = a.risk.high_risk()
+    assert a.risk.available and len(high) >= 1
+    first = high.iloc[0]
+    assert reasons["credit_review_high_risk"].startswith(
+        f"{len(high)} customer(s) at high late-payment risk: {first['customer_name']} ({first['score']:.0%}, "
+        f"{first['open_amount']:,.0f} EUR open)")
     assert plan["start"].min() == D("2026-11-01")
     assert plan.loc["agency_handoff", "start"] > plan.loc["demand_letters", "due"]
     assert plan.loc["agency_handoff", "start"] > plan.loc["agency_selection", "due"]

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from arassess.errors import ConfigError, InputError
 from arassess.escalation import (HANDOFF, default_ladder, handoff_day_of, ladder_from_config,
                                  parse_escalation)
-from arassess.worklist import (DISPUTE_LABEL, age_weight, build_worklist, customer_worklist, neutralise,
-                               write_worklist_xlsx)
+from arassess.worklist import (DISPUTE_LABEL, RULE_AGE_WEIGHT, RULE_EXPECTED_LOSS, age_weight, build_worklist,
+                               customer_worklist, loss_rate, neutralise, write_worklist_xlsx)
 
 AS_OF = pd.Timestamp("2026-10-31")
 
@@ -233,9 +233,46 @@ def test_priority_order_on_a_hand_checked_example():
     w = build_worklist(p, AS_OF, default_ladder(None))
     assert w["invoice_id"].tolist() == ["A", "C", "D", "B"]          # tie D/B: the older first
     assert w["priority"].tolist() == [4000.0, 3500.0, 3000.0, 3000.0]
-    risky = build_worklist(p, AS_OF, default_ladder(None), risk=pd.Series({"CA": 0.5, "CB": 2.0, "XX": 9.0}))
-    assert risky["invoice_id"].tolist() == ["B", "C", "D", "A"]      # 6000, 3500, 3000, 2000
-    assert risky.set_index("invoice_id")["risk"].to_dict() == {"B": 2.0, "C": 1.0, "D": 1.0, "A": 0.5}
+    assert w.attrs["priority_rule"] == RULE_AGE_WEIGHT
+    assert w["expected_loss"].isna().all() and w["late_probability"].isna().all()
+
+
+@pytest.mark.parametrize("days, recovered", [(-5, 0.94 - 0.22 / 3), (0, 0.94 - 0.22 / 3), (30, 0.94 - 0.22 / 3),
+                                             (60, 0.94 - 0.22 * 60 / 90), (90, 0.72), (180, 0.50), (365, 0.27),
+                                             (1000, 0.10)])
+def test_loss_rate_on_the_survey_curve(days, recovered):
+    # survey curve (0, .94) (90, .72) (180, .50) (365, .27) (730, .10), flat beyond; ages below 30 count as 30
+    assert loss_rate(np.array([days]), 30)[0] == pytest.approx(1 - recovered)
+
+
+def test_expected_loss_orders_the_worklist_on_a_hand_checked_example():
+    p = positions([
+        {"invoice_id": "A", "customer_id": "CA", "open_amount": 1000.0, "days_past_due": 90},
+        {"invoice_id": "B", "customer_id": "CB", "open_amount": 3000.0, "days_past_due": 0},
+        {"invoice_id": "C", "customer_id": "CC", "open_amount": 500.0, "days_past_due": 365},
+        {"invoice_id": "D", "customer_id": "CD", "open_amount": 2000.0, "days_past_due": 15},
+    ])
+    probability = pd.Series({"A": 0.5, "B": 0.9, "D": 0.2, "ZZ": 0.7})   # C not scored: counts as 1
+    w = build_worklist(p, AS_OF, default_ladder(None), probability, threshold_days=30)
+    # A: 1000 × 0.5 × (1 − .72)  = 140        (90 days: 72% recoverable)
+    # B: 3000 × 0.9 × (1 − .8667) = 360       (not due: valued at 30 days, 86.67% recoverable)
+    # C:  500 × 1.0 × (1 − .27)  = 365        (365 days: 27% recoverable)
+    # D: 2000 × 0.2 × (1 − .8667) = 53.33
+    assert w["invoice_id"].tolist() == ["C", "B", "A", "D"]             # age weight alone gave A, C, D, B
+    assert w["expected_loss"].tolist() == pytest.approx([365.0, 360.0, 140.0, 53.33], abs=0.006)
+    assert (w["priority"] == w["expected_loss"]).all()
+    assert w.set_index("invoice_id")["late_probability"].to_dict() == {"C": 1.0, "B": 0.9, "A": 0.5, "D": 0.2}
+    assert w.attrs["priority_rule"] == RULE_EXPECTED_LOSS
+    # a steeper recovery curve makes age matter more: B's 3000 not yet due drops below A
+    steep = build_worklist(p, AS_OF, default_ladder(None), probability,
+                           recovery_curve=((0, 0.99), (30, 0.98), (90, 0.40), (365, 0.0)))
+    assert steep["invoice_id"].tolist() == ["C", "A", "B", "D"]         # 500, 300, 54, 8
+    customers = customer_worklist(w, pd.DataFrame({"customer_id": ["CB", "CC"], "score": [0.9, 1.0],
+                                                   "band": ["high", "high"]}))
+    assert customers["customer_id"].tolist() == ["CC", "CB", "CA", "CD"]
+    assert customers.set_index("customer_id")["risk_band"].fillna("").to_dict() == {
+        "CC": "high", "CB": "high", "CA": "", "CD": ""}
+    assert customers["expected_loss"].tolist() == pytest.approx([365.0, 360.0, 140.0, 53.33], abs=0.006)
 
 
 def test_positions_of_another_date_are_an_error():
@@ -244,10 +281,11 @@ def test_positions_of_another_date_are_an_error():
         build_worklist(p, AS_OF + pd.Timedelta(days=1), default_ladder(None))
 
 
-def test_negative_risk_is_an_error():
-    with pytest.raises(InputError, match="risk factors must be finite and ≥ 0"):
+@pytest.mark.parametrize("bad", [-0.1, 1.5, float("nan")])
+def test_a_probability_outside_0_1_is_an_error(bad):
+    with pytest.raises(InputError, match=r"probabilities must lie in \[0, 1\]"):
         build_worklist(positions([{"invoice_id": "A", "days_past_due": 9}]), AS_OF, default_ladder(None),
-                       risk=pd.Series({"C1": -1.0}))
+                       pd.Series({"A": bad}))
 
 
 # --- customer roll-up ----------------------------------------------------------------------------------
@@ -340,10 +378,10 @@ def test_excel_has_the_sheets_header_filters_and_no_formula(tmp_path, hostile_wo
     header = [c.value for c in ws[1]]
     assert header == ["Priority", "Customer ID", "Customer", "Invoice", "Invoice date", "Due date",
                       "Open amount (EUR)", "Days past due", "Disputed", "Stage today", "Stage date", "Next step",
-                      "Next date", "Risk factor"]
+                      "Next date"]                  # no probabilities: no empty risk columns
     assert all(c.font.bold for c in ws[1])
     assert ws.freeze_panes == "A2" and book["Customers"].freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:N{len(w) + 1}"
+    assert ws.auto_filter.ref == f"A1:M{len(w) + 1}"
     assert ws.max_row == len(w) + 1 == 7
     assert book["Customers"].max_row == w["customer_id"].nunique() + 1
     assert book["Ladder"].max_row == len(default_ladder(60)) + 1
@@ -359,6 +397,24 @@ def test_excel_has_the_sheets_header_filters_and_no_formula(tmp_path, hostile_wo
     assert ws.cell(row=first, column=6).number_format == "yyyy-mm-dd"
     assert ws.cell(row=first, column=6).is_date
     assert ws.column_dimensions["C"].width == 32
+
+
+def test_excel_shows_probability_and_expected_loss_when_scored(tmp_path):
+    p = positions([{"invoice_id": "A", "customer_id": "CA", "open_amount": 1000.0, "days_past_due": 90},
+                   {"invoice_id": "B", "customer_id": "CB", "open_amount": 3000.0, "days_past_due": 0}])
+    w = build_worklist(p, AS_OF, default_ladder(None), pd.Series({"A": 0.5, "B": 0.9}))
+    scores = pd.DataFrame({"customer_id": ["CA", "CB"], "score": [0.5, 0.9], "band": ["medium", "high"]})
+    path = write_worklist_xlsx(w, tmp_path / "w.xlsx", customer_worklist(w, scores), currency="EUR")
+    book = openpyxl.load_workbook(path)
+    ws, cs = book["Worklist"], book["Customers"]
+    header = [c.value for c in ws[1]]
+    assert header[-2:] == ["P(paid late)", "Expected loss (EUR)"]
+    rows = {ws.cell(row=r, column=4).value: [c.value for c in ws[r]] for r in range(2, ws.max_row + 1)}
+    assert rows["B"][-2:] == [0.9, 360.0] and rows["A"][-2:] == [0.5, 140.0]
+    assert ws.cell(row=2, column=len(header) - 1).number_format == "0%"
+    customer_header = [c.value for c in cs[1]]
+    assert customer_header[-3:] == ["Expected loss (EUR)", "Late-payment score", "Risk band"]
+    assert [c.value for c in cs[2]][-3:] == [360.0, 0.9, "high"]
 
 
 def test_excel_is_never_written_over(tmp_path, hostile_worklist):

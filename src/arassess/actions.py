@@ -43,7 +43,7 @@ REQUIRED = ("id", "title", "area", "description", "owner", "effort", "impact", "
 OPTIONAL = ("depends_on",)
 TOP_LEVEL = ("version", "actions")
 RULES = ("maturity_below", "kpi_worse_than", "kpi_worse_than_benchmark", "strategy_in", "goal_on",
-         "always", "any_of")
+         "high_risk_customers", "always", "any_of")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _KPI = {kpi.key: kpi for kpi in KPIS}
 
@@ -144,6 +144,10 @@ def _rule_problems(name: str, value: Any, where: str, maturity_areas: Sequence[s
         if keys is None:
             return [f"'{where}' must be a KPI key or a list of KPI keys, got {value!r}"]
         return [f"'{where}': unknown KPI {k!r}; valid keys are {list(_KPI)}" for k in keys if k not in _KPI]
+    if name == "high_risk_customers":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            return [f"'{where}' must be a whole number of customers ≥ 1, got {value!r}"]
+        return []
     if name == "always":
         return [] if value is True else [f"'{where}' must be true, got {value!r}"]
     if name == "any_of":

@@ -9,7 +9,8 @@ pyfolio tear sheet, the whole is a sequence of calls, each section testable alon
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from arassess.maturity import Maturity, load_questionnaire, score_maturity
 from arassess.paths import REPO_ROOT
 from arassess.positions import open_invoices
 from arassess.registry import KPIS
+from arassess.risk import RiskResult, assess_risk
 from arassess.rollrates import roll_rate_table
 from arassess.scorecard import scorecard
 
@@ -67,10 +69,19 @@ class Assessment:
     maturity: Maturity | None
     findings: list[Finding]
     seasonality: str | None
+    known_risk: RiskResult | None = field(default=None, repr=False)  # a fit of the same ledger and date
 
     @property
     def currency(self) -> str:
         return self.config.currency
+
+    @cached_property
+    def risk(self) -> RiskResult:
+        """Late-payment risk at as_of (arassess.risk): ``known_risk`` when given, else fitted on first
+        use (a few seconds) and kept."""
+        if self.known_risk is not None:
+            return self.known_risk
+        return assess_risk(self.ledger, self.as_of, self.config.risk)
 
     def summary(self) -> dict[str, Any]:
         """Key figures as JSON-ready data (what tests and later runs read back)."""
@@ -126,14 +137,17 @@ def load(client_dir: str | Path) -> tuple[ClientConfig, Ledger]:
 
 def assess(client_dir: str | Path, as_of: str | pd.Timestamp | None = None, *,
            window_days: int | None = None, history_months: int = 24,
-           loaded: tuple[ClientConfig, Ledger] | None = None) -> Assessment:
+           loaded: tuple[ClientConfig, Ledger] | None = None, risk: RiskResult | None = None) -> Assessment:
     """Build every section of the assessment of ``client_dir`` at ``as_of``.
 
     ``loaded`` is the result of :func:`load` for the same folder, to skip re-reading it
-    (the dashboard re-assesses one client at many dates).
+    (the dashboard re-assesses one client at many dates); ``risk`` an earlier risk result of the same
+    ledger (ValueError when its date differs), so a change of window or history does not refit it.
     """
     config, ledger = loaded if loaded is not None else load(client_dir)
     date = pd.Timestamp(as_of or config.as_of or ledger.as_of).normalize()
+    if risk is not None and risk.as_of != date:
+        raise ValueError(f"the risk result is at {risk.as_of:%Y-%m-%d}, the assessment at {date:%Y-%m-%d}")
     window = window_days or config.window_days
     edges = config.aging_edges
     history = ledger.shape == "ledger"
@@ -164,6 +178,7 @@ def assess(client_dir: str | Path, as_of: str | pd.Timestamp | None = None, *,
                                    series.values if series is not None else None),
         seasonality=seasonality_note(series.values, monthly_sales(ledger, date, history_months))
         if series is not None else None,
+        known_risk=risk,
     )
 
 

@@ -38,6 +38,7 @@ of ``client.yaml`` (every key but ``name`` and ``currency`` is optional)::
       notice_days: 14             # final notice this many days before the agency hand-off
       letters: {contact: ..., email: ..., phone: ..., address: ..., payment_details: ...,
                 agency_in_place: false}   # true: final notices name the date a claim may be placed
+    risk: {threshold_days: 30, high_from: 0.5}   # late-payment risk model (arassess.risksettings)
 
 The parsed result is a frozen :class:`ClientConfig`; nothing here reads data files.
 """
@@ -53,6 +54,7 @@ import yaml
 
 from arassess.errors import ConfigError
 from arassess.escalation import parse_escalation
+from arassess.risksettings import RiskSettings, risk_settings
 from arassess.schemas import COLUMNS
 
 CONFIG_FILE = "client.yaml"
@@ -100,6 +102,7 @@ class ClientConfig:
     goals: Mapping[str, Any] = field(default_factory=dict)
     branding: Mapping[str, Any] = field(default_factory=dict)
     escalation: Mapping[str, Any] = field(default_factory=dict)
+    risk: RiskSettings = field(default_factory=RiskSettings)
 
     @property
     def slug(self) -> str:
@@ -135,7 +138,7 @@ def _as_date(value: Any, path: Path, key: str) -> dt.date | None:
 
 
 TOP_LEVEL_KEYS = ("name", "currency", "as_of", "shape", "formats", "files", "columns", "fx", "validation",
-                  "kpis", "questionnaire", "costs", "goals", "branding", "escalation")
+                  "kpis", "questionnaire", "costs", "goals", "branding", "escalation", "risk")
 SECTION_KEYS = {
     "formats": ("date_format", "decimal", "thousands", "delimiter", "encoding", "sheet"),
     "fx": ("rates",),
@@ -287,6 +290,7 @@ def load_config(client_dir: str | Path) -> ClientConfig:
         goals=_as_mapping(raw.get("goals"), cfg_path, "goals"),
         branding=_as_mapping(raw.get("branding"), cfg_path, "branding"),
         escalation=_escalation(raw.get("escalation"), cfg_path),
+        risk=risk_settings(_as_mapping(raw.get("risk"), cfg_path, "risk"), str(cfg_path)),
     )
 
 

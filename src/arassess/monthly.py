@@ -486,10 +486,10 @@ def review(client_dir: str | Path, month: str | pd.Timestamp, store: HistoryStor
     """
     from arassess.costreport import load_case
     from arassess.escalation import HANDOFF, find_step, handoff_day_of, ladder_from_config
-    from arassess.planreport import PlanCase
+    from arassess.planreport import PlanCase, risk_worklist
     from arassess.plan import action_plan
     from arassess.rollrates import roll_rate_table
-    from arassess.worklist import build_worklist, customer_worklist
+    from arassess.worklist import customer_worklist
 
     if record and store is None:
         raise ValueError("record=True needs a history store")
@@ -515,7 +515,7 @@ def review(client_dir: str | Path, month: str | pd.Timestamp, store: HistoryStor
     step = find_step(ladder, HANDOFF)
     plan = action_plan(base, case, goals, planned_on=baseline)
     now = base if date == baseline else assess(folder, date, loaded=loaded)
-    work = build_worklist(now.positions, now.as_of, ladder)
+    work = risk_worklist(now, ladder, case.assumptions.recovery_curve)
     previous = previous_month_end(end)
     last = history.loc[previous] if previous in history.index else None
     history_ledger = ledger.shape == "ledger"
@@ -531,7 +531,7 @@ def review(client_dir: str | Path, month: str | pd.Timestamp, store: HistoryStor
         handoff=reached_handoff(now.positions, previous, date, step.offset_days if step is not None else None),
         rolls=roll_rate_table(ledger, end, months=ROLL_MONTHS_SHOWN) if history_ledger else None,
         actions=actions_due(plan, end),
-        plan_case=PlanCase(now, case, goals, plan, ladder, work, customer_worklist(work)),
+        plan_case=PlanCase(now, case, goals, plan, ladder, work, customer_worklist(work, now.risk.customers if now.risk.available else None)),
     )
 
 

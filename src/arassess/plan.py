@@ -56,7 +56,9 @@ class PlanContext:
     ``maturity``: area → score 0–4 (an area missing = not assessed); ``kpis``: registry key →
     value at as-of (NaN = unavailable); ``strategy``: "in_house" | "agency" | "hybrid" | None;
     ``handoff_day``: days past due at which claims go to the agency (None for in-house);
-    ``goals``: KPI keys that have a goal; ``currency``: for money values in reasons.
+    ``goals``: KPI keys that have a goal; ``currency``: for money values in reasons;
+    ``high_risk``: the customers in late-payment risk band "high" as (name, score, open amount),
+    highest score first (empty when risk scores are unavailable).
     """
 
     as_of: pd.Timestamp
@@ -66,6 +68,7 @@ class PlanContext:
     handoff_day: float | None
     goals: tuple[str, ...]
     currency: str = ""
+    high_risk: tuple[tuple[str, float, float], ...] = ()
 
 
 def plan_context(a: Assessment, case: CostCase | None, goals: Sequence[Goal]) -> PlanContext:
@@ -74,7 +77,7 @@ def plan_context(a: Assessment, case: CostCase | None, goals: Sequence[Goal]) ->
     Maturity: the scored areas (unanswered areas left out). KPIs: the scorecard values at as-of.
     Hand-off day: the cost case's D for a hybrid, 0 for all-agency (every overdue claim is placed,
     as in the cost model), None for in-house or without a cost case. Goals: each goal's ``key``
-    (duplicates once).
+    (duplicates once). High risk: ``a.risk.high_risk()`` (fits the risk model if not yet done).
     """
     maturity: dict[str, float] = {}
     if a.maturity is not None:
@@ -83,9 +86,13 @@ def plan_context(a: Assessment, case: CostCase | None, goals: Sequence[Goal]) ->
     kpis = dict(zip(a.scorecard["key"].astype(str), a.scorecard["value"].astype(float)))
     strategy = case.strategy if case is not None else None
     handoff = None if case is None else handoff_day_of(case)
+    high = a.risk.high_risk()
+    high_risk = tuple(zip(high["customer_name"].astype(str), high["score"].astype(float),
+                          high["open_amount"].astype(float))) if a.risk.available else ()
     return PlanContext(as_of=pd.Timestamp(a.as_of).normalize(), maturity=maturity, kpis=kpis,
                        strategy=strategy, handoff_day=handoff,
-                       goals=tuple(dict.fromkeys(str(g.key) for g in goals)), currency=a.currency)
+                       goals=tuple(dict.fromkeys(str(g.key) for g in goals)), currency=a.currency,
+                       high_risk=high_risk)
 
 
 # --- triggers ---------------------------------------------------------------------------
@@ -145,6 +152,19 @@ def _goal_texts(keys: Iterable[str], ctx: PlanContext) -> list[str] | None:
     return texts
 
 
+HIGH_RISK_NAMED = 5  # customers named in the reason of a high-risk rule
+
+
+def _high_risk_text(minimum: int, ctx: PlanContext) -> list[str] | None:
+    customers = ctx.high_risk
+    if len(customers) < minimum:
+        return None
+    named = ", ".join(f"{name} ({score:.0%}, {format_value(amount, 'currency', ctx.currency)} open)"
+                      for name, score, amount in customers[:HIGH_RISK_NAMED])
+    more = f" and {len(customers) - HIGH_RISK_NAMED} more" if len(customers) > HIGH_RISK_NAMED else ""
+    return [f"{len(customers)} customer(s) at high late-payment risk: {named}{more}"]
+
+
 def rule_reasons(name: str, value: Any, ctx: PlanContext) -> list[str] | None:
     """The reasons one trigger rule holds, or None when it does not (rules: :mod:`arassess.actions`)."""
     if name == "maturity_below":
@@ -157,6 +177,8 @@ def rule_reasons(name: str, value: Any, ctx: PlanContext) -> list[str] | None:
         return [_strategy_text(ctx)] if ctx.strategy in value else None
     if name == "goal_on":
         return _goal_texts([value] if isinstance(value, str) else value, ctx)
+    if name == "high_risk_customers":
+        return _high_risk_text(int(value), ctx)
     if name == "always":
         return ["Part of every plan"] if value is True else None
     if name == "any_of":

@@ -19,6 +19,7 @@ from IPython.display import Markdown
 
 from arassess import plancharts
 from arassess.assessment import Assessment, assess, load, resolve_client_dir
+from arassess.costassumptions import Curve
 from arassess.costcase import CostCase
 from arassess.costreport import load_case
 from arassess.escalation import Step, handoff_day_of, ladder_from_config, ladder_rows
@@ -76,9 +77,20 @@ def load_plan_case(client_dir: str | Path, as_of: str | None = None,
     case, _ = load_case(folder, f"{a.as_of:%Y-%m-%d}", loaded=loaded)
     goals = tuple(resolve_goals(a, folder))
     ladder = ladder_from_config(a.config.escalation, handoff_day_of(case), a.config.root / "client.yaml")
-    work = build_worklist(a.positions, a.as_of, ladder)
+    work = risk_worklist(a, ladder, case.assumptions.recovery_curve)
     plan = action_plan(a, case, goals, planned_on=planned_on or pd.Timestamp.today())
-    return PlanCase(a, case, goals, plan, ladder, work, customer_worklist(work))
+    return PlanCase(a, case, goals, plan, ladder, work, customer_worklist(work, a.risk.customers if a.risk.available
+                                                                         else None))
+
+
+def risk_worklist(a: Assessment, ladder: tuple[Step, ...], recovery_curve: Curve) -> pd.DataFrame:
+    """The worklist of ``a`` ordered by expected loss from its late-payment probabilities, or by
+    open amount × age weight when risk scores are unavailable (arassess.worklist)."""
+    risk = a.risk
+    if not risk.available:
+        return build_worklist(a.positions, a.as_of, ladder)
+    return build_worklist(a.positions, a.as_of, ladder, risk.probability(),
+                          threshold_days=risk.settings.threshold_days, recovery_curve=recovery_curve)
 
 
 def write_outputs(pc: PlanCase, output_dir: str | Path,

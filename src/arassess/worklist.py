@@ -4,8 +4,8 @@ next step and its date, and a priority; rolled up per customer and exported to E
 Input is the positions table (:mod:`arassess.positions`); output columns of :func:`build_worklist`::
 
     customer_id, customer_name, invoice_id, invoice_date, due_date, open_amount, days_past_due,
-    disputed, stage, stage_date, next_step, next_date, letter, age_weight, risk, priority,
-    stage_key, next_key, stage_order
+    disputed, stage, stage_date, next_step, next_date, letter, age_weight, late_probability,
+    loss_rate, expected_loss, priority, stage_key, next_key, stage_order
 
 Rules:
 
@@ -17,10 +17,17 @@ Rules:
 - Disputed invoices get the stage "Dispute — resolve first" (``stage_key`` "dispute",
   ``stage_order`` −1) and no next step: no dunning letter goes out while an invoice is disputed;
   the dispute is resolved first and the ladder resumes from the invoice's age then.
-- Priority = open amount × age weight × risk, where
-  age weight = 1 + min(max(days past due, 0), 180) / 30 (1 until due, 2 at 30 days, 4 at 90,
-  7 from 180 days on) and risk is a per-customer factor (1 unless a risk Series is given;
-  customers it does not score get 1). Sorted by priority, highest first.
+- Priority, with late-payment probabilities (:mod:`arassess.risk`): the **expected loss**
+  = open amount × P(paid more than ``threshold_days`` late) × loss rate, where
+  loss rate = 1 − recovery share at max(days past due, threshold_days) on the recovery curve
+  (:func:`arassess.costmodel.recovery_share`; the survey curve unless the client sets
+  ``costs.recovery_curve``): what is lost if the invoice goes late, larger the older it gets.
+  An invoice the probabilities do not cover counts as certain to be late (probability 1).
+- Priority without probabilities (risk unavailable, e.g. an open-items export): open amount ×
+  age weight, where age weight = 1 + min(max(days past due, 0), 180) / 30 (1 until due, 2 at 30
+  days, 4 at 90, 7 from 180 days on); ``late_probability``, ``loss_rate`` and ``expected_loss``
+  are then empty. ``attrs["priority_rule"]`` says which rule ordered the list.
+- Sorted by priority, highest first (ties: older, then invoice id).
 
 Excel (:func:`write_worklist_xlsx`): a text cell starting with = + - @, tab, CR or LF is written
 with a leading apostrophe that stays part of the text (OWASP's advice against formula injection),
@@ -36,6 +43,8 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from arassess.costassumptions import SURVEY_CURVE, Curve
+from arassess.costmodel import recovery_share
 from arassess.errors import InputError
 from arassess.escalation import Step, ladder_rows
 
@@ -46,7 +55,12 @@ DISPUTE_LABEL = "Dispute — resolve first"
 REQUIRED = ("invoice_id", "customer_id", "customer_name", "due_date", "open_amount", "days_past_due")
 WORKLIST_COLUMNS = ("customer_id", "customer_name", "invoice_id", "invoice_date", "due_date", "open_amount",
                     "days_past_due", "disputed", "stage", "stage_date", "next_step", "next_date", "letter",
-                    "age_weight", "risk", "priority", "stage_key", "next_key", "stage_order")
+                    "age_weight", "late_probability", "loss_rate", "expected_loss", "priority", "stage_key",
+                    "next_key", "stage_order")
+RULE_EXPECTED_LOSS = "expected loss = open amount × probability of paying late × loss rate at the invoice's age"
+RULE_AGE_WEIGHT = "open amount × age weight (no late-payment probabilities)"
+#: Columns left out of the Excel sheets when empty (no late-payment probabilities for this client).
+RISK_COLUMNS = ("late_probability", "expected_loss", "risk_score", "risk_band")
 #: Characters that make a spreadsheet read a text cell as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -57,22 +71,31 @@ def age_weight(days_past_due: np.ndarray | pd.Series) -> np.ndarray:
     return 1.0 + days / AGE_WEIGHT_DAYS
 
 
-def _risk_factor(customer_ids: pd.Series, risk: pd.Series | None) -> np.ndarray:
-    if risk is None:
-        return np.ones(len(customer_ids))
-    values = pd.to_numeric(pd.Series(risk), errors="coerce")
-    bad = values[np.isinf(values) | (values < 0)]
+def loss_rate(days_past_due: np.ndarray | pd.Series, threshold_days: int = 30,
+              curve: Curve = SURVEY_CURVE) -> np.ndarray:
+    """1 − recovery share at max(days past due, threshold_days) on ``curve``: the share of an
+    invoice lost if it is paid late (it is then at least ``threshold_days`` past due).
+    On the survey curve: 0.13 up to 30 days, 0.28 at 90, 0.50 at 180, 0.73 at 365."""
+    days = np.maximum(np.asarray(days_past_due, dtype=float), float(threshold_days))
+    return 1.0 - recovery_share(curve, days)
+
+
+def _probabilities(invoice_ids: pd.Series, late_probability: pd.Series) -> np.ndarray:
+    values = pd.to_numeric(pd.Series(late_probability), errors="coerce")
+    bad = values[~values.between(0, 1)]
     if len(bad):
-        raise InputError(f"risk factors must be finite and ≥ 0; got {bad.head(5).to_dict()}")
-    return customer_ids.map(values).astype(float).fillna(1.0).to_numpy()
+        raise InputError(f"late-payment probabilities must lie in [0, 1]; got {bad.head(5).to_dict()}")
+    return invoice_ids.map(values).astype(float).fillna(1.0).to_numpy()
 
 
 def build_worklist(positions: pd.DataFrame, as_of: Any, ladder: tuple[Step, ...],
-                   risk: pd.Series | None = None) -> pd.DataFrame:
+                   late_probability: pd.Series | None = None, *, threshold_days: int = 30,
+                   recovery_curve: Curve = SURVEY_CURVE) -> pd.DataFrame:
     """One row per open invoice on the ladder at ``as_of`` (rules in the module docstring).
 
     ``positions`` is :func:`arassess.positions.open_invoices` at the same ``as_of`` (its
-    ``days_past_due`` must equal as_of − due date, else InputError); ``risk`` maps customer_id → factor.
+    ``days_past_due`` must equal as_of − due date, else InputError); ``late_probability`` maps
+    invoice_id → P(paid more than ``threshold_days`` late) (:meth:`arassess.risk.RiskResult.probability`).
     """
     missing = [c for c in REQUIRED if c not in positions]
     if missing:
@@ -108,7 +131,14 @@ def build_worklist(positions: pd.DataFrame, as_of: Any, ladder: tuple[Step, ...]
 
     open_amount = p["open_amount"].to_numpy(dtype=float)
     weight = age_weight(days)
-    factor = _risk_factor(p["customer_id"], risk)
+    if late_probability is not None:
+        probability = _probabilities(p["invoice_id"], late_probability)
+        loss = loss_rate(days, threshold_days, recovery_curve)
+        expected = np.round(open_amount * probability * loss, 2)
+        priority, rule = expected, RULE_EXPECTED_LOSS
+    else:
+        probability = loss = expected = np.full(len(p), np.nan)
+        priority, rule = np.round(open_amount * weight, 2), RULE_AGE_WEIGHT
     out = pd.DataFrame({
         "customer_id": p["customer_id"].to_numpy(),
         "customer_name": p["customer_name"].to_numpy(),
@@ -125,8 +155,10 @@ def build_worklist(positions: pd.DataFrame, as_of: Any, ladder: tuple[Step, ...]
         "next_date": pd.to_datetime(next_date),
         "letter": np.where(disputed, None, letters[stage]),
         "age_weight": weight,
-        "risk": factor,
-        "priority": np.round(open_amount * weight * factor, 2),
+        "late_probability": probability,
+        "loss_rate": loss,
+        "expected_loss": expected,
+        "priority": priority,
         "stage_key": np.where(disputed, DISPUTE_KEY, keys[stage]),
         "next_key": keys[nxt],
         "stage_order": np.where(disputed, -1, stage).astype("int64"),
@@ -136,15 +168,19 @@ def build_worklist(positions: pd.DataFrame, as_of: Any, ladder: tuple[Step, ...]
     out = out.sort_values(["priority", "days_past_due", "invoice_id"], ascending=[False, False, True],
                           ignore_index=True)
     out.attrs["as_of"] = pd.Timestamp(as_of).normalize()
+    out.attrs["priority_rule"] = rule
     return out
 
 
-def customer_worklist(worklist: pd.DataFrame) -> pd.DataFrame:
+def customer_worklist(worklist: pd.DataFrame, scores: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per customer of a :func:`build_worklist` table, highest total priority first.
 
+    ``scores`` (customer_id, score, band: :attr:`arassess.risk.RiskResult.customers`) adds the
+    customer's late-payment score and band as ``risk_score`` and ``risk_band``.
+
     Columns: customer_id, customer_name, invoices, open_amount, overdue_amount (days past due > 0),
-    disputed_amount, oldest_days_past_due, stage, next_step, next_date, letter, priority (sum),
-    stage_key, next_key, stage_order. Stage, next step and letter are those of the customer's most
+    disputed_amount, oldest_days_past_due, stage, next_step, next_date, letter, expected_loss (sum;
+    empty without probabilities), priority (sum), stage_key, next_key, stage_order. Stage, next step and letter are those of the customer's most
     advanced invoice that is not disputed (ties: the earliest next date); a customer whose every
     row is disputed is at "Dispute — resolve first".
     """
@@ -152,22 +188,29 @@ def customer_worklist(worklist: pd.DataFrame) -> pd.DataFrame:
     if not len(w):
         return pd.DataFrame(columns=["customer_id", "customer_name", "invoices", "open_amount", "overdue_amount",
                                      "disputed_amount", "oldest_days_past_due", "stage", "next_step", "next_date",
-                                     "letter", "priority", "stage_key", "next_key", "stage_order"])
+                                     "letter", "expected_loss", "priority", "stage_key", "next_key",
+                                     "stage_order"])
     sums = w.assign(overdue_amount=w["open_amount"].where(w["days_past_due"] > 0, 0.0),
                     disputed_amount=w["open_amount"].where(w["disputed"], 0.0))
     totals = sums.groupby("customer_id", sort=False).agg(
         customer_name=("customer_name", "first"), invoices=("invoice_id", "size"),
         open_amount=("open_amount", "sum"), overdue_amount=("overdue_amount", "sum"),
         disputed_amount=("disputed_amount", "sum"), oldest_days_past_due=("days_past_due", "max"),
-        priority=("priority", "sum"))
+        expected_loss=("expected_loss", lambda v: v.sum(min_count=1)), priority=("priority", "sum"))
     lead = (w.sort_values(["stage_order", "next_date"], ascending=[False, True], na_position="last")
             .drop_duplicates("customer_id").set_index("customer_id"))
     cols = ["stage", "next_step", "next_date", "letter", "stage_key", "next_key", "stage_order"]
     out = totals.join(lead[cols]).reset_index()
     out["priority"] = out["priority"].round(2)
+    extra: list[str] = []
+    if scores is not None:
+        known = scores.drop_duplicates("customer_id").set_index("customer_id")
+        out["risk_score"] = out["customer_id"].map(known["score"]).astype(float)
+        out["risk_band"] = out["customer_id"].map(known["band"].astype(str)).astype("string")
+        extra = ["risk_score", "risk_band"]
     out = out[["customer_id", "customer_name", "invoices", "open_amount", "overdue_amount", "disputed_amount",
-               "oldest_days_past_due", "stage", "next_step", "next_date", "letter", "priority", "stage_key",
-               "next_key", "stage_order"]]
+               "oldest_days_past_due", "stage", "next_step", "next_date", "letter", "expected_loss", "priority",
+               "stage_key", "next_key", "stage_order", *extra]]
     return out.sort_values(["priority", "customer_id"], ascending=[False, True], ignore_index=True)
 
 
@@ -184,7 +227,7 @@ def neutralise(value: Any) -> Any:
 
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
-#: (column, header, kind, width): kind is text, money, date, int, number or flag.
+#: (column, header, kind, width): kind is text, money, date, int, number, percent or flag.
 WORKLIST_SHEET = (
     ("priority", "Priority", "number", 12), ("customer_id", "Customer ID", "text", 14),
     ("customer_name", "Customer", "text", 32), ("invoice_id", "Invoice", "text", 16),
@@ -192,7 +235,8 @@ WORKLIST_SHEET = (
     ("open_amount", "Open amount", "money", 14), ("days_past_due", "Days past due", "int", 10),
     ("disputed", "Disputed", "flag", 9), ("stage", "Stage today", "text", 26),
     ("stage_date", "Stage date", "date", 12), ("next_step", "Next step", "text", 30),
-    ("next_date", "Next date", "date", 12), ("risk", "Risk factor", "number", 9),
+    ("next_date", "Next date", "date", 12), ("late_probability", "P(paid late)", "percent", 11),
+    ("expected_loss", "Expected loss", "money", 14),
 )
 CUSTOMER_SHEET = (
     ("priority", "Priority", "number", 12), ("customer_id", "Customer ID", "text", 14),
@@ -200,7 +244,8 @@ CUSTOMER_SHEET = (
     ("open_amount", "Open amount", "money", 14), ("overdue_amount", "Overdue amount", "money", 14),
     ("disputed_amount", "Disputed amount", "money", 14), ("oldest_days_past_due", "Oldest (days past due)", "int", 12),
     ("stage", "Stage today", "text", 26), ("next_step", "Next step", "text", 30),
-    ("next_date", "Next date", "date", 12),
+    ("next_date", "Next date", "date", 12), ("expected_loss", "Expected loss", "money", 14),
+    ("risk_score", "Late-payment score", "percent", 11), ("risk_band", "Risk band", "text", 10),
 )
 LADDER_SHEET = (
     ("label", "Step", "text", 32), ("offset_days", "Days from due date", "int", 12),
@@ -221,7 +266,7 @@ def _cell_value(value: Any, kind: str) -> Any:
         return "yes" if bool(value) else "no"
     if kind == "int":
         return int(value)
-    if kind in ("money", "number"):
+    if kind in ("money", "number", "percent"):
         return float(value)
     return neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
 
@@ -231,13 +276,14 @@ def _fill_sheet(ws: Any, frame: pd.DataFrame, spec: Iterable[tuple[str, str, str
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    columns = [c for c in spec if c[0] in frame.columns]
+    columns = [c for c in spec if c[0] in frame.columns
+               and not (c[0] in RISK_COLUMNS and frame[c[0]].isna().all())]
     for j, (_, header, kind, width) in enumerate(columns, start=1):
         text = f"{header} ({currency})" if currency and kind == "money" else header
         cell = ws.cell(row=1, column=j, value=neutralise(text))
         cell.font = Font(bold=True)
         ws.column_dimensions[get_column_letter(j)].width = width
-    formats = {"money": MONEY_FORMAT, "number": "#,##0.00", "date": DATE_FORMAT, "int": "0"}
+    formats = {"money": MONEY_FORMAT, "number": "#,##0.00", "date": DATE_FORMAT, "int": "0", "percent": "0%"}
     values = [frame[c].tolist() for c, *_ in columns]
     for i in range(len(frame)):
         for j, (_, _, kind, _) in enumerate(columns):

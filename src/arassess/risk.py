@@ -1,0 +1,469 @@
+"""Late-payment risk: the probability that an open invoice is paid more than ``threshold_days``
+late, per invoice and per customer, validated honestly against a naive baseline.
+
+Rows and features come from :mod:`arassess.riskfeatures` (as of a date, no look-ahead). The method:
+
+1. **History rows**: every invoice (not a credit note) issued at least ``burn_in_days`` after the
+   ledger's first invoice (earlier ones would look like new customers) and due at least
+   ``threshold_days`` + 1 days before T, so its outcome is known at T whatever it is (a recent
+   invoice is known only if paid, which would bias the rows towards paying on time).
+2. **Time-based split**: cut-off C = the due date below which 1 − ``test_share`` of the history
+   rows fall. The model is trained on what was known at C (rows due by C − threshold − 1) and
+   tested on the rows due after C: predictions a user at C would have made about invoices then
+   still to fall due, checked against what happened.
+3. **Candidates**: a logistic regression on standardised features and a gradient-boosted tree
+   model (scikit-learn's HistGradientBoostingClassifier), each calibrated with a sigmoid
+   (CalibratedClassifierCV, 3 folds). The one with the lower mean Brier score over three
+   rolling-origin folds inside the training period is chosen (each fold trains on what was known
+   at its cut and validates on the invoices due up to the next cut, cuts at the 55%, 70% and 85%
+   quantiles of the training due dates); the test period is not used to choose.
+4. **Baseline**: the customer's smoothed historical late share (feature ``hist_late_share``).
+5. **Decision**: the model is used only if, on the test period, its Brier score is lower than the
+   baseline's *and* the 95% paired-bootstrap interval of AUC(model) − AUC(baseline) lies above 0
+   (``bootstrap`` resamples, seeded). Otherwise the baseline is used and the result says so.
+6. **Scoring at T**: the used predictor is refitted on all history rows (the baseline needs no
+   fit) and scores the open invoices not yet ``threshold_days`` past due. An open invoice already
+   more than ``threshold_days`` past due *is* late: its probability is 1 ("already late").
+7. **Customer score** = Σ open amount × probability / Σ open amount over the customer's open
+   invoices (the share of its open balance expected to be paid late); band **high** from
+   ``high_from``, **low** below ``low_below``, else **medium**.
+8. **Drivers** of a customer's score (model only): for each feature (the segment columns as one),
+   the drop in the amount-weighted mean probability of its undecided open invoices when that
+   feature is set to its training median; the largest positive drops, in words.
+
+Unavailable (with the reason, no fit) for an open-items export, or when the history has fewer rows
+or late/on-time cases than the settings require. All randomness is seeded (``seed``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from arassess.ledger import Ledger
+from arassess.positions import customer_table
+from arassess.risksettings import RiskSettings, risk_settings
+from arassess.riskfeatures import BASELINE_FEATURE, SEGMENT_PREFIX, Outcomes, features, outcomes
+from arassess.timeline import to_days
+
+BANDS = ("low", "medium", "high")
+VALIDATION_CUTS = (0.55, 0.70, 0.85)   # rolling-origin folds inside the training period (quantiles of due dates)
+MODEL_NAMES = {"logistic": "logistic regression", "boosting": "gradient boosting", "baseline": "baseline"}
+#: Words for each feature in the drivers and the tables.
+FEATURE_LABELS = {
+    "hist_invoices": "invoices with a known outcome",
+    "hist_late_share": "share of past invoices paid late",
+    "hist_mean_days_late": "mean days late when paying",
+    "days_late_trend": "recent change in days late",
+    "dispute_share": "share of invoices disputed",
+    "amount_vs_usual": "invoice size vs the customer's usual",
+    "terms_days": "payment terms (days)",
+    "tenure_days": "customer for (days)",
+    "overdue_balance": "overdue balance",
+    "overdue_share": "share of the open balance overdue",
+    "oldest_days_past_due": "oldest overdue item (days)",
+    "segment": "segment",
+}
+
+
+@dataclass(frozen=True)
+class RiskResult:
+    """Everything the risk section, the worklist and the action plan need (see the module docstring).
+
+    ``invoices``: open invoices at T — invoice_id, customer_id, customer_name, open_amount,
+    days_past_due, probability, basis ("model", "baseline" or "already late").
+    ``customers``: customer_id, customer_name, segment, invoices, open_amount, expected_late_amount,
+    score, band, past_invoices, past_late_share, drivers — highest score first.
+    ``validation``: one row per predictor (baseline, logistic regression, gradient boosting) with
+    validation_brier (model choice), test auc, auc_low, auc_high, brier, chosen, used.
+    ``calibration``: predictor, predicted, observed (test period, 10 quantile bins)."""
+
+    available: bool
+    reason: str
+    settings: RiskSettings
+    as_of: pd.Timestamp
+    used: str = ""                               # "model" or "baseline" when available
+    model_name: str = ""                         # words: "gradient boosting", "baseline", ...
+    invoices: pd.DataFrame = field(default_factory=pd.DataFrame)
+    customers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    validation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    calibration: pd.DataFrame = field(default_factory=pd.DataFrame)
+    split: Mapping[str, Any] = field(default_factory=dict)
+    fit_seconds: float = float("nan")
+
+    def probability(self) -> pd.Series:
+        """invoice_id → probability of every open invoice (empty when unavailable)."""
+        if not self.available:
+            return pd.Series(dtype=float)
+        return self.invoices.set_index("invoice_id")["probability"]
+
+    def band_counts(self) -> pd.DataFrame:
+        """Customers and open amount per band (low, medium, high)."""
+        c = self.customers
+        if not self.available or c.empty:
+            return pd.DataFrame({"band": list(BANDS), "customers": 0, "open_amount": 0.0})
+        g = c.groupby("band", observed=False).agg(customers=("customer_id", "size"), open_amount=("open_amount", "sum"))
+        return g.reindex(list(BANDS), fill_value=0).rename_axis("band").reset_index()
+
+    def high_risk(self) -> pd.DataFrame:
+        """The customers in band high, largest expected late amount (open × probability) first."""
+        if not self.available:
+            return self.customers
+        high = self.customers[self.customers["band"] == "high"]
+        return high.sort_values(["expected_late_amount", "customer_id"], ascending=[False, True], ignore_index=True)
+
+
+def unavailable(reason: str, as_of: pd.Timestamp, settings: RiskSettings) -> RiskResult:
+    return RiskResult(False, reason, settings, as_of)
+
+
+# --- the models ---------------------------------------------------------------------------------
+
+def make_model(kind: str, seed: int) -> Any:
+    """An unfitted calibrated classifier: ``logistic`` or ``boosting`` (module docstring, step 3)."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if kind == "logistic":
+        base: Any = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+    elif kind == "boosting":
+        base = HistGradientBoostingClassifier(max_iter=120, learning_rate=0.08, max_leaf_nodes=15,
+                                              min_samples_leaf=40, l2_regularization=1.0,
+                                              early_stopping=False, random_state=seed)
+    else:
+        raise ValueError(f"unknown model kind {kind!r}: expected logistic or boosting")
+    return CalibratedClassifierCV(base, method="sigmoid", cv=3)
+
+
+def _fit_predict(kind: str, seed: int, X: pd.DataFrame, y: np.ndarray, X_new: pd.DataFrame) -> tuple[Any, np.ndarray]:
+    """Fit on (X, y) and predict X_new, on one thread: the gradient-boosting fit uses OpenMP, whose
+    threads spin-wait and slow down many times over when kernels of a batch share the cores."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        model = make_model(kind, seed).fit(X.to_numpy(), y)
+        return model, model.predict_proba(X_new.to_numpy())[:, 1]
+
+
+def brier(y: np.ndarray, p: np.ndarray) -> float:
+    """Mean of (p − y)²."""
+    return float(np.mean((np.asarray(p, dtype=float) - np.asarray(y, dtype=float)) ** 2))
+
+
+def auc(y: np.ndarray, p: np.ndarray) -> float:
+    """ROC AUC (scikit-learn); NaN when y has one class only."""
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else float("nan")
+
+
+def rank_auc(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """ROC AUC of each row of ``p`` against the same row of ``y`` (2-D, one resample per row) by the
+    Mann–Whitney identity AUC = (Σ midranks of the late rows − n1(n1 + 1)/2) / (n1 · n0); NaN for a
+    row with one class only. Equals scikit-learn's roc_auc_score, row by row."""
+    from scipy.stats import rankdata
+
+    y = np.atleast_2d(y).astype(float)
+    ranks = rankdata(np.atleast_2d(p), axis=1)
+    n1 = y.sum(axis=1)
+    n0 = y.shape[1] - n1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return ((ranks * y).sum(axis=1) - n1 * (n1 + 1) / 2) / (n1 * n0)
+
+
+def bootstrap_auc(y: np.ndarray, predictions: Mapping[str, np.ndarray], resamples: int, seed: int
+                  ) -> dict[str, np.ndarray]:
+    """AUC of each predictor on the same ``resamples`` resamples of the rows (paired, seeded);
+    resamples with one class only are dropped."""
+    rng = np.random.default_rng(seed)
+    take = rng.integers(0, len(y), (resamples, len(y)))
+    ys = np.asarray(y)[take]
+    both = (ys.min(axis=1) == 0) & (ys.max(axis=1) == 1)
+    take, ys = take[both], ys[both]
+    return {name: rank_auc(ys, np.asarray(p, dtype=float)[take]) for name, p in predictions.items()}
+
+
+# --- the assessment ------------------------------------------------------------------------------
+
+def _day(date: pd.Timestamp) -> int:
+    return int(to_days(pd.DatetimeIndex([date]))[0])
+
+
+def _history_rows(ledger: Ledger, out: Outcomes, t: int, s: RiskSettings) -> np.ndarray:
+    tl = ledger.timeline
+    start = int(tl.inv_day[out.eligible].min(initial=t))
+    keep = (out.eligible & (tl.inv_day >= start + s.burn_in_days) & (tl.inv_day <= t)
+            & (tl.due_day + s.threshold_days + 1 <= t))
+    return np.flatnonzero(keep)
+
+
+def _short(what: str, have: int, need: int) -> str:
+    return f"{what}: {have:,} (needs at least {need:,})"
+
+
+def assess_risk(ledger: Ledger, as_of: pd.Timestamp | str, settings: RiskSettings | None = None) -> RiskResult:
+    """Fit, validate and score (module docstring). Never raises for too little data: the result is
+    then unavailable, with the reason in words."""
+    s = settings or RiskSettings()
+    date = pd.Timestamp(as_of).normalize()
+    if ledger.shape == "open_items":
+        return unavailable("an open-items export lists only the invoices still open, so there is no payment "
+                           "history to learn from; export the full ledger (paid invoices too) for risk scores",
+                           date, s)
+    started = time.perf_counter()
+    tl = ledger.timeline
+    t = _day(date)
+    out = outcomes(ledger, s.threshold_days)
+    rows = _history_rows(ledger, out, t, s)
+    late = out.late[rows].astype(int)
+    due = tl.due_day[rows]
+    if len(rows) < s.min_train_rows + s.min_test_rows:
+        return unavailable(f"too little settled history for an honest test — "
+                           f"{_short('invoices with a known outcome', len(rows), s.min_train_rows + s.min_test_rows)}",
+                           date, s)
+    cutoff = int(np.quantile(due, 1 - s.test_share))
+    train = due + s.threshold_days + 1 <= cutoff
+    test = due > cutoff
+    problems = []
+    if train.sum() < s.min_train_rows:
+        problems.append(_short("training invoices", int(train.sum()), s.min_train_rows))
+    if test.sum() < s.min_test_rows:
+        problems.append(_short("test invoices", int(test.sum()), s.min_test_rows))
+    for name, mask in (("training", train), ("test", test)):
+        for value, word in ((1, "paid late"), (0, "paid on time")):
+            count = int((late[mask] == value).sum())
+            if count < s.min_class_rows:
+                problems.append(_short(f"{name} invoices {word}", count, s.min_class_rows))
+    if problems:
+        return unavailable("too little settled history for an honest test — " + "; ".join(problems), date, s)
+
+    hist = features(ledger, rows, tl.inv_day[rows] - 1, s.threshold_days, out)
+    X, y = hist.X, late
+    choice = _choose(X, y, due, train, s)
+    chosen = min(choice, key=lambda k: (choice[k], k != "logistic")) if choice else "logistic"
+
+    test_p = {"baseline": X.loc[test, BASELINE_FEATURE].to_numpy()}
+    for kind in ("logistic", "boosting"):
+        _, test_p[kind] = _fit_predict(kind, s.seed, X[train], y[train], X[test])
+    y_test = y[test]
+    boot = bootstrap_auc(y_test, test_p, s.bootstrap, s.seed)
+    diff = boot[chosen] - boot["baseline"]
+    diff_low = float(np.quantile(diff, 0.025)) if len(diff) else float("nan")
+    beats = brier(y_test, test_p[chosen]) < brier(y_test, test_p["baseline"]) and diff_low > 0
+    used = chosen if beats else "baseline"
+
+    validation = pd.DataFrame([{
+        "predictor": MODEL_NAMES[name],
+        "validation_brier": choice.get(name, np.nan),
+        "auc": auc(y_test, p), "auc_low": float(np.quantile(boot[name], 0.025)),
+        "auc_high": float(np.quantile(boot[name], 0.975)), "brier": brier(y_test, p),
+        "chosen": name == chosen, "used": name == used,
+    } for name, p in test_p.items()])
+    calibration = _calibration(y_test, {MODEL_NAMES[chosen]: test_p[chosen], "baseline": test_p["baseline"]})
+
+    # scoring at T
+    positions = _open_rows(ledger, out, t)
+    is_undecided = (t - tl.due_day[positions]) <= s.threshold_days
+    undecided = positions[is_undecided]
+    now = features(ledger, positions, np.full(len(positions), t), s.threshold_days, out)
+    now_all = now.X.reindex(columns=X.columns, fill_value=0.0)
+    now_X = now_all[is_undecided].reset_index(drop=True)
+    model = None
+    if used == "baseline":
+        p_now = now_X[BASELINE_FEATURE].to_numpy()
+    else:
+        model, p_now = _fit_predict(used, s.seed, X, y, now_X)
+    invoices = _invoice_table(ledger, positions, undecided, p_now, t, used)
+    drivers = _drivers(model, X, now_X, undecided, invoices, ledger) if model is not None else {}
+    customers = _customer_table(ledger, invoices, now_all, positions, s, drivers, used)
+    elapsed = time.perf_counter() - started
+
+    split = {"cutoff": pd.Timestamp(np.datetime64(cutoff, "D")), "history_rows": int(len(rows)),
+             "train_rows": int(train.sum()), "test_rows": int(test.sum()),
+             "train_late_share": float(y[train].mean()), "test_late_share": float(y_test.mean()),
+             "first_due": pd.Timestamp(np.datetime64(int(due.min()), "D")),
+             "last_due": pd.Timestamp(np.datetime64(int(due.max()), "D")),
+             "auc_gain_low": diff_low}
+    reason = _decision(validation, chosen, used, s)
+    return RiskResult(True, reason, s, date, "baseline" if used == "baseline" else "model", MODEL_NAMES[used],
+                      invoices, customers, validation, calibration, split, elapsed)
+
+
+def _choose(X: pd.DataFrame, y: np.ndarray, due: np.ndarray, train: np.ndarray, s: RiskSettings
+            ) -> dict[str, float]:
+    """Mean validation Brier score of each candidate over rolling-origin folds inside the training
+    period: fold k trains on the rows known at the k-th cut (due ≤ cut − threshold − 1) and validates
+    on the rows due up to the next cut (cuts at the VALIDATION_CUTS quantiles of the training due
+    dates). Empty when a fold lacks rows of either class."""
+    cuts = [int(np.quantile(due[train], q)) for q in VALIDATION_CUTS] + [int(due[train].max())]
+    folds = []
+    for lo, hi in zip(cuts[:-1], cuts[1:]):
+        fit = train & (due + s.threshold_days + 1 <= lo)
+        check = train & (due > lo) & (due <= hi)
+        if min(fit.sum(), check.sum()) < s.min_class_rows or len(np.unique(y[fit])) < 2 or len(np.unique(y[check])) < 2:
+            return {}
+        folds.append((fit, check))
+    out = {}
+    for kind in ("logistic", "boosting"):
+        out[kind] = float(np.mean([brier(y[check], _fit_predict(kind, s.seed, X[fit], y[fit], X[check])[1])
+                                   for fit, check in folds]))
+    return out
+
+
+def _decision(validation: pd.DataFrame, chosen: str, used: str, s: RiskSettings) -> str:
+    v = validation.set_index("predictor")
+    m, b = v.loc[MODEL_NAMES[chosen]], v.loc["baseline"]
+    head = (f"On invoices due after the cut-off, the {MODEL_NAMES[chosen]} model (chosen on the training period) "
+            f"scored AUC {m['auc']:.2f} and Brier {m['brier']:.3f}; the baseline (each customer's past late share) "
+            f"AUC {b['auc']:.2f}, Brier {b['brier']:.3f}. ")
+    if used != "baseline":
+        return head + "The model beats the baseline, so its probabilities are used."
+    tail = "The model does not beat the baseline reliably, so the baseline's probabilities are used"
+    if b["auc_low"] <= 0.5:
+        tail += (f"; the baseline itself barely separates late from prompt payers (AUC interval "
+                 f"{b['auc_low']:.2f}–{b['auc_high']:.2f} includes 0.5): treat the scores as weak")
+    return head + tail + "."
+
+
+def _calibration(y: np.ndarray, predictions: Mapping[str, np.ndarray], bins: int = 10) -> pd.DataFrame:
+    """Reliability points per predictor: mean predicted vs observed late share in quantile bins."""
+    from sklearn.calibration import calibration_curve
+
+    frames = []
+    for name, p in predictions.items():
+        observed, predicted = calibration_curve(y, np.clip(p, 0, 1), n_bins=bins, strategy="quantile")
+        frames.append(pd.DataFrame({"predictor": name, "predicted": predicted, "observed": observed}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _open_rows(ledger: Ledger, out: Outcomes, t: int) -> np.ndarray:
+    tl = ledger.timeline
+    return np.flatnonzero(out.eligible & (tl.inv_day <= t) & (out.settle_day > t))
+
+
+def _invoice_table(ledger: Ledger, positions: np.ndarray, undecided: np.ndarray, p_undecided: np.ndarray,
+                   t: int, used: str) -> pd.DataFrame:
+    from arassess.positions import open_balance
+
+    tl = ledger.timeline
+    balance = open_balance(ledger, pd.Timestamp(np.datetime64(t, "D")))[positions]
+    p = pd.Series(1.0, index=positions)
+    p[undecided] = np.clip(p_undecided, 0.0, 1.0)
+    decided = ~np.isin(positions, undecided)
+    inv = ledger.invoices.iloc[positions]
+    names = customer_table(ledger)["customer_name"]
+    return pd.DataFrame({
+        "invoice_id": inv["invoice_id"].to_numpy(),
+        "customer_id": inv["customer_id"].to_numpy(),
+        "customer_name": inv["customer_id"].map(names).to_numpy(),
+        "open_amount": np.round(balance, 2),
+        "days_past_due": (t - tl.due_day[positions]).astype(np.int64),
+        "probability": np.round(p.to_numpy(), 6),
+        "basis": np.where(decided, "already late", "model" if used != "baseline" else "baseline"),
+    })
+
+
+def _customer_table(ledger: Ledger, invoices: pd.DataFrame, now: pd.DataFrame, positions: np.ndarray,
+                    s: RiskSettings, drivers: Mapping[str, str], used: str) -> pd.DataFrame:
+    cols = ["customer_id", "customer_name", "segment", "invoices", "open_amount", "expected_late_amount", "score",
+            "band", "past_invoices", "past_late_share", "drivers"]
+    w = invoices[invoices["open_amount"] > 0]
+    if w.empty:
+        return pd.DataFrame(columns=cols)
+    w = w.assign(expected=w["open_amount"] * w["probability"])
+    g = w.groupby("customer_id", sort=False).agg(customer_name=("customer_name", "first"),
+                                                  invoices=("invoice_id", "size"),
+                                                  open_amount=("open_amount", "sum"),
+                                                  expected_late_amount=("expected", "sum"))
+    g["score"] = (g["expected_late_amount"] / g["open_amount"]).clip(0, 1).round(4)
+    g["band"] = pd.Categorical(np.where(g["score"] >= s.high_from, "high",
+                                        np.where(g["score"] < s.low_below, "low", "medium")),
+                               categories=list(BANDS), ordered=True)
+    table = customer_table(ledger)
+    g["segment"] = table["segment"].reindex(g.index).to_numpy()
+    # the customer's history at T (same for every open row of the customer): from any of its rows
+    ids = ledger.invoices["customer_id"].to_numpy()[positions]
+    hist = pd.DataFrame({"customer_id": ids, "past_invoices": np.round(np.expm1(now["hist_invoices"].to_numpy())),
+                         "past_late_share": now["hist_late_share"].to_numpy()}).drop_duplicates("customer_id")
+    g = g.join(hist.set_index("customer_id"))
+    late_only = w.groupby("customer_id")["days_past_due"].min()
+    g["drivers"] = [drivers.get(c) or _history_words(c, g.loc[c], late_only.get(c), s, used) for c in g.index]
+    g = g.reset_index()[cols]
+    return g.sort_values(["score", "open_amount", "customer_id"], ascending=[False, False, True], ignore_index=True)
+
+
+def _history_words(customer: Any, row: pd.Series, youngest_dpd: Any, s: RiskSettings, used: str) -> str:
+    """Driver text where the model gives none: everything already late, or the baseline."""
+    if youngest_dpd is not None and youngest_dpd > s.threshold_days:
+        return f"every open invoice is already more than {s.threshold_days} days late"
+    if pd.notna(row.get("past_late_share")):
+        return f"past late share {row['past_late_share']:.0%} of {int(row['past_invoices'] or 0):,} invoices"
+    return ""
+
+
+def _feature_groups(columns: pd.Index) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for c in columns:
+        groups.setdefault("segment" if c.startswith(SEGMENT_PREFIX) else c, []).append(c)
+    return groups
+
+
+def _drivers(model: Any, X: pd.DataFrame, now_X: pd.DataFrame, undecided: np.ndarray, invoices: pd.DataFrame,
+             ledger: Ledger, top: int = 3) -> dict[str, str]:
+    """customer_id → its top drivers in words (module docstring, step 8)."""
+    from threadpoolctl import threadpool_limits
+
+    if not len(undecided):
+        return {}
+    reference = X.median()
+    segments = [c for c in X.columns if c.startswith(SEGMENT_PREFIX)]
+    segment_mode = X[segments].mean().idxmax() if segments else None
+    ids = ledger.invoices["customer_id"].to_numpy()[undecided]
+    amount = invoices.set_index("invoice_id").loc[ledger.invoices["invoice_id"].to_numpy()[undecided], "open_amount"]
+    weight = np.maximum(amount.to_numpy(dtype=float), 0.0)
+    effects = {}
+    with threadpool_limits(limits=1):  # see _fit_predict
+        base = model.predict_proba(now_X.to_numpy())[:, 1]
+        for name, cols in _feature_groups(X.columns).items():  # features, not rows
+            alt = now_X.copy()
+            if name == "segment":
+                alt[cols] = 0.0
+                if segment_mode is not None:
+                    alt[segment_mode] = 1.0
+            else:
+                alt[cols] = reference[cols].to_numpy()
+            effects[name] = base - model.predict_proba(alt.to_numpy())[:, 1]
+    frame = pd.DataFrame(effects)
+    frame["customer_id"], frame["w"] = ids, weight + 1e-9
+    weighted = frame.drop(columns=["customer_id", "w"]).mul(frame["w"], axis=0)
+    per_customer = weighted.groupby(frame["customer_id"]).sum().div(frame.groupby("customer_id")["w"].sum(), axis=0)
+    values = now_X.assign(customer_id=ids).groupby("customer_id").first()
+    out: dict[str, str] = {}
+    for customer, row in per_customer.iterrows():  # customers with open invoices, not ledger rows
+        best = row[row > 0.005].sort_values(ascending=False).head(top)
+        out[customer] = "; ".join(_driver_text(name, values.loc[customer], effect) for name, effect in best.items())
+    return out
+
+
+def _driver_text(name: str, values: pd.Series, effect: float) -> str:
+    """'overdue balance 45,300 (+12 pts)': a feature's value at T in its own units and its effect."""
+    label = FEATURE_LABELS.get(name, name)
+    if name == "segment":
+        seg = [c[len(SEGMENT_PREFIX):] for c in values.index if c.startswith(SEGMENT_PREFIX) and values[c] == 1]
+        shown = seg[0] if seg else "unknown"
+    elif name in ("overdue_balance", "hist_invoices"):
+        shown = f"{np.expm1(values[name]):,.0f}"
+    elif name in ("hist_late_share", "dispute_share", "overdue_share"):
+        shown = f"{values[name]:.0%}"
+    elif name == "amount_vs_usual":
+        shown = f"×{np.exp(values[name]):.1f}"
+    else:
+        shown = f"{values[name]:,.0f}"
+    return f"{label} {shown} (+{effect * 100:.0f} pts)"
