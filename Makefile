@@ -46,9 +46,10 @@ test: install-test system-deps ## Set up and run the whole test suite
 serve: install ## Serve the notebooks as Voila dashboards on http://127.0.0.1:8866/
 	$(BIN)/arassess serve
 
-bench: install-test ## Benchmark the KPI engine against DuckDB (prints ratios) and time the cost model
+bench: install-test ## Benchmark the KPI engine against DuckDB (prints ratios), time the cost model and the risk model
 	$(BIN)/python bench/kpi_engine.py
 	$(BIN)/python bench/costmodel.py
+	$(BIN)/python bench/risk.py
 
 sample: install ## Regenerate the committed sample clients from the generator
 	$(BIN)/arassess sample --out sample_data/voltline

@@ -236,3 +236,29 @@ def test_bad_escalation_is_a_clear_error_on_load(tmp_path, text, expected):
         load_config(folder)
     assert str(err.value).startswith(str(folder / "client.yaml"))
     assert expected in str(err.value)
+
+
+# --- risk: parsed into RiskSettings, every key checked -------------------------------------------
+
+def test_risk_settings_are_read_and_default(tmp_path):
+    from arassess.risksettings import RiskSettings
+
+    config = load_config(write_yaml(tmp_path / "r", "name: X\ncurrency: EUR\nrisk:\n  threshold_days: 45\n"
+                                                    "  high_from: 0.6\n  seed: 3\n"))
+    assert config.risk == RiskSettings(threshold_days=45, high_from=0.6, seed=3)
+    assert load_config(write_yaml(tmp_path / "plain", "name: X\ncurrency: EUR\n")).risk == RiskSettings()
+
+
+@pytest.mark.parametrize("body, message", [
+    ("risk:\n  treshold_days: 30\n", "unknown key(s) risk.treshold_days"),
+    ("risk:\n  threshold_days: 0\n", "risk.threshold_days must be a whole number from 1 to 365, got 0"),
+    ("risk:\n  threshold_days: 30.5\n", "risk.threshold_days must be a whole number"),
+    ("risk:\n  high_from: 1.5\n", "risk.high_from must be a number from 0.0 to 1.0, got 1.5"),
+    ("risk:\n  low_below: 0.6\n  high_from: 0.5\n", "risk.low_below (0.6) must not exceed risk.high_from (0.5)"),
+    ("risk: [30]\n", "'risk' must be a mapping"),
+])
+def test_bad_risk_settings_name_the_file_and_key(tmp_path, body, message):
+    path = write_yaml(tmp_path / "r", "name: X\ncurrency: EUR\n" + body)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert message in str(err.value) and "client.yaml" in str(err.value)

@@ -102,6 +102,7 @@ class Assessment:
             "maturity": None if self.maturity is None else {
                 "overall": num(self.maturity.overall), "level": self.maturity.level},
             "findings": [f.__dict__ for f in self.findings],
+            "risk": self.risk.summary(),
         }
 
     def write_summary(self, output_dir: str | Path) -> Path:

@@ -147,6 +147,56 @@ def kpis(client_dir: Path, as_of: str | None, window_days: int | None, fmt: str)
     click.echo(json.dumps(payload, indent=2, default=str))
 
 
+@main.command("risk")
+@click.argument("client_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", help="Scoring date YYYY-MM-DD (default: as_of in client.yaml).")
+@click.option("--top", type=click.IntRange(1, 10_000), default=15, show_default=True,
+              help="How many of the riskiest customers to list.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def risk_command(client_dir: Path, as_of: str | None, top: int, fmt: str) -> None:
+    """Fit, validate and print the late-payment risk scores of CLIENT_DIR.
+
+    The model (risk: in client.yaml; method in arassess.risk) is trained on invoices due before a
+    cut-off and tested on those due after it against each customer's past late share; the scores
+    come from whichever of the two predicted better. Nothing is written.
+    """
+    from arassess.risk import assess_risk
+
+    config = load_config(client_dir)
+    date = _as_of(as_of) or config.as_of
+    if date is None:
+        raise click.UsageError("no --as-of given and client.yaml has no as_of")
+    result = assess_risk(load_ledger(config), pd.Timestamp(date), config.risk)
+    if fmt == "json":
+        click.echo(json.dumps({"client": config.name, "as_of": f"{date:%Y-%m-%d}", **result.summary(top)},
+                              indent=2, default=str))
+        return
+    click.echo(f"{config.name}: late-payment risk at {date:%Y-%m-%d} "
+               f"(late = paid more than {config.risk.threshold_days} days after the due date)\n")
+    if not result.available:
+        click.echo(f"Not available: {result.reason}")
+        return
+    split = result.split
+    click.echo(f"{result.reason}\nCut-off {split['cutoff']:%Y-%m-%d}: {split['train_rows']:,} invoices to train, "
+               f"{split['test_rows']:,} to test; fitted in {result.fit_seconds:.1f} s.\n")
+    v = result.validation
+    click.echo(pd.DataFrame({
+        "predictor": v["predictor"], "AUC": v["auc"].map("{:.3f}".format),
+        "95% interval": [f"{lo:.3f}-{hi:.3f}" for lo, hi in zip(v["auc_low"], v["auc_high"])],
+        "Brier": v["brier"].map("{:.4f}".format), "chosen": v["chosen"].map({True: "yes", False: ""}),
+        "used": v["used"].map({True: "yes", False: ""})}).to_string(index=False))
+    bands = result.band_counts()
+    click.echo("\nCustomers by band: " + ", ".join(
+        f"{b} {n:,} ({amount:,.0f} {config.currency} open)"
+        for b, n, amount in zip(bands["band"], bands["customers"], bands["open_amount"])))
+    c = result.customers.head(top)
+    click.echo(f"\nThe {len(c)} riskiest customers:")
+    click.echo(pd.DataFrame({
+        "customer": c["customer_name"], "open": c["open_amount"].map("{:,.0f}".format),
+        "score": c["score"].map("{:.0%}".format), "band": c["band"].astype(str),
+        "drivers": c["drivers"]}).to_string(index=False))
+
+
 @main.command()
 @click.argument("notebook", type=click.Choice(["assess", "costs", "goals", "plan"]))
 @click.argument("client_dir", type=click.Path(file_okay=False, path_type=Path))

@@ -290,14 +290,20 @@ def actions_items(r: MonthlyReview) -> list[Item]:
 
 def worklist_items(r: MonthlyReview, written: dict[str, Any] | None = None) -> list[Item]:
     pc = r.plan_case
+    rule = pc.worklist.attrs.get("priority_rule", "priority")
     items: list[Item] = [("text", f"The worklist at {r.date:%d %B %Y}: {len(pc.worklist):,} invoices of "
-                                  f"{len(pc.customers):,} customers to chase.")]
+                                  f"{len(pc.customers):,} customers to chase, ordered by {rule}.")]
     if len(pc.customers):
         top = pc.customers.head(10)
-        items.append(("table", pd.DataFrame({
+        shown = pd.DataFrame({
             "Customer": top["customer_name"], f"Overdue ({r.currency})": top["overdue_amount"].astype(float),
             "Oldest (days)": top["oldest_days_past_due"], "Stage": top["stage"], "Next step": top["next_step"],
-            "Next date": top["next_date"]}), False))
+            "Next date": top["next_date"]})
+        if top["expected_loss"].notna().any():
+            shown[f"Expected loss ({r.currency})"] = top["expected_loss"].astype(float)
+        if "risk_band" in top:
+            shown["Risk band"] = top["risk_band"].fillna("")
+        items.append(("table", shown, False))
     if written is None:
         items.append(("text", "worklist.xlsx and the letters are written when the notebook runs with an output "
                               "folder."))

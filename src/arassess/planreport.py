@@ -142,12 +142,16 @@ def worklist_section(pc: PlanCase) -> list[Any]:
     if not len(pc.worklist):
         return [Markdown("Nothing to chase: no open invoice is overdue or close to its due date.")]
     cols = [c for c in ("customer_name", "invoice_id", "due_date", "open_amount", "days_past_due", "stage",
-                        "next_step", "next_date", "priority") if c in pc.worklist.columns]
+                        "next_step", "next_date", "late_probability", "expected_loss", "priority")
+            if c in pc.worklist.columns and not pc.worklist[c].isna().all()]
+    customers = pc.customers.drop(columns=["stage_key", "next_key", "stage_order"], errors="ignore")
+    customers = customers.loc[:, ~customers.isna().all()]
     return [Markdown(f"{len(pc.worklist):,} invoices of {len(pc.customers):,} customers, "
-                     f"{pc.worklist['open_amount'].sum():,.0f} {pc.currency} open; the first 20 by priority "
+                     f"{pc.worklist['open_amount'].sum():,.0f} {pc.currency} open, ordered by "
+                     f"{pc.worklist.attrs.get('priority_rule', 'priority')}; the first 20 "
                      f"(the full list goes to {WORKLIST_FILE}):"),
             table(pc.worklist[cols].head(20)),
-            Markdown("Customers to call first:"), table(pc.customers.head(10))]
+            Markdown("Customers to call first:"), table(customers.head(10))]
 
 
 def letters_section(pc: PlanCase, written: list[Path] | None = None) -> list[Any]:

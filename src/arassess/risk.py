@@ -101,6 +101,24 @@ class RiskResult:
             return pd.Series(dtype=float)
         return self.invoices.set_index("invoice_id")["probability"]
 
+    def summary(self, top: int = 10) -> dict[str, Any]:
+        """JSON-ready key figures: decision, validation, bands and the ``top`` riskiest customers."""
+        def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            return [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+                    for row in frame.to_dict(orient="records")]
+
+        out: dict[str, Any] = {"available": self.available, "reason": self.reason,
+                               "threshold_days": self.settings.threshold_days}
+        if not self.available:
+            return out
+        return {**out, "used": self.used, "model": self.model_name, "fit_seconds": round(self.fit_seconds, 3),
+                "split": {k: (f"{v:%Y-%m-%d}" if isinstance(v, pd.Timestamp) else v) for k, v in self.split.items()},
+                "validation": records(self.validation.round(4)),
+                "bands": records(self.band_counts().assign(band=lambda f: f["band"].astype(str))),
+                "top_customers": records(self.customers.head(top).assign(band=lambda f: f["band"].astype(str))
+                                         .drop(columns=["drivers"]).round(4)
+                                         .assign(drivers=self.customers.head(top)["drivers"]))}
+
     def band_counts(self) -> pd.DataFrame:
         """Customers and open amount per band (low, medium, high)."""
         c = self.customers
