@@ -26,7 +26,7 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("command", [[], ["validate"], ["kpis"], ["sample"], ["run"], ["serve"]])
+@pytest.mark.parametrize("command", [[], ["validate"], ["kpis"], ["risk"], ["sample"], ["run"], ["serve"]])
 def test_help_on_every_command(command):
     result = run(*command, "--help")
     assert result.returncode == 0
@@ -42,6 +42,27 @@ def test_kpis_table_shows_control_totals_scorecard_and_aging():
     assert "DSO (period)" in out and "CEI" in out and "ADD (DSO − BPDSO)" in out
     assert "Aging of open AR" in out and "120+" in out
     assert "Traceback" not in out + result.stderr
+
+
+def test_risk_json_matches_the_library_and_the_table_names_the_decision():
+    from arassess.risk import assess_risk
+
+    result = run("risk", str(LEDGER), "--format", "json", "--top", "5")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    ledger = load_client(LEDGER)
+    expected = assess_risk(ledger, "2026-10-31")
+    assert payload["available"] is True and payload["reason"] == expected.reason
+    assert payload["model"] == expected.model_name and payload["threshold_days"] == 30
+    assert [c["customer_id"] for c in payload["top_customers"]] == expected.customers["customer_id"].head(5).tolist()
+    assert {b["band"]: b["customers"] for b in payload["bands"]} == dict(
+        zip(expected.band_counts()["band"], expected.band_counts()["customers"]))
+    table = run("risk", str(LEDGER), "--top", "3")
+    assert table.returncode == 0, table.stderr
+    assert expected.reason in table.stdout and "The 3 riskiest customers:" in table.stdout
+    assert expected.customers["customer_name"].iloc[0] in table.stdout
+    unavailable = run("risk", str(OPEN_ITEMS))
+    assert unavailable.returncode == 0 and "Not available: an open-items export" in unavailable.stdout
 
 
 def test_kpis_json_matches_the_library():
