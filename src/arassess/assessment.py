@@ -106,11 +106,16 @@ class Assessment:
         }
 
     def write_summary(self, output_dir: str | Path) -> Path:
-        """Write ``summary.json`` into ``output_dir`` (never over an existing file)."""
+        """Write ``summary.json`` and the risk result ``risk.json`` (arassess.riskfile, read back by
+        the later notebooks and the report of the same run) into ``output_dir``; never over an
+        existing file."""
+        from arassess.riskfile import risk_key, save_risk
+
         target = Path(output_dir) / "summary.json"
         if target.exists():
             raise FileExistsError(f"{target} already exists")
         target.write_text(json.dumps(self.summary(), indent=2, default=str), encoding="utf-8")
+        save_risk(self.risk, output_dir, risk_key(self.config, self.as_of))
         return target
 
 

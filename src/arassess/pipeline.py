@@ -70,7 +70,7 @@ def run_assessment(client_dir: str | Path, *, as_of: str | None = None, runs_dir
     started = time.perf_counter()
     done.worklist = run_dir / "worklist.xlsx"
     done.letters = run_dir / "letters"
-    done.report_html, done.report_pdf = write_report(gather(client_dir, date), run_dir, paper, pdf)
+    done.report_html, done.report_pdf = write_report(gather(client_dir, date, risk_dir=run_dir), run_dir, paper, pdf)
     done.seconds["report"] = time.perf_counter() - started
     return done
 

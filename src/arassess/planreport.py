@@ -68,12 +68,17 @@ class PlanCase:
 
 
 def load_plan_case(client_dir: str | Path, as_of: str | None = None,
-                   planned_on: str | pd.Timestamp | None = None) -> PlanCase:
+                   planned_on: str | pd.Timestamp | None = None, *, risk_dir: str | Path | None = None) -> PlanCase:
     """Assessment, cost case, goals, plan, ladder and worklist of a client at ``as_of``; the plan
-    is scheduled from ``planned_on`` (default: today, or as_of when that is later)."""
+    is scheduled from ``planned_on`` (default: today, or as_of when that is later). ``risk_dir``:
+    a run folder whose ``risk.json`` (written by notebook 01) is reused when it matches the data,
+    settings and date (arassess.riskfile), instead of fitting the risk model again."""
+    from arassess.riskfile import load_risk, risk_key
+
     folder = resolve_client_dir(client_dir)
     loaded = load(folder)
-    a = assess(folder, as_of or None, loaded=loaded)
+    date = pd.Timestamp(as_of or loaded[0].as_of or loaded[1].as_of).normalize()
+    a = assess(folder, date, loaded=loaded, risk=load_risk(risk_dir, risk_key(loaded[0], date)))
     case, _ = load_case(folder, f"{a.as_of:%Y-%m-%d}", loaded=loaded)
     goals = tuple(resolve_goals(a, folder))
     ladder = ladder_from_config(a.config.escalation, handoff_day_of(case), a.config.root / "client.yaml")
