@@ -22,14 +22,21 @@ Rows and features come from :mod:`arassess.riskfeatures` (as of a date, no look-
    baseline's *and* the 95% paired-bootstrap interval of AUC(model) − AUC(baseline) lies above 0
    (``bootstrap`` resamples, seeded). Otherwise the baseline is used and the result says so.
 6. **Scoring at T**: the used predictor is refitted on all history rows (the baseline needs no
-   fit) and scores the open invoices not yet ``threshold_days`` past due. An open invoice already
-   more than ``threshold_days`` past due *is* late: its probability is 1 ("already late").
+   fit) and scores the open invoices not yet ``threshold_days`` past due: P(late) as at issue, from
+   the customer's features at T. That probability is then **updated for the invoice's age** a =
+   T − due date, since an invoice still unpaid a days after its due date is likelier to be late:
+   by Bayes' rule (:func:`update_for_age`) with the customer's share of in-time payments that came
+   in later than a days (:func:`still_open_share`, shrunk towards the portfolio's). The update is
+   checked on the test period (``age_check``: invoices still open 0, 10 and 20 days after their
+   due date, updated probability against the share paid late). An open invoice already more than
+   ``threshold_days`` past due *is* late: its probability is 1 ("already late").
 7. **Customer score** = Σ open amount × probability / Σ open amount over the customer's open
    invoices (the share of its open balance expected to be paid late); band **high** from
    ``high_from``, **low** below ``low_below``, else **medium**.
 8. **Drivers** of a customer's score (model only): for each feature (the segment columns as one),
-   the drop in the amount-weighted mean probability of its undecided open invoices when that
-   feature is set to its training median; the largest positive drops, in words.
+   the drop in the amount-weighted mean probability at issue of its undecided open invoices when
+   that feature is set to its training median; the largest positive drops, in words, each with
+   the value of the invoice where that feature raised the probability most.
 
 Unavailable (with the reason, no fit) for an open-items export, or when the history has fewer rows
 or late/on-time cases than the settings require. All randomness is seeded (``seed``).
@@ -47,11 +54,13 @@ import pandas as pd
 from arassess.ledger import Ledger
 from arassess.positions import customer_table
 from arassess.risksettings import RiskSettings, risk_settings
-from arassess.riskfeatures import BASELINE_FEATURE, SEGMENT_PREFIX, Outcomes, features, outcomes
+from arassess.riskfeatures import BASELINE_FEATURE, FAR, SEGMENT_PREFIX, Outcomes, features, outcomes
 from arassess.timeline import to_days
 
 BANDS = ("low", "medium", "high")
 VALIDATION_CUTS = (0.55, 0.70, 0.85)   # rolling-origin folds inside the training period (quantiles of due dates)
+AGE_PRIOR = 5.0                        # pseudo-invoices of the portfolio's payment timing in a customer's
+AGE_CHECKS = (0, 10, 20)               # days past due at which the age update is checked on the test period
 MODEL_NAMES = {"logistic": "logistic regression", "boosting": "gradient boosting", "baseline": "baseline"}
 #: Words for each feature in the drivers and the tables.
 FEATURE_LABELS = {
@@ -75,12 +84,15 @@ class RiskResult:
     """Everything the risk section, the worklist and the action plan need (see the module docstring).
 
     ``invoices``: open invoices at T — invoice_id, customer_id, customer_name, open_amount,
-    days_past_due, probability, basis ("model", "baseline" or "already late").
+    days_past_due, probability (updated for the invoice's age), probability_at_issue (the
+    predictor's, from the customer's features), basis ("model", "baseline" or "already late").
     ``customers``: customer_id, customer_name, segment, invoices, open_amount, expected_late_amount,
     score, band, past_invoices, past_late_share, drivers — highest score first.
     ``validation``: one row per predictor (baseline, logistic regression, gradient boosting) with
     validation_brier (model choice), test auc, auc_low, auc_high, brier, chosen, used.
-    ``calibration``: predictor, predicted, observed (test period, 10 quantile bins)."""
+    ``calibration``: predictor, predicted, observed (test period, 10 quantile bins).
+    ``age_check``: days_past_due, invoices, at_issue, updated, observed — the age update on the test
+    period (module docstring, step 6)."""
 
     available: bool
     reason: str
@@ -94,6 +106,7 @@ class RiskResult:
     calibration: pd.DataFrame = field(default_factory=pd.DataFrame)
     split: Mapping[str, Any] = field(default_factory=dict)
     fit_seconds: float = float("nan")
+    age_check: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def probability(self) -> pd.Series:
         """invoice_id → probability of every open invoice (empty when unavailable)."""
@@ -208,6 +221,62 @@ def bootstrap_auc(y: np.ndarray, predictions: Mapping[str, np.ndarray], resample
     return {name: rank_auc(ys, np.asarray(p, dtype=float)[take]) for name, p in predictions.items()}
 
 
+# --- the invoice's age ---------------------------------------------------------------------------
+
+def still_open_share(paid_customer: np.ndarray, paid_delay: np.ndarray, q_customer: np.ndarray,
+                     q_age: np.ndarray, prior: float = AGE_PRIOR) -> np.ndarray:
+    """G_c(a): of customer c's invoices paid within the threshold, the share paid more than ``a``
+    days after the due date, shrunk towards the same share over all customers:
+    (n_c(delay > a) + prior × G(a)) / (n_c + prior), G(a) = (n(delay > a) + 1) / (n + 1) (never 0).
+    ``paid_*`` describe the invoices paid within the threshold (customer code, paid − due);
+    vectorized by sorting the delays per customer and two binary searches per query."""
+    paid_customer = np.asarray(paid_customer, dtype=np.int64)
+    paid_delay = np.asarray(paid_delay, dtype=np.int64)
+    q_customer = np.asarray(q_customer, dtype=np.int64)
+    q_age = np.asarray(q_age, dtype=np.int64)
+    n = len(paid_delay)
+    everyone = (np.sum(paid_delay[None, :] > q_age[:, None], axis=1) if n * len(q_age) <= 5_000_000
+                else n - np.searchsorted(np.sort(paid_delay), q_age, side="right"))
+    portfolio = (everyone + 1.0) / (n + 1.0)
+    if not n:
+        return portfolio
+    lo = int(min(paid_delay.min(), q_age.min(initial=0))) - 1
+    span = int(max(paid_delay.max(), q_age.max(initial=0))) - lo + 2
+    key = np.sort(paid_customer * span + (paid_delay - lo))
+    base = q_customer * span
+    end = np.searchsorted(key, base + span, side="left")
+    count = end - np.searchsorted(key, base, side="left")
+    later = end - np.searchsorted(key, base + (np.clip(q_age, lo, lo + span - 1) - lo), side="right")
+    return (later + prior * portfolio) / (count + prior)
+
+
+def update_for_age(p: np.ndarray, still_open: np.ndarray) -> np.ndarray:
+    """P(late | still open a days after the due date), a ≤ threshold, from P(late) at issue = p by
+    Bayes' rule: a late invoice is always still open then, an on-time one with probability G(a), so
+    P = p / (p + (1 − p) × G(a)). G(a) near 1 (not yet due) leaves p about unchanged; G(a) small
+    (past the days this customer's on-time payments come in) moves it towards 1."""
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+    return p / np.maximum(p + (1.0 - p) * np.asarray(still_open, dtype=float), 1e-12)
+
+
+def _age_check(y: np.ndarray, p: np.ndarray, delay: np.ndarray, due: np.ndarray, customer: np.ndarray,
+               known: tuple[np.ndarray, np.ndarray], threshold: int) -> pd.DataFrame:
+    """On the test period: for invoices still open AGE_CHECKS days after their due date, the mean
+    probability at issue, the mean after :func:`update_for_age` (G from the training period only)
+    and the share that was paid late."""
+    rows = []
+    for age in (a for a in AGE_CHECKS if a <= threshold):  # check ages, not invoices
+        open_then = (y == 1) | (delay > age)
+        if not open_then.any():
+            continue
+        g = still_open_share(known[0], known[1], customer[open_then], np.full(int(open_then.sum()), age))
+        rows.append({"days_past_due": age, "invoices": int(open_then.sum()),
+                     "at_issue": float(p[open_then].mean()),
+                     "updated": float(update_for_age(p[open_then], g).mean()),
+                     "observed": float(y[open_then].mean())})
+    return pd.DataFrame(rows, columns=["days_past_due", "invoices", "at_issue", "updated", "observed"])
+
+
 # --- the assessment ------------------------------------------------------------------------------
 
 def _day(date: pd.Timestamp) -> int:
@@ -285,6 +354,11 @@ def assess_risk(ledger: Ledger, as_of: pd.Timestamp | str, settings: RiskSetting
         "chosen": name == chosen, "used": name == used,
     } for name, p in test_p.items()])
     calibration = _calibration(y_test, {MODEL_NAMES[chosen]: test_p[chosen], "baseline": test_p["baseline"]})
+    delay = np.minimum(tl.close_day[rows], FAR) - due
+    customer = tl.customer[rows]
+    paid_in_time = y == 0
+    age_check = _age_check(y_test, test_p[used], delay[test], due[test], customer[test],
+                           (customer[train & paid_in_time], delay[train & paid_in_time]), s.threshold_days)
 
     # scoring at T
     positions = _open_rows(ledger, out, t)
@@ -298,9 +372,11 @@ def assess_risk(ledger: Ledger, as_of: pd.Timestamp | str, settings: RiskSetting
         p_now = now_X[BASELINE_FEATURE].to_numpy()
     else:
         model, p_now = _fit_predict(used, s.seed, X, y, now_X)
-    invoices = _invoice_table(ledger, positions, undecided, p_now, t, used)
+    g_now = still_open_share(customer[paid_in_time], delay[paid_in_time], tl.customer[undecided],
+                             t - tl.due_day[undecided])
+    invoices = _invoice_table(ledger, positions, undecided, p_now, update_for_age(p_now, g_now), t, used)
     drivers = _drivers(model, X, now_X, undecided, invoices, ledger) if model is not None else {}
-    customers = _customer_table(ledger, invoices, now_all, positions, s, drivers, used)
+    customers = _customer_table(ledger, invoices, now_all, positions, s, drivers)
     elapsed = time.perf_counter() - started
 
     split = {"cutoff": pd.Timestamp(np.datetime64(cutoff, "D")), "history_rows": int(len(rows)),
@@ -311,7 +387,7 @@ def assess_risk(ledger: Ledger, as_of: pd.Timestamp | str, settings: RiskSetting
              "auc_gain_low": diff_low}
     reason = _decision(validation, chosen, used, s)
     return RiskResult(True, reason, s, date, "baseline" if used == "baseline" else "model", MODEL_NAMES[used],
-                      invoices, customers, validation, calibration, split, elapsed)
+                      invoices, customers, validation, calibration, split, elapsed, age_check)
 
 
 def _choose(X: pd.DataFrame, y: np.ndarray, due: np.ndarray, train: np.ndarray, s: RiskSettings
@@ -344,7 +420,10 @@ def _decision(validation: pd.DataFrame, chosen: str, used: str, s: RiskSettings)
     if used != "baseline":
         return head + "The model beats the baseline, so its probabilities are used."
     tail = "The model does not beat the baseline reliably, so the baseline's probabilities are used"
-    if b["auc_low"] <= 0.5:
+    if b["auc_high"] < 0.5:
+        tail += (f"; the baseline ranked late payers below prompt ones on the test period (AUC interval "
+                 f"{b['auc_low']:.2f}–{b['auc_high']:.2f}, below 0.5): the scores carry no usable information")
+    elif b["auc_low"] <= 0.5:
         tail += (f"; the baseline itself barely separates late from prompt payers (AUC interval "
                  f"{b['auc_low']:.2f}–{b['auc_high']:.2f} includes 0.5): treat the scores as weak")
     return head + tail + "."
@@ -366,14 +445,16 @@ def _open_rows(ledger: Ledger, out: Outcomes, t: int) -> np.ndarray:
     return np.flatnonzero(out.eligible & (tl.inv_day <= t) & (out.settle_day > t))
 
 
-def _invoice_table(ledger: Ledger, positions: np.ndarray, undecided: np.ndarray, p_undecided: np.ndarray,
-                   t: int, used: str) -> pd.DataFrame:
+def _invoice_table(ledger: Ledger, positions: np.ndarray, undecided: np.ndarray, p_issue: np.ndarray,
+                   p_undecided: np.ndarray, t: int, used: str) -> pd.DataFrame:
     from arassess.positions import open_balance
 
     tl = ledger.timeline
     balance = open_balance(ledger, pd.Timestamp(np.datetime64(t, "D")))[positions]
     p = pd.Series(1.0, index=positions)
     p[undecided] = np.clip(p_undecided, 0.0, 1.0)
+    at_issue = pd.Series(1.0, index=positions)
+    at_issue[undecided] = np.clip(p_issue, 0.0, 1.0)
     decided = ~np.isin(positions, undecided)
     inv = ledger.invoices.iloc[positions]
     names = customer_table(ledger)["customer_name"]
@@ -384,12 +465,13 @@ def _invoice_table(ledger: Ledger, positions: np.ndarray, undecided: np.ndarray,
         "open_amount": np.round(balance, 2),
         "days_past_due": (t - tl.due_day[positions]).astype(np.int64),
         "probability": np.round(p.to_numpy(), 6),
+        "probability_at_issue": np.round(at_issue.to_numpy(), 6),
         "basis": np.where(decided, "already late", "model" if used != "baseline" else "baseline"),
     })
 
 
 def _customer_table(ledger: Ledger, invoices: pd.DataFrame, now: pd.DataFrame, positions: np.ndarray,
-                    s: RiskSettings, drivers: Mapping[str, str], used: str) -> pd.DataFrame:
+                    s: RiskSettings, drivers: Mapping[str, str]) -> pd.DataFrame:
     cols = ["customer_id", "customer_name", "segment", "invoices", "open_amount", "expected_late_amount", "score",
             "band", "past_invoices", "past_late_share", "drivers"]
     w = invoices[invoices["open_amount"] > 0]
@@ -411,19 +493,38 @@ def _customer_table(ledger: Ledger, invoices: pd.DataFrame, now: pd.DataFrame, p
     hist = pd.DataFrame({"customer_id": ids, "past_invoices": np.round(np.expm1(now["hist_invoices"].to_numpy())),
                          "past_late_share": now["hist_late_share"].to_numpy()}).drop_duplicates("customer_id")
     g = g.join(hist.set_index("customer_id"))
-    late_only = w.groupby("customer_id")["days_past_due"].min()
-    g["drivers"] = [drivers.get(c) or _history_words(c, g.loc[c], late_only.get(c), s, used) for c in g.index]
+    late = w["open_amount"].where(w["basis"] == "already late", 0.0).groupby(w["customer_id"]).sum()
+    g["already_late_share"] = (late / g["open_amount"]).reindex(g.index).fillna(0.0)
+    undecided = w[w["basis"] != "already late"]
+    lift = (undecided["open_amount"] * (undecided["probability"] - undecided["probability_at_issue"])
+            ).groupby(undecided["customer_id"]).sum() / undecided.groupby("customer_id")["open_amount"].sum()
+    g["age_lift"] = lift.reindex(g.index).fillna(0.0)
+    g["oldest_undecided"] = undecided.groupby("customer_id")["days_past_due"].max().reindex(g.index)
+    g["drivers"] = [_driver_words(g.loc[c], drivers.get(c, ""), s) for c in g.index]
     g = g.reset_index()[cols]
     return g.sort_values(["score", "open_amount", "customer_id"], ascending=[False, False, True], ignore_index=True)
 
 
-def _history_words(customer: Any, row: pd.Series, youngest_dpd: Any, s: RiskSettings, used: str) -> str:
-    """Driver text where the model gives none: everything already late, or the baseline."""
-    if youngest_dpd is not None and youngest_dpd > s.threshold_days:
-        return f"every open invoice is already more than {s.threshold_days} days late"
-    if pd.notna(row.get("past_late_share")):
-        return f"past late share {row['past_late_share']:.0%} of {int(row['past_invoices'] or 0):,} invoices"
-    return ""
+def _driver_words(row: pd.Series, model_words: str, s: RiskSettings) -> str:
+    """What drives a customer's score, in words: the share of its open balance already more than
+    the threshold late (probability 1), the age update of its other open invoices (amount-weighted
+    rise of their probability), then the model's drivers, or — with the baseline — its past late
+    share."""
+    parts = []
+    if row["already_late_share"] > 0:
+        parts.append(f"{row['already_late_share']:.0%} of the open balance already more than "
+                     f"{s.threshold_days} days late")
+    if row["already_late_share"] < 1:
+        if row["age_lift"] >= 0.005:
+            days = int(row["oldest_undecided"])
+            when = (f"unpaid up to {days} days after the due date" if days > 0 else "unpaid on the due date"
+                    if days == 0 else f"still open {-days} days before the due date")
+            parts.append(f"{when} (+{row['age_lift'] * 100:.0f} pts)")
+        if model_words:
+            parts.append(model_words)
+        elif pd.notna(row.get("past_late_share")):
+            parts.append(f"past late share {row['past_late_share']:.0%} of {int(row['past_invoices'] or 0):,} invoices")
+    return "; ".join(parts)
 
 
 def _feature_groups(columns: pd.Index) -> dict[str, list[str]]:
@@ -459,14 +560,15 @@ def _drivers(model: Any, X: pd.DataFrame, now_X: pd.DataFrame, undecided: np.nda
                 alt[cols] = reference[cols].to_numpy()
             effects[name] = base - model.predict_proba(alt.to_numpy())[:, 1]
     frame = pd.DataFrame(effects)
-    frame["customer_id"], frame["w"] = ids, weight + 1e-9
-    weighted = frame.drop(columns=["customer_id", "w"]).mul(frame["w"], axis=0)
-    per_customer = weighted.groupby(frame["customer_id"]).sum().div(frame.groupby("customer_id")["w"].sum(), axis=0)
-    values = now_X.assign(customer_id=ids).groupby("customer_id").first()
+    w = pd.Series(weight + 1e-9)
+    per_customer = frame.mul(w, axis=0).groupby(ids).sum().div(w.groupby(ids).sum(), axis=0)
+    # the row (invoice) where each feature raised the probability most, per customer: its value is shown
+    strongest = frame.mul(w, axis=0).assign(customer_id=ids).groupby("customer_id").idxmax()
     out: dict[str, str] = {}
     for customer, row in per_customer.iterrows():  # customers with open invoices, not ledger rows
         best = row[row > 0.005].sort_values(ascending=False).head(top)
-        out[customer] = "; ".join(_driver_text(name, values.loc[customer], effect) for name, effect in best.items())
+        out[customer] = "; ".join(_driver_text(name, now_X.iloc[int(strongest.loc[customer, name])], effect)
+                                  for name, effect in best.items())
     return out
 
 

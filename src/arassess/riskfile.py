@@ -25,7 +25,7 @@ from arassess.risksettings import RiskSettings
 
 RISK_FILE = "risk.json"
 FORMAT_VERSION = 1
-_FRAMES = ("invoices", "customers", "validation", "calibration")
+_FRAMES = ("invoices", "customers", "validation", "calibration", "age_check")
 
 
 def risk_key(config: ClientConfig, as_of: pd.Timestamp | str) -> dict[str, Any]:
