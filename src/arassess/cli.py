@@ -185,6 +185,11 @@ def risk_command(client_dir: Path, as_of: str | None, top: int, fmt: str) -> Non
         "95% interval": [f"{lo:.3f}-{hi:.3f}" for lo, hi in zip(v["auc_low"], v["auc_high"])],
         "Brier": v["brier"].map("{:.4f}".format), "chosen": v["chosen"].map({True: "yes", False: ""}),
         "used": v["used"].map({True: "yes", False: ""})}).to_string(index=False))
+    if len(result.age_check):
+        click.echo("\nInvoices still open N days after their due date (test period): probability at issue, "
+                   "after the age update, and the share paid late")
+        click.echo(result.age_check.rename(columns={"days_past_due": "N"}).to_string(
+            index=False, float_format=lambda v: f"{v:.3f}"))
     bands = result.band_counts()
     click.echo("\nCustomers by band: " + ", ".join(
         f"{b} {n:,} ({amount:,.0f} {config.currency} open)"
