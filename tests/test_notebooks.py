@@ -67,7 +67,7 @@ def test_ledger_run_has_no_errors_no_widgets_and_charts(ledger_run):
 def test_html_hides_code_and_shows_every_section(ledger_run):
     html = ledger_run.html.read_text(encoding="utf-8")
     for heading in ("Data received", "KPI scorecard", "Aging", "Trends", "Payment behaviour",
-                    "Process maturity", "Findings"):
+                    "Late-payment risk", "Process maturity", "Findings"):
         assert heading in html
     assert "assess(client_dir" not in html and "display(*section" not in html
     assert "DSO (period)" in html
@@ -82,6 +82,7 @@ def test_open_items_run_reports_unavailable_kpis(open_items_run):
     assert len(summary["findings"]) >= 3
     html = open_items_run.html.read_text(encoding="utf-8")
     assert "cannot be computed from this data" in html
+    assert "Risk scores are not available: an open-items export" in html
 
 
 def test_runs_never_overwrite_each_other(tmp_path):

@@ -257,6 +257,10 @@ def test_noise_baseline_probability_is_the_customers_smoothed_late_share(noise):
     assert len(und) > 100
     np.testing.assert_allclose(und["probability_at_issue"], und["customer_id"].map(expected), atol=1e-6)
     assert (und["probability"] >= und["probability_at_issue"] - 1e-9).all()   # the age update only raises it
+    # the customers table counts every outcome known at T, whichever of its invoices is open
+    c = r.customers.set_index("customer_id")
+    np.testing.assert_allclose(c["past_late_share"], expected.loc[c.index], atol=1e-9)
+    assert (c["past_invoices"] == per["n"].loc[c.index]).all()
 
 
 # --- 3. reproducibility ------------------------------------------------------------------------------

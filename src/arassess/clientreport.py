@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from arassess import __version__, charts, costcharts
+from arassess import __version__, charts, costcharts, riskcharts
 from arassess.assessment import Assessment, resolve_client_dir
 from arassess.costcase import CostCase
 from arassess.costreport import assumptions_table
@@ -42,6 +42,7 @@ PAPERS = ("A4", "Letter")
 PNG_DPI = 150
 KEEP_TOGETHER_ROWS = 15
 GANTT_ROWS = 14  # actions per timeline chart, so each fits a page at full width
+RISK_CUSTOMERS = 5  # high-risk customers listed in the current-state chapter
 CHROMIUM = os.environ.get("ARASSESS_CHROMIUM", "/usr/bin/chromium")
 LEGAL_REGIME = ("Business-to-business collection. The US FDCPA covers consumer debts, not B2B debts "
                 "collected by the original creditor; B2B collection is governed by the contract terms, "
@@ -74,14 +75,15 @@ class ReportData:
 
 
 def gather(client_dir: str | Path, as_of: str | None = None,
-           planned_on: str | pd.Timestamp | None = None) -> ReportData:
+           planned_on: str | pd.Timestamp | None = None, *, risk_dir: str | Path | None = None) -> ReportData:
     """Assessment, cost case, goals, action plan, escalation ladder and worklist at ``as_of``;
-    the plan is scheduled from ``planned_on`` (default today, or as_of when later)."""
+    the plan is scheduled from ``planned_on`` (default today, or as_of when later); ``risk_dir``
+    as for :func:`arassess.planreport.load_plan_case`."""
     from arassess.goalreport import load_goals_case
     from arassess.planreport import load_plan_case
 
     folder = resolve_client_dir(client_dir)
-    pc = load_plan_case(folder, as_of, planned_on)
+    pc = load_plan_case(folder, as_of, planned_on, risk_dir=risk_dir)
     goals = load_goals_case(folder, assessment=pc.assessment)
     day = max(pc.as_of, pd.Timestamp(planned_on or pd.Timestamp.today()).normalize())
     return ReportData(folder, pc.assessment, pc.case, goals, goals.table(), pc.plan, pc.ladder, pc.worklist,
@@ -235,6 +237,41 @@ def summary_chapter(data: ReportData) -> list[dict[str, Any]]:
     return blocks
 
 
+def risk_blocks(a: Assessment, n: int = RISK_CUSTOMERS) -> list[dict[str, Any]]:
+    """Late-payment risk in the current-state chapter: the decision, the high-risk customers and
+    their open amount, the score chart and the ``n`` riskiest high-risk customers with their drivers;
+    one sentence with the reason when there are no scores."""
+    r = a.risk
+    if not r.available:
+        return [heading("Late-payment risk"), text(f"Risk scores are not available: {r.reason.rstrip('.')}.")]
+    s, cur = r.settings, a.currency
+    high = r.high_risk()
+    owed = float(high["open_amount"].sum())
+    total = float(r.customers["open_amount"].sum())
+    share = f" ({owed / total:.0%} of the open balance)" if total > 0 else ""
+    blocks = [heading("Late-payment risk"),
+              text(f"Each open invoice has a probability of being paid more than {s.threshold_days} days after "
+                   f"its due date, learnt from the payment history and checked on the most recent invoices. "
+                   f"{r.reason}"),
+              text(f"{len(high):,} of {len(r.customers):,} customers with an open balance are high risk (at least "
+                   f"{s.high_from:.0%} of their balance expected to be paid late); they owe {_money(owed, cur)}"
+                   f"{share}." if len(high) else
+                   f"No customer is high risk (at least {s.high_from:.0%} of its balance expected to be paid late)."),
+              figure(riskcharts.score_distribution_chart(r.customers, s.low_below, s.high_from, cur),
+                     "Open amount by customer risk score, coloured by band")]
+    if len(high):
+        top = high.head(n)
+        blocks.append(text(f"The {'high-risk customer' if len(top) == 1 else f'{len(top)} high-risk customers'} "
+                           "with the most expected to be paid late, and what raises their score most:"))
+        blocks.append(html_table(pd.DataFrame({
+            "Customer": top["customer_name"],
+            f"Open ({cur})": [f"{v:,.0f}" for v in top["open_amount"]],
+            "Score": [f"{v:.0%}" for v in top["score"]],
+            "Why": top["drivers"].fillna(""),
+        })))
+    return blocks
+
+
 def state_chapter(data: ReportData) -> list[dict[str, Any]]:
     a, cur = data.assessment, data.currency
     card = a.scorecard[a.scorecard["value"].notna()]
@@ -254,6 +291,7 @@ def state_chapter(data: ReportData) -> list[dict[str, Any]]:
     blocks.append(figure(charts.aging_chart(a.aging, cur), "Receivables by age: amount per aging bucket"))
     if a.series is not None:
         blocks.append(figure(charts.dso_trend_chart(a.series.values), "DSO over the last months"))
+    blocks += risk_blocks(a)
     if a.maturity is not None:
         blocks += [heading(f"Process maturity: {a.maturity.level} ({a.maturity.overall:.1f} of 4)"),
                    figure(charts.maturity_chart(a.maturity.areas), "Maturity score per area (0–4)")]

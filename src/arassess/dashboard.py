@@ -19,13 +19,16 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import ipywidgets as widgets
+import pandas as pd
 import yaml
 from IPython.core.formatters import format_display_data
 
 from arassess.assessment import Assessment, assess, load, resolve_client_dir
 from arassess.errors import ArassessError
+from arassess.ledger import Ledger
 from arassess.paths import REPO_ROOT, SAMPLE_DATA_DIR
 from arassess.report import SECTIONS, section, title
+from arassess.risk import RiskResult
 from arassess.scorecard import format_value
 
 CLIENT_ROOTS = (SAMPLE_DATA_DIR, REPO_ROOT / "clients")
@@ -110,6 +113,7 @@ class AssessmentDashboard:
         name = next((k for k, v in self.clients.items() if v.resolve() == current), current.name)
         self.clients.setdefault(name, current)
         self._loaded = {name: (first.config, first.ledger)}
+        self._shown = first  # the assessment on screen: its risk fit is reused while the date stays
 
         self.client = widgets.Dropdown(options=sorted(self.clients), value=name, description="Client")
         self.as_of = widgets.DatePicker(value=first.as_of.date(), description="As of")
@@ -143,6 +147,7 @@ class AssessmentDashboard:
         ``with output:``: under Voila, capturing many displays during the first cell stalls
         the page (a known Voila issue with server-side Output capture).
         """
+        self._shown = a
         self.headline.value = headline_html(a)
         items = [title(a), *(item for name in SECTIONS for item in section(a, name))]
         self.output.outputs = tuple(display_bundle(item) for item in items)
@@ -181,11 +186,20 @@ class AssessmentDashboard:
             if name not in self._loaded:
                 self._loaded[name] = load(self.clients[name])
             a = assess(self.clients[name], self.as_of.value.isoformat(), window_days=self.window.value,
-                       history_months=self.history_months, loaded=self._loaded[name])
+                       history_months=self.history_months, loaded=self._loaded[name],
+                       risk=self._reusable_risk(self._loaded[name][1], self.as_of.value))
         except (ArassessError, ValueError) as exc:
             self.status.value = f'<span style="color:#b00">Cannot assess {name}: {exc}</span>'
             return
         self._show(a, started)
+
+    def _reusable_risk(self, ledger: Ledger, as_of: dt.date) -> RiskResult | None:
+        """The risk of the assessment on screen when it is of the same ledger and date (only the
+        window or history changed): the late-payment model is not refitted (a few seconds)."""
+        shown = self._shown
+        if shown.ledger is ledger and shown.as_of == pd.Timestamp(as_of):
+            return shown.risk
+        return None
 
     def _uploaded(self, change: Any) -> None:
         files = change["new"]

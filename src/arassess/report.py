@@ -15,11 +15,12 @@ import pandas as pd
 from IPython.display import Image, Markdown
 from matplotlib.figure import Figure
 
-from arassess import charts
+from arassess import charts, riskcharts
 from arassess.assessment import Assessment
 from arassess.scorecard import format_value
 
 PNG_DPI = 150
+RISK_TOP_CUSTOMERS = 10  # riskiest customers listed in the risk section
 
 
 def figure_image(fig: Figure) -> Image:
@@ -136,6 +137,103 @@ def behaviour_section(a: Assessment) -> list[Any]:
     return items
 
 
+def risk_validation_table(validation: pd.DataFrame) -> pd.DataFrame:
+    """The validation of the risk predictors in words: AUC with its 95% interval and Brier score on
+    the test period, the Brier score the model was chosen on, which was chosen and which is used."""
+    def yes(flag: Any) -> str:
+        return "yes" if bool(flag) else ""
+
+    return pd.DataFrame({
+        "Predictor": validation["predictor"],
+        "AUC (test)": [f"{v:.3f}" for v in validation["auc"]],
+        "AUC 95% interval": [f"{lo:.3f}–{hi:.3f}" for lo, hi in zip(validation["auc_low"], validation["auc_high"])],
+        "Brier (test)": [f"{v:.4f}" for v in validation["brier"]],
+        "Brier (model choice)": ["" if v != v else f"{v:.4f}" for v in validation["validation_brier"]],
+        "Chosen": [yes(v) for v in validation["chosen"]],
+        "Used": [yes(v) for v in validation["used"]],
+    })
+
+
+def risk_band_table(bands: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """Customers and open amount per band (:meth:`arassess.risk.RiskResult.band_counts`), with the
+    band's share of the open amount."""
+    total = float(bands["open_amount"].sum())
+    return pd.DataFrame({
+        "Band": bands["band"].astype(str),
+        "Customers": bands["customers"].astype(int),
+        f"Open amount ({currency})": bands["open_amount"].astype(float).round(0),
+        "Share of open amount": [f"{v / total:.0%}" if total else "" for v in bands["open_amount"]],
+    })
+
+
+def risk_customer_table(customers: pd.DataFrame, currency: str, n: int = RISK_TOP_CUSTOMERS) -> pd.DataFrame:
+    """The ``n`` riskiest customers (:attr:`arassess.risk.RiskResult.customers`, highest score first)
+    with readable columns."""
+    c = customers.head(n)
+    return pd.DataFrame({
+        "Customer": c["customer_name"],
+        "Segment": c["segment"],
+        f"Open amount ({currency})": c["open_amount"].astype(float).round(0),
+        "Score": [f"{v:.0%}" for v in c["score"]],
+        "Band": c["band"].astype(str),
+        "Past late share": ["" if v != v else f"{v:.0%}" for v in c["past_late_share"]],
+        "Drivers": c["drivers"].fillna(""),
+    })
+
+
+def risk_age_table(age_check: pd.DataFrame) -> pd.DataFrame:
+    """The age update's check on the test period (:attr:`arassess.risk.RiskResult.age_check`) in words."""
+    return pd.DataFrame({
+        "Still unpaid (days after due)": age_check["days_past_due"].astype(int),
+        "Invoices": age_check["invoices"].astype(int),
+        "Probability at issue": [f"{v:.0%}" for v in age_check["at_issue"]],
+        "After the age update": [f"{v:.0%}" for v in age_check["updated"]],
+        "Paid late (observed)": [f"{v:.0%}" for v in age_check["observed"]],
+    })
+
+
+def risk_section(a: Assessment) -> list[Any]:
+    """Late-payment risk: the decision (model or baseline) with its evidence, the calibration and
+    score charts, the customers per band and the riskiest customers (:mod:`arassess.risk`)."""
+    r = a.risk
+    if not r.available:
+        return [Markdown(f"Risk scores are not available: {r.reason.rstrip('.')}.")]
+    s, sp = r.settings, r.split
+    high = r.high_risk()
+    lines = [
+        f"**Late** means paid more than {s.threshold_days} days after the due date; an open invoice already "
+        f"more than {s.threshold_days} days past due counts as late (probability 100%). The predictors learn "
+        f"from {sp['history_rows']:,} invoices with a known outcome, due {sp['first_due']:%Y-%m-%d} to "
+        f"{sp['last_due']:%Y-%m-%d}: trained on what was known at the cut-off {sp['cutoff']:%Y-%m-%d} "
+        f"({sp['train_rows']:,} invoices, {sp['train_late_share']:.0%} late) and tested on the "
+        f"{sp['test_rows']:,} invoices due after it ({sp['test_late_share']:.0%} late).",
+        f"{r.reason} The scores at {r.as_of:%Y-%m-%d} use the **{r.model_name}**"
+        + (" model." if r.used == "model" else "."),
+        "AUC: the chance that a late invoice gets a higher probability than one paid on time (0.5 = a coin "
+        "toss, 1 = perfect). Brier: the mean squared error of the probabilities (lower is better).",
+    ]
+    items: list[Any] = [Markdown("\n\n".join(lines)), table(risk_validation_table(r.validation)),
+                        figure_image(riskcharts.calibration_chart(r.calibration, r.validation))]
+    if len(r.age_check):
+        items += [Markdown("An invoice still unpaid some days after its due date is likelier to end up late than a "
+                           "new one, so each open invoice's probability is updated for its age (Bayes' rule with "
+                           "the customer's own payment timing). The update checked on the test period:"),
+                  table(risk_age_table(r.age_check))]
+    items += [Markdown(f"A customer's **score** is the share of its open balance expected to be paid late; band high "
+                       f"from {s.high_from:.0%}, low below {s.low_below:.0%}. **{len(high):,} customer"
+                       f"{' is' if len(high) == 1 else 's are'} high risk**, owing "
+                       f"{_money(a, float(high['open_amount'].sum()))}."),
+              figure_image(riskcharts.score_distribution_chart(r.customers, s.low_below, s.high_from, a.currency)),
+              table(risk_band_table(r.band_counts(), a.currency))]
+    if len(r.customers):
+        items += [Markdown(f"The {min(RISK_TOP_CUSTOMERS, len(r.customers))} riskiest customers (drivers: what "
+                           "raises the score most, with the points it adds):"),
+                  table(risk_customer_table(r.customers, a.currency))
+                  .set_properties(subset=["Customer", "Segment", "Drivers"], **{"text-align": "left"})]
+    items.append(Markdown(f"Fitted and validated in {r.fit_seconds:.1f} s."))
+    return items
+
+
 def maturity_section(a: Assessment) -> list[Any]:
     m = a.maturity
     if m is None:
@@ -160,6 +258,7 @@ SECTIONS: dict[str, Callable[[Assessment], list[Any]]] = {
     "aging": aging_section,
     "trends": trends_section,
     "behaviour": behaviour_section,
+    "risk": risk_section,
     "maturity": maturity_section,
     "findings": findings_section,
 }
@@ -171,8 +270,9 @@ SECTION_TITLES: dict[str, str] = {
     "aging": "3. Aging",
     "trends": "4. Trends",
     "behaviour": "5. Payment behaviour",
-    "maturity": "6. Process maturity",
-    "findings": "7. Findings",
+    "risk": "6. Late-payment risk",
+    "maturity": "7. Process maturity",
+    "findings": "8. Findings",
 }
 
 

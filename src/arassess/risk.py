@@ -364,9 +364,8 @@ def assess_risk(ledger: Ledger, as_of: pd.Timestamp | str, settings: RiskSetting
     positions = _open_rows(ledger, out, t)
     is_undecided = (t - tl.due_day[positions]) <= s.threshold_days
     undecided = positions[is_undecided]
-    now = features(ledger, positions, np.full(len(positions), t), s.threshold_days, out)
-    now_all = now.X.reindex(columns=X.columns, fill_value=0.0)
-    now_X = now_all[is_undecided].reset_index(drop=True)
+    now = features(ledger, undecided, np.full(len(undecided), t), s.threshold_days, out)
+    now_X = now.X.reindex(columns=X.columns, fill_value=0.0)
     model = None
     if used == "baseline":
         p_now = now_X[BASELINE_FEATURE].to_numpy()
@@ -376,7 +375,7 @@ def assess_risk(ledger: Ledger, as_of: pd.Timestamp | str, settings: RiskSetting
                              t - tl.due_day[undecided])
     invoices = _invoice_table(ledger, positions, undecided, p_now, update_for_age(p_now, g_now), t, used)
     drivers = _drivers(model, X, now_X, undecided, invoices, ledger) if model is not None else {}
-    customers = _customer_table(ledger, invoices, now_all, positions, s, drivers)
+    customers = _customer_table(ledger, invoices, out, t, s, drivers)
     elapsed = time.perf_counter() - started
 
     split = {"cutoff": pd.Timestamp(np.datetime64(cutoff, "D")), "history_rows": int(len(rows)),
@@ -470,7 +469,22 @@ def _invoice_table(ledger: Ledger, positions: np.ndarray, undecided: np.ndarray,
     })
 
 
-def _customer_table(ledger: Ledger, invoices: pd.DataFrame, now: pd.DataFrame, positions: np.ndarray,
+def customer_history(ledger: Ledger, out: Outcomes, t: int) -> pd.DataFrame:
+    """Per customer (index customer_id): past_invoices = its invoices whose outcome was known by T,
+    past_late_share = (late + 2 × p) / (n + 2), p = the whole ledger's late share known by T (the
+    baseline's formula, every known outcome counted)."""
+    from arassess.riskfeatures import PRIOR_WEIGHT
+
+    tl = ledger.timeline
+    known = out.eligible & (out.known_day <= t)
+    n = np.bincount(tl.customer[known], minlength=len(tl.customer_ids))
+    late = np.bincount(tl.customer[known], weights=out.late[known], minlength=len(tl.customer_ids))
+    prior = late.sum() / max(n.sum(), 1)
+    return pd.DataFrame({"past_invoices": n.astype(float), "past_late_share": (late + PRIOR_WEIGHT * prior)
+                         / (n + PRIOR_WEIGHT)}, index=pd.Index(tl.customer_ids, name="customer_id"))
+
+
+def _customer_table(ledger: Ledger, invoices: pd.DataFrame, out: Outcomes, t: int,
                     s: RiskSettings, drivers: Mapping[str, str]) -> pd.DataFrame:
     cols = ["customer_id", "customer_name", "segment", "invoices", "open_amount", "expected_late_amount", "score",
             "band", "past_invoices", "past_late_share", "drivers"]
@@ -488,11 +502,7 @@ def _customer_table(ledger: Ledger, invoices: pd.DataFrame, now: pd.DataFrame, p
                                categories=list(BANDS), ordered=True)
     table = customer_table(ledger)
     g["segment"] = table["segment"].reindex(g.index).to_numpy()
-    # the customer's history at T (same for every open row of the customer): from any of its rows
-    ids = ledger.invoices["customer_id"].to_numpy()[positions]
-    hist = pd.DataFrame({"customer_id": ids, "past_invoices": np.round(np.expm1(now["hist_invoices"].to_numpy())),
-                         "past_late_share": now["hist_late_share"].to_numpy()}).drop_duplicates("customer_id")
-    g = g.join(hist.set_index("customer_id"))
+    g = g.join(customer_history(ledger, out, t))
     late = w["open_amount"].where(w["basis"] == "already late", 0.0).groupby(w["customer_id"]).sum()
     g["already_late_share"] = (late / g["open_amount"]).reindex(g.index).fillna(0.0)
     undecided = w[w["basis"] != "already late"]
