@@ -108,6 +108,35 @@ def test_worklist_and_letters_match_the_plan_summary(ledger_run):
     assert summary["handoff_day"] == 120 and summary["ladder"][-1]["step"] == "agency_handoff"
 
 
+def test_risk_is_fitted_once_validated_and_orders_the_worklist(ledger_run):
+    """The sample's assessment shows validated risk scores, saved once in risk.json and reused by
+    the plan and the report; the Excel worklist is ordered by expected loss."""
+    _, run, _ = ledger_run
+    risk = json.loads((run / "risk.json").read_text(encoding="utf-8"))
+    assert risk["available"] and risk["used"] == "model" and risk["model_name"] == "gradient boosting"
+    validation = risk["validation"]["data"]
+    used = validation["used"].index(True)
+    base = validation["predictor"].index("baseline")
+    assert validation["auc"][used] > validation["auc"][base] > 0.5
+    assert validation["brier"][used] < validation["brier"][base]
+    summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+    assert summary["risk"]["reason"] == risk["reason"]
+    text = pdf_text(run / "report.pdf")
+    assert "Late-payment risk" in text and "The model beats the baseline" in text
+    ws = load_workbook(run / "worklist.xlsx")["Worklist"]
+    header = [c.value for c in ws[1]]
+    loss = [row[header.index("Expected loss (EUR)")] for row in ws.iter_rows(min_row=2, values_only=True)]
+    priority = [row[header.index("Priority")] for row in ws.iter_rows(min_row=2, values_only=True)]
+    assert loss == priority and loss == sorted(loss, reverse=True) and loss[0] > 0
+    # the plan (notebook 04) used the same probabilities as notebook 01: one fit per run
+    scored = dict(zip(risk["invoices"]["data"]["invoice_id"], risk["invoices"]["data"]["probability"]))
+    probability = [row[header.index("P(paid late)")] for row in ws.iter_rows(min_row=2, values_only=True)]
+    invoice = [row[header.index("Invoice")] for row in ws.iter_rows(min_row=2, values_only=True)]
+    assert all(scored[i] == p for i, p in zip(invoice, probability))
+    customers = load_workbook(run / "worklist.xlsx")["Customers"]
+    assert "Risk band" in [c.value for c in customers[1]]
+
+
 def test_a_second_run_makes_a_new_folder_and_leaves_the_first_untouched(ledger_run):
     _, first, runs = ledger_run
     before = digest(first)
@@ -128,6 +157,7 @@ def test_open_items_client_gets_a_report_without_history_kpis(tmp_path):
     assert "Place overdue claims with an agency" in text
     assert "Indicative: this export holds only the invoices open today" in text
     assert "(indicative)" in text  # on the headline card too
+    assert "Risk scores are not available: an open-items export" in " ".join(text.split())
     assert "@page { size: Letter" in (run / "report.html").read_text(encoding="utf-8")
     width, height = PdfReader(run / "report.pdf").pages[0].mediabox.upper_right
     assert (round(float(width)), round(float(height))) == (612, 792)  # US Letter in points
