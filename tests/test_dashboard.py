@@ -52,6 +52,24 @@ def sample_ledger():
     return load_client(REPO_ROOT / CLIENT)
 
 
+@functools.lru_cache(maxsize=2)
+def riskiest_customer(as_of: str) -> str:
+    """The library's riskiest customer of the sample client at ``as_of`` (risk section, first row)."""
+    from arassess.risk import assess_risk
+
+    return str(assess_risk(sample_ledger(), as_of).customers["customer_name"].iloc[0])
+
+
+def assert_risk_section(page: Page, as_of: str) -> None:
+    """The dashboard shows the late-payment risk section with the library's riskiest customer first
+    and its two charts loaded (page_is_clean checks that no image is broken)."""
+    expect(page.get_by_role("heading", name=re.compile(r"^6\. Late-payment risk"))).to_be_visible()
+    table = page.locator("table", has_text="Past late share")
+    expect(table).to_have_count(1)
+    first_row = table.locator("tbody tr").first
+    expect(first_row).to_contain_text(riskiest_customer(as_of))
+
+
 def expected_dso(as_of: str, window_days: int) -> str:
     """The library's DSO for the sample client, formatted as the headline shows it (1 decimal)."""
     value = compute_kpis(sample_ledger(), as_of, window_days=window_days).value("dso", as_of)
@@ -114,6 +132,7 @@ def test_dashboard_recomputes_kpis_when_the_as_of_date_changes(page, tmp_path, r
 
         first = dso.inner_text()
         assert first == expected_dso(FIRST_AS_OF, window_of(page, FIRST_AS_OF))
+        assert_risk_section(page, FIRST_AS_OF)
         assert_clean(page)
 
         as_of = page.locator(".arassess-as-of input[type=date]")
@@ -127,6 +146,8 @@ def test_dashboard_recomputes_kpis_when_the_as_of_date_changes(page, tmp_path, r
         second = dso.inner_text()
         assert second == expected_dso(SECOND_AS_OF, window_of(page, SECOND_AS_OF))
         assert second != first
+        assert_risk_section(page, SECOND_AS_OF)           # refitted at the new date
+        assert riskiest_customer(SECOND_AS_OF) != riskiest_customer(FIRST_AS_OF)
         assert_clean(page)
         assert script_errors == []
         reported = REPORTED_SECONDS.search(status.inner_text())
