@@ -179,15 +179,20 @@ TRIGGER_CASES = {  # name: (trigger, context changes, reasons or None)
     "any_of_one": ({"any_of": [{"goal_on": "dso"}, {"always": True}]}, {}, ["Part of every plan"]),
     "any_of_none": ({"any_of": [{"goal_on": "dso"}, {"strategy_in": ["agency"]}]}, {}, None),
     "no_high_risk": ({"high_risk_customers": 1}, {}, None),
-    "high_risk_below_minimum": ({"high_risk_customers": 2}, {"high_risk": (("Acme AG", 0.81, 12_300.0),)}, None),
-    "high_risk_named": ({"high_risk_customers": 1},
-                        {"high_risk": (("Acme AG", 0.814, 12_300.4), ("Beta GmbH", 0.5, 950.0))},
-                        ["2 customer(s) at high late-payment risk: Acme AG (81%, 12,300 EUR open), "
-                         "Beta GmbH (50%, 950 EUR open)"]),
+    "high_risk_below_minimum": ({"high_risk_customers": 2}, {"high_risk": (("Acme AG", 0.81, 12_300.0, 0.0),)},
+                                None),
+    "high_risk_one": ({"high_risk_customers": 1}, {"high_risk": (("Acme AG", 0.814, 12_300.4, 0.2),)},
+                      ["1 customer at high late-payment risk: Acme AG (score 81%, 12,300 EUR open)"]),
+    "high_risk_not_yet_late_first": ({"high_risk_customers": 1},
+                                     {"high_risk": (("Acme AG", 0.95, 12_300.4, 0.9), ("Beta GmbH", 0.5, 950.0, 0.1))},
+                                     ["2 customers at high late-payment risk; the 1 whose balance is mostly not yet "
+                                      "late comes first, as a review can still protect new sales: Beta GmbH (score 50%, "
+                                      "950 EUR open), Acme AG (score 95%, 12,300 EUR open)"]),
     "high_risk_first_five": ({"high_risk_customers": 1},
-                             {"high_risk": tuple((f"C{i}", 0.9, 100.0) for i in range(7))},
-                             ["7 customer(s) at high late-payment risk: C0 (90%, 100 EUR open), C1 (90%, 100 EUR open), "
-                              "C2 (90%, 100 EUR open), C3 (90%, 100 EUR open), C4 (90%, 100 EUR open) and 2 more"]),
+                             {"high_risk": tuple((f"C{i}", 0.9, 100.0, 0.0) for i in range(7))},
+                             ["7 customers at high late-payment risk: C0 (score 90%, 100 EUR open), C1 (score 90%, "
+                              "100 EUR open), C2 (score 90%, 100 EUR open), C3 (score 90%, 100 EUR open), C4 (score 90%, "
+                              "100 EUR open) and 2 more"]),
     "money_kpi": ({"kpi_worse_than": {"kpi": "ar_overdue", "value": 1_000_000}},
                   {"kpis": {"ar_overdue": 1_714_770.0}},
                   ["Overdue AR is 1,714,770 EUR, worse than the threshold 1,000,000 EUR"]),
@@ -293,7 +298,7 @@ def contexts(draw):
     strategy = draw(st.sampled_from([None, "in_house", "agency", "hybrid"]))
     handoff = {"hybrid": draw(st.sampled_from([30.0, 120.0])), "agency": 0.0}.get(strategy or "")
     goals = tuple(draw(st.lists(st.sampled_from([k.key for k in KPIS]), unique=True, max_size=5)))
-    high_risk = tuple((f"C{i}", 0.6, 1000.0) for i in range(draw(st.integers(0, 3))))
+    high_risk = tuple((f"C{i}", 0.6, 1000.0, 0.5) for i in range(draw(st.integers(0, 3))))
     return PlanContext(as_of=draw(st.sampled_from([AS_OF, D("2027-02-28")])), maturity=maturity, kpis=kpis,
                        strategy=strategy, handoff_day=handoff, goals=goals, high_risk=high_risk)
 
@@ -324,7 +329,7 @@ def test_the_worst_client_gets_every_action_but_the_other_strategy(shipped):
     ctx = dataclasses.replace(
         WORST, maturity={a: 0.0 for a in AREAS}, strategy="hybrid", handoff_day=90.0,
         kpis={k.key: (1e9 if not k.higher_is_better else 0.0) for k in KPIS if k.higher_is_better is not None},
-        goals=tuple(k.key for k in KPIS), high_risk=(("Acme AG", 0.9, 5000.0),))
+        goals=tuple(k.key for k in KPIS), high_risk=(("Acme AG", 0.9, 5000.0, 0.0),))
     plan = schedule(choose_actions(ctx, shipped), AS_OF).set_index("id")
     assert set(plan.index) == {a.id for a in shipped} - {"in_house_capacity"}
     chain = plan.loc[["escalation_procedure", "agency_selection", "agency_handoff", "agency_review"]]
@@ -469,9 +474,11 @@ def test_voltline_plan_cites_the_client_values(voltline):
         assert absent not in plan.index
     high = a.risk.high_risk()
     assert a.risk.available and len(high) >= 1
-    first = high.iloc[0]
+    early = high[high["already_late_share"] < 0.5]
+    first = early.iloc[0]
     assert reasons["credit_review_high_risk"].startswith(
-        f"{len(high)} customer(s) at high late-payment risk: {first['customer_name']} ({first['score']:.0%}, "
+        f"{len(high)} customers at high late-payment risk; the {len(early)} whose balance is mostly not yet late "
+        f"come first, as a review can still protect new sales: {first['customer_name']} (score {first['score']:.0%}, "
         f"{first['open_amount']:,.0f} EUR open)")
     assert plan["start"].min() == D("2026-11-01")
     assert plan.loc["agency_handoff", "start"] > plan.loc["demand_letters", "due"]

@@ -293,18 +293,26 @@ def test_current_state_chapter_has_the_risk_block_with_the_high_risk_customers(v
     block = state[start:]
     high = r.band_counts().set_index("band").loc["high"]
     assert high["customers"] == len(r.high_risk()) > 0
-    assert r.reason in block[1]["text"] and "more than 30 days after its due date" in block[1]["text"]
-    assert block[2]["text"].startswith(f"{int(high['customers'])} of {len(r.customers)} customers with an open balance "
-                                       "are high risk (at least 50% of their balance expected to be paid late); "
-                                       f"they owe {format_value(high['open_amount'], 'currency', 'EUR')} (")
+    v = r.validation.set_index("predictor")
+    assert block[1]["text"].startswith("Each open invoice has a probability of being paid more than 30 days late")
+    assert (f"Tested on {r.split['test_rows']:,} invoices due after {r.split['cutoff']:%d %B %Y}" in block[1]["text"])
+    assert (f"ranked a late invoice above an on-time one in {v.loc['gradient boosting', 'auc']:.0%} of pairs, against "
+            f"{v.loc['baseline', 'auc']:.0%} when each customer is judged by its own past record alone"
+            in block[1]["text"])
+    assert "AUC" not in block[1]["text"] and "Brier" not in block[1]["text"]        # no jargon for the client
+    assert block[2]["text"].startswith(f"{int(high['customers'])} customers of {len(r.customers)} with an open balance "
+                                       "are high risk (at least 50% of the balance expected to be paid more than "
+                                       f"30 days late); they owe {format_value(high['open_amount'], 'currency', 'EUR')} (")
     assert block[3]["kind"] == "figure" and block[3]["src"].startswith("data:image/png;base64,")
-    assert block[4]["text"].startswith("The 5 high-risk customers with the most expected to be paid late")
+    assert block[4]["text"].startswith("The 5 customers with the most expected to be paid more than 30 days late, "
+                                       "whatever their band")
     table = block[5]["html"]
-    names = r.high_risk().head(5)["customer_name"]
-    assert r.high_risk()["expected_late_amount"].is_monotonic_decreasing
-    assert all(html.escape(name) in table for name in names)
+    top = r.customers.sort_values("expected_late_amount", ascending=False).head(5)
+    assert set(top["band"].astype(str)) != {"high"}       # a low-score customer with a large balance is listed too
+    assert all(html.escape(name) in table for name in top["customer_name"])
     assert table.count("<tr>") == 1 + 5  # header and five customers
-    assert html.escape(r.high_risk()["drivers"].iloc[0]) in table
+    assert f"{top['expected_late_amount'].iloc[0]:,.0f}" in table
+    assert html.escape(top["drivers"].iloc[0]) in table
     assert block[6]["kind"] == "heading" and block[6]["text"].startswith("Process maturity")
 
 
@@ -320,8 +328,9 @@ def test_risk_block_when_nobody_is_high_risk(voltline):
     calm = r.customers[r.customers["band"] != "high"].reset_index(drop=True)
     a = dataclasses.replace(voltline.assessment, known_risk=dataclasses.replace(r, customers=calm))
     blocks = risk_blocks(a)
-    assert blocks[2]["text"] == "No customer is high risk (at least 50% of its balance expected to be paid late)."
-    assert [b["kind"] for b in blocks] == ["heading", "text", "text", "figure"]  # no table
+    assert blocks[2]["text"] == ("No customer is high risk (at least 50% of its balance expected to be paid more than "
+                                 "30 days late).")
+    assert [b["kind"] for b in blocks] == ["heading", "text", "text", "figure", "text", "table"]
 
 
 # --- the dashboard --------------------------------------------------------------------------
@@ -340,3 +349,25 @@ def test_dashboard_shows_the_risk_section_and_keeps_the_fit_when_only_the_window
     assert panel._shown.window_days == 60 and panel._shown.risk is a.risk  # not refitted
     assert panel._reusable_risk(a.ledger, dt.date(2026, 6, 30)) is None  # another date: a new fit
     assert panel._reusable_risk(load(LEDGER)[1], a.as_of.date()) is None  # another ledger (a new upload)
+
+
+def test_accounts_to_act_on_first_are_ordered_by_expected_loss(voltline):
+    plan = next(c for c in chapters(voltline) if c["key"] == "plan")["blocks"]
+    start = plan.index({"kind": "heading", "text": "Accounts to act on first"})
+    intro, table = plan[start + 1], plan[start + 2]["html"]
+    assert intro["text"].startswith("The customers to chase first, ordered by expected loss: open amount × "
+                                    "probability of being paid late")
+    assert "Expected loss (EUR)" in table and "Risk band" in table
+    top = voltline.customers.head(10)
+    assert top["expected_loss"].is_monotonic_decreasing
+    np.testing.assert_allclose(top["priority"], top["expected_loss"], atol=0.011)
+    positions = [table.find(html.escape(name)) for name in top["customer_name"]]
+    assert all(p > 0 for p in positions) and positions == sorted(positions)
+    assert f"{top['expected_loss'].iloc[0]:,.0f}" in table
+
+
+def test_accounts_to_act_on_first_without_scores_say_their_order(northwind):
+    plan = next(c for c in chapters(northwind) if c["key"] == "plan")["blocks"]
+    start = plan.index({"kind": "heading", "text": "Accounts to act on first"})
+    assert plan[start + 1]["text"].startswith("The customers to chase first, ordered by open amount weighted by age")
+    assert "Expected loss" not in plan[start + 2]["html"]

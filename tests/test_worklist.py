@@ -373,7 +373,9 @@ def test_excel_has_the_sheets_header_filters_and_no_formula(tmp_path, hostile_wo
     w = hostile_worklist
     path = write_worklist_xlsx(w, tmp_path / "worklist.xlsx", ladder=default_ladder(60), currency="EUR")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Worklist", "Customers", "Ladder"]
+    assert book.sheetnames == ["Worklist", "Customers", "Ladder", "Notes"]
+    notes = [[c.value for c in row] for row in book["Notes"].iter_rows(min_row=2)]
+    assert notes == [["Priority", f"The list is ordered by {RULE_AGE_WEIGHT}."]]   # no risk columns, no notes on them
     ws = book["Worklist"]
     header = [c.value for c in ws[1]]
     assert header == ["Priority", "Customer ID", "Customer", "Invoice", "Invoice date", "Due date",
@@ -415,6 +417,11 @@ def test_excel_shows_probability_and_expected_loss_when_scored(tmp_path):
     customer_header = [c.value for c in cs[1]]
     assert customer_header[-3:] == ["Expected loss (EUR)", "Late-payment score", "Risk band"]
     assert [c.value for c in cs[2]][-3:] == [360.0, 0.9, "high"]
+    assert "Total open (EUR)" not in customer_header       # the scores given had no open amount
+    notes = {row[0].value: row[1].value for row in book["Notes"].iter_rows(min_row=2)}
+    assert notes["Priority"] == f"The list is ordered by {RULE_EXPECTED_LOSS}."
+    assert notes["Expected loss"].startswith("Open amount × P(paid late) × (1 − share still recoverable")
+    assert "not the write-off forecast" in notes["Expected loss"]
 
 
 def test_excel_is_never_written_over(tmp_path, hostile_worklist):

@@ -30,11 +30,13 @@ from matplotlib.figure import Figure
 from arassess import __version__, charts, costcharts, riskcharts
 from arassess.assessment import Assessment, resolve_client_dir
 from arassess.costcase import CostCase
+from arassess.chartstyle import plural
 from arassess.costreport import assumptions_table
 from arassess.errors import ArassessError
 from arassess.paths import TEMPLATES_DIR
 from arassess.registry import KPIS
 from arassess.report import table
+from arassess.risk import RiskResult
 from arassess.scorecard import format_value
 
 REPORT_DIR = TEMPLATES_DIR / "report"
@@ -237,36 +239,60 @@ def summary_chapter(data: ReportData) -> list[dict[str, Any]]:
     return blocks
 
 
+def plain_decision(r: RiskResult) -> str:
+    """How well the scores did on invoices they had not seen, in a client's words (AUC as the share
+    of late/on-time pairs ranked right; the notebook gives AUC and Brier)."""
+    v = r.validation.set_index("predictor")
+    used, base = v[v["used"]].iloc[0], v.loc["baseline"]
+    chosen = v[v["chosen"]].iloc[0]
+    tested = (f"Tested on {r.split['test_rows']:,} invoices due after {r.split['cutoff']:%d %B %Y}, which it had "
+              f"not learnt from, ")
+    if r.used == "model":
+        return (tested + f"the model ranked a late invoice above an on-time one in {used['auc']:.0%} of pairs, "
+                f"against {base['auc']:.0%} when each customer is judged by its own past record alone, and its "
+                f"probabilities were closer to what happened; the scores use the model.")
+    text = (tested + f"the model ({chosen['auc']:.0%} of pairs ranked right) did not reliably beat each customer's "
+            f"own past record ({base['auc']:.0%}), so the scores use that record.")
+    if base["auc_low"] <= 0.5:
+        text += " Even that record barely tells late from prompt payers here: treat the scores as a rough guide."
+    return text
+
+
 def risk_blocks(a: Assessment, n: int = RISK_CUSTOMERS) -> list[dict[str, Any]]:
-    """Late-payment risk in the current-state chapter: the decision, the high-risk customers and
-    their open amount, the score chart and the ``n`` riskiest high-risk customers with their drivers;
-    one sentence with the reason when there are no scores."""
+    """Late-payment risk in the current-state chapter: what the scores are and how well they did,
+    the high-risk customers and what they owe, the score chart, and the ``n`` customers with the
+    most expected to be paid late (any band) with why; one sentence with the reason when there are
+    no scores."""
     r = a.risk
     if not r.available:
         return [heading("Late-payment risk"), text(f"Risk scores are not available: {r.reason.rstrip('.')}.")]
     s, cur = r.settings, a.currency
+    late = f"paid more than {s.threshold_days} days late"
     high = r.high_risk()
     owed = float(high["open_amount"].sum())
     total = float(r.customers["open_amount"].sum())
     share = f" ({owed / total:.0%} of the open balance)" if total > 0 else ""
     blocks = [heading("Late-payment risk"),
-              text(f"Each open invoice has a probability of being paid more than {s.threshold_days} days after "
-                   f"its due date, learnt from the payment history and checked on the most recent invoices. "
-                   f"{r.reason}"),
-              text(f"{len(high):,} of {len(r.customers):,} customers with an open balance are high risk (at least "
-                   f"{s.high_from:.0%} of their balance expected to be paid late); they owe {_money(owed, cur)}"
-                   f"{share}." if len(high) else
-                   f"No customer is high risk (at least {s.high_from:.0%} of its balance expected to be paid late)."),
-              figure(riskcharts.score_distribution_chart(r.customers, s.low_below, s.high_from, cur),
-                     "Open amount by customer risk score, coloured by band")]
-    if len(high):
-        top = high.head(n)
-        blocks.append(text(f"The {'high-risk customer' if len(top) == 1 else f'{len(top)} high-risk customers'} "
-                           "with the most expected to be paid late, and what raises their score most:"))
+              text(f"Each open invoice has a probability of being {late}, learnt from the payment history; "
+                   f"a customer's score is the share of its open balance expected to be {late}. "
+                   + plain_decision(r)),
+              text(f"{plural(len(high), 'customer')} of {len(r.customers):,} with an open balance "
+                   f"{'is' if len(high) == 1 else 'are'} high risk (at least {s.high_from:.0%} of the balance "
+                   f"expected to be {late}); they owe {_money(owed, cur)}{share}." if len(high) else
+                   f"No customer is high risk (at least {s.high_from:.0%} of its balance expected to be {late})."),
+              figure(riskcharts.score_distribution_chart(r.customers, s.low_below, s.high_from, cur, s.threshold_days),
+                     f"Customers by score, coloured by band; bars show their open amount ({cur})")]
+    top = r.customers.sort_values(["expected_late_amount", "customer_id"], ascending=[False, True]).head(n)
+    if len(top):
+        blocks.append(text(f"The {plural(len(top), 'customer')} with the most expected to be {late}, whatever "
+                           "their band — a large balance with a low score can hold more money at risk than a small "
+                           "one with a high score:"))
         blocks.append(html_table(pd.DataFrame({
             "Customer": top["customer_name"],
             f"Open ({cur})": [f"{v:,.0f}" for v in top["open_amount"]],
+            f"Expected late ({cur})": [f"{v:,.0f}" for v in top["expected_late_amount"]],
             "Score": [f"{v:.0%}" for v in top["score"]],
+            "Band": top["band"].astype(str),
             "Why": top["drivers"].fillna(""),
         })))
     return blocks
@@ -408,7 +434,15 @@ def plan_chapter(data: ReportData) -> list[dict[str, Any]]:
             "Stage today": c["stage"], "Next step": c["next_step"],
             "Next date": c["next_date"].map(day_text),
         })
-        blocks += [heading("Accounts to act on first"), html_table(shown),
+        scored = c["expected_loss"].notna().any()
+        if scored:
+            shown.insert(3, f"Expected loss ({cur})", [f"{v:,.0f}" for v in c["expected_loss"]])
+            shown.insert(4, "Risk band", c["risk_band"].fillna("—") if "risk_band" in c else "—")
+        order = ("ordered by expected loss: open amount × probability of being paid late × the share lost at "
+                 "the invoice's age" if scored else "ordered by open amount weighted by age")
+        blocks += [heading("Accounts to act on first"),
+                   text(f"The customers to chase first, {order}; a next date already past means the step is due "
+                        "now."), html_table(shown),
                    text(f"The full worklist ({len(data.worklist):,} invoices of {len(data.customers):,} customers) "
                         "is in worklist.xlsx; the letters for the customers at a letter step are in letters/.")]
         missing = missing_sender_details(data.assessment.config)

@@ -57,8 +57,9 @@ class PlanContext:
     value at as-of (NaN = unavailable); ``strategy``: "in_house" | "agency" | "hybrid" | None;
     ``handoff_day``: days past due at which claims go to the agency (None for in-house);
     ``goals``: KPI keys that have a goal; ``currency``: for money values in reasons;
-    ``high_risk``: the customers in late-payment risk band "high" as (name, score, open amount),
-    highest score first (empty when risk scores are unavailable).
+    ``high_risk``: the customers in late-payment risk band "high" as (name, score, open amount,
+    share of it already more than the threshold late), largest expected late amount first (empty
+    when risk scores are unavailable).
     """
 
     as_of: pd.Timestamp
@@ -68,7 +69,7 @@ class PlanContext:
     handoff_day: float | None
     goals: tuple[str, ...]
     currency: str = ""
-    high_risk: tuple[tuple[str, float, float], ...] = ()
+    high_risk: tuple[tuple[str, float, float, float], ...] = ()
 
 
 def plan_context(a: Assessment, case: CostCase | None, goals: Sequence[Goal]) -> PlanContext:
@@ -88,7 +89,8 @@ def plan_context(a: Assessment, case: CostCase | None, goals: Sequence[Goal]) ->
     handoff = None if case is None else handoff_day_of(case)
     high = a.risk.high_risk()
     high_risk = tuple(zip(high["customer_name"].astype(str), high["score"].astype(float),
-                          high["open_amount"].astype(float))) if a.risk.available else ()
+                          high["open_amount"].astype(float), high["already_late_share"].astype(float))
+                      ) if a.risk.available else ()
     return PlanContext(as_of=pd.Timestamp(a.as_of).normalize(), maturity=maturity, kpis=kpis,
                        strategy=strategy, handoff_day=handoff,
                        goals=tuple(dict.fromkeys(str(g.key) for g in goals)), currency=a.currency,
@@ -156,13 +158,21 @@ HIGH_RISK_NAMED = 5  # customers named in the reason of a high-risk rule
 
 
 def _high_risk_text(minimum: int, ctx: PlanContext) -> list[str] | None:
+    """'3 customers at high late-payment risk: A (score 81%, 12,300 EUR open), ...': first those whose
+    open balance is mostly (≥ half) not yet more than the threshold late — a review can still protect
+    new sales — then the others, each group in the given order; at most HIGH_RISK_NAMED named."""
     customers = ctx.high_risk
     if len(customers) < minimum:
         return None
-    named = ", ".join(f"{name} ({score:.0%}, {format_value(amount, 'currency', ctx.currency)} open)"
-                      for name, score, amount in customers[:HIGH_RISK_NAMED])
+    early = [c for c in customers if c[3] < 0.5]
+    ordered = early + [c for c in customers if c[3] >= 0.5]
+    named = ", ".join(f"{name} (score {score:.0%}, {format_value(amount, 'currency', ctx.currency)} open)"
+                      for name, score, amount, _ in ordered[:HIGH_RISK_NAMED])
     more = f" and {len(customers) - HIGH_RISK_NAMED} more" if len(customers) > HIGH_RISK_NAMED else ""
-    return [f"{len(customers)} customer(s) at high late-payment risk: {named}{more}"]
+    count = f"{len(customers)} customer{'' if len(customers) == 1 else 's'}"
+    lead = (f"; the {len(early)} whose balance is mostly not yet late come{'s' if len(early) == 1 else ''} first, "
+            f"as a review can still protect new sales" if early and len(early) < len(customers) else "")
+    return [f"{count} at high late-payment risk{lead}: {named}{more}"]
 
 
 def rule_reasons(name: str, value: Any, ctx: PlanContext) -> list[str] | None:

@@ -208,7 +208,9 @@ def risk_section(a: Assessment) -> list[Any]:
         f"({sp['train_rows']:,} invoices, {sp['train_late_share']:.0%} late) and tested on the "
         f"{sp['test_rows']:,} invoices due after it ({sp['test_late_share']:.0%} late).",
         f"{r.reason} The scores at {r.as_of:%Y-%m-%d} use the **{r.model_name}**"
-        + (" model." if r.used == "model" else "."),
+        + (" model." if r.used == "model" else ".")
+        + (f" Its AUC gain over the baseline on the same test invoices: 95% lower bound "
+           f"{sp['auc_gain_low']:+.3f} (paired bootstrap)." if sp.get("auc_gain_low") == sp.get("auc_gain_low") else ""),
         "AUC: the chance that a late invoice gets a higher probability than one paid on time (0.5 = a coin "
         "toss, 1 = perfect). Brier: the mean squared error of the probabilities (lower is better).",
     ]
@@ -223,11 +225,13 @@ def risk_section(a: Assessment) -> list[Any]:
                        f"from {s.high_from:.0%}, low below {s.low_below:.0%}. **{len(high):,} customer"
                        f"{' is' if len(high) == 1 else 's are'} high risk**, owing "
                        f"{_money(a, float(high['open_amount'].sum()))}."),
-              figure_image(riskcharts.score_distribution_chart(r.customers, s.low_below, s.high_from, a.currency)),
+              figure_image(riskcharts.score_distribution_chart(r.customers, s.low_below, s.high_from, a.currency,
+                                                             s.threshold_days)),
               table(risk_band_table(r.band_counts(), a.currency))]
     if len(r.customers):
-        items += [Markdown(f"The {min(RISK_TOP_CUSTOMERS, len(r.customers))} riskiest customers (drivers: what "
-                           "raises the score most, with the points it adds):"),
+        items += [Markdown(f"The {min(RISK_TOP_CUSTOMERS, len(r.customers))} customers with the highest scores "
+                           "(drivers: what raises the score most, each beside its typical value; the report lists "
+                           "the customers with the most expected to be paid late instead):"),
                   table(risk_customer_table(r.customers, a.currency))
                   .set_properties(subset=["Customer", "Segment", "Drivers"], **{"text-align": "left"})]
     items.append(Markdown(f"Fitted and validated in {r.fit_seconds:.1f} s."))

@@ -36,7 +36,8 @@ Rows and features come from :mod:`arassess.riskfeatures` (as of a date, no look-
 8. **Drivers** of a customer's score (model only): for each feature (the segment columns as one),
    the drop in the amount-weighted mean probability at issue of its undecided open invoices when
    that feature is set to its training median; the largest positive drops, in words, each with
-   the value of the invoice where that feature raised the probability most.
+   the value of the invoice where that feature raised the probability most and the typical
+   value — only features whose value lies on the risky side of typical (:func:`_drivers`).
 
 Unavailable (with the reason, no fit) for an open-items export, or when the history has fewer rows
 or late/on-time cases than the settings require. All randomness is seeded (``seed``).
@@ -64,7 +65,7 @@ AGE_CHECKS = (0, 10, 20)               # days past due at which the age update i
 MODEL_NAMES = {"logistic": "logistic regression", "boosting": "gradient boosting", "baseline": "baseline"}
 #: Words for each feature in the drivers and the tables.
 FEATURE_LABELS = {
-    "hist_invoices": "invoices with a known outcome",
+    "hist_invoices": "past invoices",
     "hist_late_share": "share of past invoices paid late",
     "hist_mean_days_late": "mean days late when paying",
     "days_late_trend": "recent change in days late",
@@ -87,7 +88,8 @@ class RiskResult:
     days_past_due, probability (updated for the invoice's age), probability_at_issue (the
     predictor's, from the customer's features), basis ("model", "baseline" or "already late").
     ``customers``: customer_id, customer_name, segment, invoices, open_amount, expected_late_amount,
-    score, band, past_invoices, past_late_share, drivers — highest score first.
+    score, band, already_late_share (of the open amount, more than the threshold late),
+    past_invoices, past_late_share, drivers — highest score first.
     ``validation``: one row per predictor (baseline, logistic regression, gradient boosting) with
     validation_brier (model choice), test auc, auc_low, auc_high, brier, chosen, used.
     ``calibration``: predictor, predicted, observed (test period, 10 quantile bins).
@@ -374,7 +376,7 @@ def assess_risk(ledger: Ledger, as_of: pd.Timestamp | str, settings: RiskSetting
     g_now = still_open_share(customer[paid_in_time], delay[paid_in_time], tl.customer[undecided],
                              t - tl.due_day[undecided])
     invoices = _invoice_table(ledger, positions, undecided, p_now, update_for_age(p_now, g_now), t, used)
-    drivers = _drivers(model, X, now_X, undecided, invoices, ledger) if model is not None else {}
+    drivers = _drivers(model, X, y, now_X, undecided, invoices, ledger) if model is not None else {}
     customers = _customer_table(ledger, invoices, out, t, s, drivers)
     elapsed = time.perf_counter() - started
 
@@ -487,7 +489,7 @@ def customer_history(ledger: Ledger, out: Outcomes, t: int) -> pd.DataFrame:
 def _customer_table(ledger: Ledger, invoices: pd.DataFrame, out: Outcomes, t: int,
                     s: RiskSettings, drivers: Mapping[str, str]) -> pd.DataFrame:
     cols = ["customer_id", "customer_name", "segment", "invoices", "open_amount", "expected_late_amount", "score",
-            "band", "past_invoices", "past_late_share", "drivers"]
+            "band", "already_late_share", "past_invoices", "past_late_share", "drivers"]
     w = invoices[invoices["open_amount"] > 0]
     if w.empty:
         return pd.DataFrame(columns=cols)
@@ -517,19 +519,18 @@ def _customer_table(ledger: Ledger, invoices: pd.DataFrame, out: Outcomes, t: in
 
 def _driver_words(row: pd.Series, model_words: str, s: RiskSettings) -> str:
     """What drives a customer's score, in words: the share of its open balance already more than
-    the threshold late (probability 1), the age update of its other open invoices (amount-weighted
-    rise of their probability), then the model's drivers, or — with the baseline — its past late
-    share."""
+    the threshold late (probability 1), overdue invoices not yet that late when the age update
+    raised their probability by a point or more (amount-weighted), then the model's drivers, or —
+    with the baseline — its past late share."""
     parts = []
     if row["already_late_share"] > 0:
         parts.append(f"{row['already_late_share']:.0%} of the open balance already more than "
                      f"{s.threshold_days} days late")
     if row["already_late_share"] < 1:
-        if row["age_lift"] >= 0.005:
-            days = int(row["oldest_undecided"])
-            when = (f"unpaid up to {days} days after the due date" if days > 0 else "unpaid on the due date"
-                    if days == 0 else f"still open {-days} days before the due date")
-            parts.append(f"{when} (+{row['age_lift'] * 100:.0f} pts)")
+        days = row["oldest_undecided"]
+        if row["age_lift"] >= 0.01 and days > 0:
+            parts.append(f"invoices up to {int(days)} day{'s' if days != 1 else ''} past due, "
+                         f"not yet {s.threshold_days} days late")
         if model_words:
             parts.append(model_words)
         elif pd.notna(row.get("past_late_share")):
@@ -544,9 +545,14 @@ def _feature_groups(columns: pd.Index) -> dict[str, list[str]]:
     return groups
 
 
-def _drivers(model: Any, X: pd.DataFrame, now_X: pd.DataFrame, undecided: np.ndarray, invoices: pd.DataFrame,
-             ledger: Ledger, top: int = 3) -> dict[str, str]:
-    """customer_id → its top drivers in words (module docstring, step 8)."""
+def _drivers(model: Any, X: pd.DataFrame, y: np.ndarray, now_X: pd.DataFrame, undecided: np.ndarray,
+             invoices: pd.DataFrame, ledger: Ledger, top: int = 3) -> dict[str, str]:
+    """customer_id → its top drivers in words (module docstring, step 8).
+
+    A feature is named only when it raises the customer's probability (occlusion effect > 0.5
+    points) *and* the customer's value lies on the risky side of the typical (training median)
+    value, the risky side being where late invoices' mean lies (a segment: its late share above the
+    whole ledger's). So an interaction the model learnt never reads as "a long history is a risk"."""
     from threadpoolctl import threadpool_limits
 
     if not len(undecided):
@@ -554,6 +560,8 @@ def _drivers(model: Any, X: pd.DataFrame, now_X: pd.DataFrame, undecided: np.nda
     reference = X.median()
     segments = [c for c in X.columns if c.startswith(SEGMENT_PREFIX)]
     segment_mode = X[segments].mean().idxmax() if segments else None
+    late = np.asarray(y, dtype=bool)
+    direction = np.sign(X[late].mean() - X[~late].mean())
     ids = ledger.invoices["customer_id"].to_numpy()[undecided]
     amount = invoices.set_index("invoice_id").loc[ledger.invoices["invoice_id"].to_numpy()[undecided], "open_amount"]
     weight = np.maximum(amount.to_numpy(dtype=float), 0.0)
@@ -576,24 +584,40 @@ def _drivers(model: Any, X: pd.DataFrame, now_X: pd.DataFrame, undecided: np.nda
     strongest = frame.mul(w, axis=0).assign(customer_id=ids).groupby("customer_id").idxmax()
     out: dict[str, str] = {}
     for customer, row in per_customer.iterrows():  # customers with open invoices, not ledger rows
-        best = row[row > 0.005].sort_values(ascending=False).head(top)
-        out[customer] = "; ".join(_driver_text(name, now_X.iloc[int(strongest.loc[customer, name])], effect)
-                                  for name, effect in best.items())
+        texts = []
+        for name, effect in row[row > 0.005].sort_values(ascending=False).items():
+            values = now_X.iloc[int(strongest.loc[customer, name])]
+            if name == "segment":
+                risky = (values[segments] * direction[segments]).sum() > 0
+            else:
+                risky = (values[name] - reference[name]) * direction[name] > 0
+            if risky:
+                texts.append(_driver_text(name, values, reference, ledger.currency))
+            if len(texts) == top:
+                break
+        out[customer] = "; ".join(texts)
     return out
 
 
-def _driver_text(name: str, values: pd.Series, effect: float) -> str:
-    """'overdue balance 45,300 (+12 pts)': a feature's value at T in its own units and its effect."""
+def _shown(name: str, value: float, currency: str) -> str:
+    """A feature value in its own units (the features store some as logs)."""
+    if name == "overdue_balance":
+        return f"{np.expm1(value):,.0f} {currency}".strip()
+    if name == "hist_invoices":
+        return f"{np.expm1(value):,.0f}"
+    if name in ("hist_late_share", "dispute_share", "overdue_share"):
+        return f"{value:.0%}"
+    if name == "amount_vs_usual":
+        return f"×{np.exp(value):.1f}"
+    if name == "days_late_trend":
+        return f"{value:+,.0f} days"
+    return f"{value:,.0f}"
+
+
+def _driver_text(name: str, values: pd.Series, reference: pd.Series, currency: str = "") -> str:
+    """'overdue balance 45,300 EUR (typical 0 EUR)': the customer's value at T beside the typical one."""
     label = FEATURE_LABELS.get(name, name)
     if name == "segment":
         seg = [c[len(SEGMENT_PREFIX):] for c in values.index if c.startswith(SEGMENT_PREFIX) and values[c] == 1]
-        shown = seg[0] if seg else "unknown"
-    elif name in ("overdue_balance", "hist_invoices"):
-        shown = f"{np.expm1(values[name]):,.0f}"
-    elif name in ("hist_late_share", "dispute_share", "overdue_share"):
-        shown = f"{values[name]:.0%}"
-    elif name == "amount_vs_usual":
-        shown = f"×{np.exp(values[name]):.1f}"
-    else:
-        shown = f"{values[name]:,.0f}"
-    return f"{label} {shown} (+{effect * 100:.0f} pts)"
+        return f"{label} {seg[0] if seg else 'unknown'}"
+    return f"{label} {_shown(name, values[name], currency)} (typical {_shown(name, reference[name], currency)})"

@@ -50,7 +50,7 @@ def band_label(band: str, low_below: float, high_from: float) -> str:
 
 
 def score_distribution_chart(customers: pd.DataFrame, low_below: float, high_from: float,
-                             currency: str) -> Figure:
+                             currency: str, threshold_days: int = 30) -> Figure:
     """Customers' risk scores as a histogram of their open amount, stacked by band, with the band
     thresholds as dashed lines; the legend gives each band's customers and open amount.
 
@@ -72,14 +72,17 @@ def score_distribution_chart(customers: pd.DataFrame, low_below: float, high_fro
             color=[BAND_COLOURS[b] for b in bands], label=labels, edgecolor="white", linewidth=0.5)
     for level, name in ((low_below, "low below"), (high_from, "high from")):
         ax.axvline(level, color=BLACK, linestyle="--", linewidth=1.2, gid=f"threshold {name}")
-        ax.annotate(f"{name} {level:.0%}", (level, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -2),
-                    textcoords="offset points", va="top", fontsize=SMALL)
+        # "low below" sits left of its line (over the low bars), "high from" right of its line
+        left = name == "low below"
+        ax.annotate(f"{name} {level:.0%}", (level, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(-3 if left else 3, -2), textcoords="offset points", va="top",
+                    ha="right" if left else "left", fontsize=SMALL)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
     money_axis(ax.yaxis, currency)
     ax.margins(y=0.12)
-    style_axes(ax, title, "Customer score: share of its open balance expected to be paid late",
-               f"Open amount ({currency})")
+    style_axes(ax, title, f"Customer score: share of its open balance expected to be paid more than "
+               f"{threshold_days} days late", f"Open amount ({currency})")
     legend_below(fig, 1)
     return fig
 

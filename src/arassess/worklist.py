@@ -60,7 +60,7 @@ WORKLIST_COLUMNS = ("customer_id", "customer_name", "invoice_id", "invoice_date"
 RULE_EXPECTED_LOSS = "expected loss = open amount × probability of paying late × loss rate at the invoice's age"
 RULE_AGE_WEIGHT = "open amount × age weight (no late-payment probabilities)"
 #: Columns left out of the Excel sheets when empty (no late-payment probabilities for this client).
-RISK_COLUMNS = ("late_probability", "expected_loss", "risk_score", "risk_band")
+RISK_COLUMNS = ("late_probability", "expected_loss", "risk_score", "risk_band", "total_open_amount")
 #: Characters that make a spreadsheet read a text cell as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -175,8 +175,9 @@ def build_worklist(positions: pd.DataFrame, as_of: Any, ladder: tuple[Step, ...]
 def customer_worklist(worklist: pd.DataFrame, scores: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per customer of a :func:`build_worklist` table, highest total priority first.
 
-    ``scores`` (customer_id, score, band: :attr:`arassess.risk.RiskResult.customers`) adds the
-    customer's late-payment score and band as ``risk_score`` and ``risk_band``.
+    ``scores`` (customer_id, score, band[, open_amount]: :attr:`arassess.risk.RiskResult.customers`)
+    adds the customer's late-payment score and band as ``risk_score`` and ``risk_band``, and its
+    whole open balance (the worklist holds only invoices on the ladder) as ``total_open_amount``.
 
     Columns: customer_id, customer_name, invoices, open_amount, overdue_amount (days past due > 0),
     disputed_amount, oldest_days_past_due, stage, next_step, next_date, letter, expected_loss (sum;
@@ -202,12 +203,16 @@ def customer_worklist(worklist: pd.DataFrame, scores: pd.DataFrame | None = None
     cols = ["stage", "next_step", "next_date", "letter", "stage_key", "next_key", "stage_order"]
     out = totals.join(lead[cols]).reset_index()
     out["priority"] = out["priority"].round(2)
+    out["expected_loss"] = out["expected_loss"].round(2)
     extra: list[str] = []
     if scores is not None:
         known = scores.drop_duplicates("customer_id").set_index("customer_id")
         out["risk_score"] = out["customer_id"].map(known["score"]).astype(float)
         out["risk_band"] = out["customer_id"].map(known["band"].astype(str)).astype("string")
         extra = ["risk_score", "risk_band"]
+        if "open_amount" in known:
+            out["total_open_amount"] = out["customer_id"].map(known["open_amount"]).astype(float)
+            extra.append("total_open_amount")
     out = out[["customer_id", "customer_name", "invoices", "open_amount", "overdue_amount", "disputed_amount",
                "oldest_days_past_due", "stage", "next_step", "next_date", "letter", "expected_loss", "priority",
                "stage_key", "next_key", "stage_order", *extra]]
@@ -241,12 +246,37 @@ WORKLIST_SHEET = (
 CUSTOMER_SHEET = (
     ("priority", "Priority", "number", 12), ("customer_id", "Customer ID", "text", 14),
     ("customer_name", "Customer", "text", 32), ("invoices", "Invoices", "int", 9),
-    ("open_amount", "Open amount", "money", 14), ("overdue_amount", "Overdue amount", "money", 14),
+    ("open_amount", "Open on the worklist", "money", 14), ("total_open_amount", "Total open", "money", 14),
+    ("overdue_amount", "Overdue amount", "money", 14),
     ("disputed_amount", "Disputed amount", "money", 14), ("oldest_days_past_due", "Oldest (days past due)", "int", 12),
     ("stage", "Stage today", "text", 26), ("next_step", "Next step", "text", 30),
     ("next_date", "Next date", "date", 12), ("expected_loss", "Expected loss", "money", 14),
     ("risk_score", "Late-payment score", "percent", 11), ("risk_band", "Risk band", "text", 10),
 )
+NOTES_SHEET = (("term", "Term", "text", 24), ("meaning", "What it means", "text", 110))
+
+
+def notes_rows(worklist: pd.DataFrame) -> pd.DataFrame:
+    """The "Notes" sheet: how the list is ordered and what the risk columns mean (those shown)."""
+    rule = worklist.attrs.get("priority_rule", "")
+    rows = [("Priority", f"The list is ordered by {rule}." if rule else "The list is ordered by priority, highest first.")]
+    if "late_probability" in worklist and worklist["late_probability"].notna().any():
+        rows += [
+            ("P(paid late)", "Probability that the invoice is paid more than the risk threshold (30 days by default) "
+                             "after its due date, from the late-payment risk model of the assessment (notebook 01); "
+                             "100% for an invoice already that late."),
+            ("Expected loss", "Open amount × P(paid late) × (1 − share still recoverable at the invoice's age, on the "
+                              "recovery curve of the cost model). A measure for ranking the work: what waiting could "
+                              "cost. It is not the write-off forecast of the assessment (expected write-off from roll "
+                              "rates), which estimates bad debt from the client's own history."),
+            ("Late-payment score", "Customer sheet: the share of the customer's whole open balance expected to be "
+                                   "paid late; its band is high, medium or low."),
+            ("Open on the worklist", "Customer sheet: the customer's invoices on the escalation ladder (due within "
+                                     "five days or overdue); Total open: its whole open balance."),
+        ]
+    return pd.DataFrame(rows, columns=["term", "meaning"])
+
+
 LADDER_SHEET = (
     ("label", "Step", "text", 32), ("offset_days", "Days from due date", "int", 12),
     ("channel", "Channel", "text", 18), ("letter", "Letter template", "text", 20),
@@ -297,8 +327,8 @@ def _fill_sheet(ws: Any, frame: pd.DataFrame, spec: Iterable[tuple[str, str, str
 def write_worklist_xlsx(worklist: pd.DataFrame, path: str | Path, customers: pd.DataFrame | None = None,
                         *, ladder: tuple[Step, ...] | None = None, currency: str | None = None) -> Path:
     """Write the worklist to a new Excel file: sheet "Worklist" (one row per invoice), sheet
-    "Customers" (:func:`customer_worklist` unless given) and, when ``ladder`` is given, sheet
-    "Ladder". Bold frozen header, filters, money and date formats, column widths; every text cell
+    "Customers" (:func:`customer_worklist` unless given), when ``ladder`` is given sheet "Ladder",
+    and sheet "Notes" (:func:`notes_rows`: the order and the risk columns explained). Bold frozen header, filters, money and date formats, column widths; every text cell
     passes :func:`neutralise`. Raises FileExistsError when ``path`` exists (never overwritten)."""
     from openpyxl import Workbook
 
@@ -314,6 +344,7 @@ def write_worklist_xlsx(worklist: pd.DataFrame, path: str | Path, customers: pd.
                 CUSTOMER_SHEET, currency)
     if ladder is not None:
         _fill_sheet(book.create_sheet("Ladder"), pd.DataFrame(ladder_rows(ladder)), LADDER_SHEET, None)
+    _fill_sheet(book.create_sheet("Notes"), notes_rows(worklist), NOTES_SHEET, None)
     as_of = worklist.attrs.get("as_of")
     if isinstance(as_of, (pd.Timestamp, dt.date)):
         book.properties.title = f"Collections worklist {pd.Timestamp(as_of):%Y-%m-%d}"
