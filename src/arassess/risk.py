@@ -356,7 +356,7 @@ def assess_risk(ledger: Ledger, as_of: pd.Timestamp | str, settings: RiskSetting
         "chosen": name == chosen, "used": name == used,
     } for name, p in test_p.items()])
     calibration = _calibration(y_test, {MODEL_NAMES[chosen]: test_p[chosen], "baseline": test_p["baseline"]})
-    delay = np.minimum(tl.close_day[rows], FAR) - due
+    delay = out.paid_day[rows] - due          # paid − due (FAR − due when not settled by payment)
     customer = tl.customer[rows]
     paid_in_time = y == 0
     age_check = _age_check(y_test, test_p[used], delay[test], due[test], customer[test],

@@ -31,7 +31,9 @@ Features (one column each, all numbers)::
                            invoiced later adds no column)
 
 Outcome of an invoice (history rows): **late** = not settled by payment within ``threshold`` days
-after the due date (paid date > due + threshold, never paid, or written off). It is *known* on day
+after the due date (paid date > due + threshold, never paid, or written off). The paid date is the
+day the invoice was settled by payment: its ``paid_date`` or, if earlier, the day its payments
+cleared it (without a ``paid_date``, that payment day). It is *known* on day
 ``known_day`` = the paid date if paid within the threshold, else due + threshold + 1 (the day it
 became late), or the first write-off day if earlier. Credit notes and non-positive amounts are
 neither rows nor history (nor the first invoice of the tenure). Disputes are dated by
@@ -87,17 +89,21 @@ def outcomes(ledger: Ledger, threshold_days: int) -> Outcomes:
     wo_day = np.full(n, FAR, dtype=np.int64)
     if len(tl.wo_inv):
         np.minimum.at(wo_day, tl.wo_inv, np.minimum(tl.wo_day, FAR))
-    close = np.minimum(tl.close_day, FAR)
+    settle = _settle_day(ledger)
+    paid = tl.settled_by_payment
+    # settled by payment on the first day nothing is open: payments can clear an invoice before a
+    # later paid_date (a paid_date after the clearing payment must not make it late, nor hide the
+    # outcome until then: a ledger cut before that paid_date already shows it settled)
+    close = np.where(paid, settle, np.minimum(tl.close_day, FAR))
     written_off = wo_day < FAR
     limit = tl.due_day + threshold_days
     late = (close > limit) | written_off
     known = np.where(close <= limit, close, limit + 1)
     known = np.where(written_off, np.minimum(known, wo_day), known)
-    paid = tl.settled_by_payment
     paid_day = np.where(paid, close, FAR)
     days_late = np.where(paid, np.maximum(close - tl.due_day, 0), 0)
     return Outcomes(eligible, late, known.astype(np.int64), paid_day.astype(np.int64), days_late.astype(float),
-                    _settle_day(ledger))
+                    settle)
 
 
 def _settle_day(ledger: Ledger) -> np.ndarray:
