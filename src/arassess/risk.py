@@ -335,20 +335,63 @@ def assess_risk(ledger: Ledger, as_of: pd.Timestamp | str, settings: RiskSetting
 
     hist = features(ledger, rows, tl.inv_day[rows] - 1, s.threshold_days, out)
     X, y = hist.X, late
+    v = _validate(X, y, due, train, test, out.paid_day[rows] - due, tl.customer[rows], s)
+
+    # scoring at T: the used predictor refitted on every history row, updated for each invoice's age
+    positions = _open_rows(ledger, out, t)
+    undecided = positions[(t - tl.due_day[positions]) <= s.threshold_days]
+    now_X = features(ledger, undecided, np.full(len(undecided), t), s.threshold_days, out).X
+    now_X = now_X.reindex(columns=X.columns, fill_value=0.0)
+    model = None
+    if v.used == "baseline":
+        p_now = now_X[BASELINE_FEATURE].to_numpy()
+    else:
+        model, p_now = _fit_predict(v.used, s.seed, X, y, now_X)
+    in_time = y == 0
+    g_now = still_open_share(tl.customer[rows][in_time], v.delay[in_time], tl.customer[undecided],
+                             t - tl.due_day[undecided])
+    invoices = _invoice_table(ledger, positions, undecided, p_now, update_for_age(p_now, g_now), t, v.used)
+    drivers = _drivers(model, X, y, now_X, undecided, invoices, ledger) if model is not None else {}
+    customers = _customer_table(ledger, invoices, out, t, s, drivers)
+    elapsed = time.perf_counter() - started
+
+    split = {"cutoff": pd.Timestamp(np.datetime64(cutoff, "D")), "history_rows": int(len(rows)),
+             "train_rows": int(train.sum()), "test_rows": int(test.sum()),
+             "train_late_share": float(y[train].mean()), "test_late_share": float(y[test].mean()),
+             "first_due": pd.Timestamp(np.datetime64(int(due.min()), "D")),
+             "last_due": pd.Timestamp(np.datetime64(int(due.max()), "D")),
+             "auc_gain_low": v.auc_gain_low}
+    reason = _decision(v.table, v.chosen, v.used, s)
+    return RiskResult(True, reason, s, date, "baseline" if v.used == "baseline" else "model", MODEL_NAMES[v.used],
+                      invoices, customers, v.table, v.calibration, split, elapsed, v.age_check)
+
+
+@dataclass(frozen=True)
+class _Validation:
+    chosen: str                  # the candidate chosen on the training period
+    used: str                    # chosen, or "baseline" when it did not beat the baseline
+    table: pd.DataFrame          # RiskResult.validation
+    calibration: pd.DataFrame
+    age_check: pd.DataFrame
+    auc_gain_low: float          # 2.5% quantile of the paired bootstrap AUC(chosen) − AUC(baseline)
+    delay: np.ndarray            # paid − due of every history row (FAR − due when not paid)
+
+
+def _validate(X: pd.DataFrame, y: np.ndarray, due: np.ndarray, train: np.ndarray, test: np.ndarray,
+              delay: np.ndarray, customer: np.ndarray, s: RiskSettings) -> _Validation:
+    """Steps 3–5 of the module docstring and the age-update check of step 6, on the history rows."""
     choice = _choose(X, y, due, train, s)
     chosen = min(choice, key=lambda k: (choice[k], k != "logistic")) if choice else "logistic"
-
     test_p = {"baseline": X.loc[test, BASELINE_FEATURE].to_numpy()}
     for kind in ("logistic", "boosting"):
         _, test_p[kind] = _fit_predict(kind, s.seed, X[train], y[train], X[test])
     y_test = y[test]
     boot = bootstrap_auc(y_test, test_p, s.bootstrap, s.seed)
     diff = boot[chosen] - boot["baseline"]
-    diff_low = float(np.quantile(diff, 0.025)) if len(diff) else float("nan")
-    beats = brier(y_test, test_p[chosen]) < brier(y_test, test_p["baseline"]) and diff_low > 0
+    gain_low = float(np.quantile(diff, 0.025)) if len(diff) else float("nan")
+    beats = brier(y_test, test_p[chosen]) < brier(y_test, test_p["baseline"]) and gain_low > 0
     used = chosen if beats else "baseline"
-
-    validation = pd.DataFrame([{
+    table = pd.DataFrame([{
         "predictor": MODEL_NAMES[name],
         "validation_brier": choice.get(name, np.nan),
         "auc": auc(y_test, p), "auc_low": float(np.quantile(boot[name], 0.025)),
@@ -356,39 +399,10 @@ def assess_risk(ledger: Ledger, as_of: pd.Timestamp | str, settings: RiskSetting
         "chosen": name == chosen, "used": name == used,
     } for name, p in test_p.items()])
     calibration = _calibration(y_test, {MODEL_NAMES[chosen]: test_p[chosen], "baseline": test_p["baseline"]})
-    delay = out.paid_day[rows] - due          # paid − due (FAR − due when not settled by payment)
-    customer = tl.customer[rows]
-    paid_in_time = y == 0
+    in_time = train & (y == 0)
     age_check = _age_check(y_test, test_p[used], delay[test], due[test], customer[test],
-                           (customer[train & paid_in_time], delay[train & paid_in_time]), s.threshold_days)
-
-    # scoring at T
-    positions = _open_rows(ledger, out, t)
-    is_undecided = (t - tl.due_day[positions]) <= s.threshold_days
-    undecided = positions[is_undecided]
-    now = features(ledger, undecided, np.full(len(undecided), t), s.threshold_days, out)
-    now_X = now.X.reindex(columns=X.columns, fill_value=0.0)
-    model = None
-    if used == "baseline":
-        p_now = now_X[BASELINE_FEATURE].to_numpy()
-    else:
-        model, p_now = _fit_predict(used, s.seed, X, y, now_X)
-    g_now = still_open_share(customer[paid_in_time], delay[paid_in_time], tl.customer[undecided],
-                             t - tl.due_day[undecided])
-    invoices = _invoice_table(ledger, positions, undecided, p_now, update_for_age(p_now, g_now), t, used)
-    drivers = _drivers(model, X, y, now_X, undecided, invoices, ledger) if model is not None else {}
-    customers = _customer_table(ledger, invoices, out, t, s, drivers)
-    elapsed = time.perf_counter() - started
-
-    split = {"cutoff": pd.Timestamp(np.datetime64(cutoff, "D")), "history_rows": int(len(rows)),
-             "train_rows": int(train.sum()), "test_rows": int(test.sum()),
-             "train_late_share": float(y[train].mean()), "test_late_share": float(y_test.mean()),
-             "first_due": pd.Timestamp(np.datetime64(int(due.min()), "D")),
-             "last_due": pd.Timestamp(np.datetime64(int(due.max()), "D")),
-             "auc_gain_low": diff_low}
-    reason = _decision(validation, chosen, used, s)
-    return RiskResult(True, reason, s, date, "baseline" if used == "baseline" else "model", MODEL_NAMES[used],
-                      invoices, customers, validation, calibration, split, elapsed, age_check)
+                           (customer[in_time], delay[in_time]), s.threshold_days)
+    return _Validation(chosen, used, table, calibration, age_check, gain_low, delay)
 
 
 def _choose(X: pd.DataFrame, y: np.ndarray, due: np.ndarray, train: np.ndarray, s: RiskSettings
