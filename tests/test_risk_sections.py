@@ -21,7 +21,6 @@ import pytest
 from IPython.display import Image, Markdown
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 

@@ -54,8 +54,8 @@ import pandas as pd
 
 from arassess.ledger import Ledger
 from arassess.positions import customer_table
-from arassess.risksettings import RiskSettings, risk_settings
-from arassess.riskfeatures import BASELINE_FEATURE, FAR, SEGMENT_PREFIX, Outcomes, features, outcomes
+from arassess.risksettings import RiskSettings
+from arassess.riskfeatures import BASELINE_FEATURE, SEGMENT_PREFIX, Outcomes, features, outcomes
 from arassess.timeline import to_days
 
 BANDS = ("low", "medium", "high")
