@@ -32,8 +32,11 @@ def open_balance(ledger: Ledger, as_of: pd.Timestamp | str) -> np.ndarray:
 
 
 def customer_table(ledger: Ledger) -> pd.DataFrame:
-    """customer_id → customer_name, segment (from the customers file where present)."""
-    ids = pd.Index(ledger.invoices["customer_id"].unique(), name="customer_id")
+    """customer_id → customer_name, segment. The name is the customers file's, else the first
+    non-empty ``customer_name`` on the customer's invoices (an open-items export often carries it),
+    else the id; the segment is the customers file's, else "Unknown"."""
+    invoices = ledger.invoices
+    ids = pd.Index(invoices["customer_id"].unique(), name="customer_id")
     out = pd.DataFrame(index=ids)
     customers = ledger.customers
     if customers is not None and len(customers):
@@ -42,6 +45,10 @@ def customer_table(ledger: Ledger) -> pd.DataFrame:
         out["segment"] = known["segment"].reindex(ids) if "segment" in known else None
     else:
         out["customer_name"], out["segment"] = None, None
+    if "customer_name" in invoices:
+        named = invoices.loc[invoices["customer_name"].notna() & invoices["customer_name"].astype(str).str.strip().ne("")]
+        on_invoices = named.drop_duplicates("customer_id").set_index("customer_id")["customer_name"].reindex(ids)
+        out["customer_name"] = out["customer_name"].astype(object).where(out["customer_name"].notna(), on_invoices)
     out["customer_name"] = out["customer_name"].astype(object).where(out["customer_name"].notna(), ids.to_series())
     out["segment"] = out["segment"].astype(object).where(out["segment"].notna(), UNKNOWN_SEGMENT)
     return out

@@ -194,9 +194,10 @@ files:
     decimal: ","                 # 12.345,67
     thousands: "."
     encoding: utf-8
-    columns:                     # Kundenname (customer name) is kept as an extra column
+    columns:
       Belegnummer: invoice_id
       Kunde: customer_id
+      Kundenname: customer_name  # names the customers in the report and the letters (no customers file)
       Belegdatum: invoice_date
       Fälligkeit: due_date
       Betrag: amount

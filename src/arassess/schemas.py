@@ -17,6 +17,8 @@ these canonical columns (extra columns are kept and reported)::
                written_off_amount float optional  <= amount
                is_credit_note     bool  optional  allows a negative amount
                open_amount  float   optional  open-items exports: balance still open
+               customer_name str    optional  the customer's name on the invoice (used where the
+                                              customers file gives none)
     payments   invoice_id   str     required  must exist in invoices
                payment_date date    required
                amount       float   required  > 0; sum per invoice <= invoice amount
@@ -66,6 +68,7 @@ INVOICE_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("written_off_amount", "money", False, "the amount written off, or empty"),
     ColumnSpec("is_credit_note", "bool", False, "yes/no, true/false or 1/0"),
     ColumnSpec("open_amount", "money", False, "the balance still open, or empty"),
+    ColumnSpec("customer_name", "text", False, "the customer's name, or empty"),
 )
 
 PAYMENT_COLUMNS: tuple[ColumnSpec, ...] = (
