@@ -541,3 +541,18 @@ def test_inputs_are_not_modified(tmp_path, folder_digest, voltline):
     save_goals(client, case.goals)
     after = folder_digest(client)
     assert {k: v for k, v in after.items() if k != GOALS_FILE} == before
+
+
+@pytest.mark.parametrize("baseline, target, higher, shown, allowed", [
+    (90.0, 95.0, False, "90.0", "90.0"),          # one decimal when it reads differently from the target
+    (59.2619, 59.3, False, "59.26", "59.26"),     # DSO 59.26 shows as 59.3: typing 59.3 is refused, so say 59.26
+    (6.95, 7.0, False, "6.95", "6.95"),           # % over 90 shown 7.0%
+    (75.041, 75.0, True, "75.04", "75.05"),       # higher is better: the allowed value rounds up
+    (75.04, 75.0, True, "75.04", "75.04"),        # not 75.05 from 75.04 × 100 = 7504.000000000001
+])
+def test_the_refusal_names_a_baseline_that_reads_differently_from_the_target(baseline, target, higher, shown,
+                                                                             allowed):
+    from arassess.goals import _baseline_texts
+
+    assert _baseline_texts(baseline, target, higher) == (shown, allowed)
+    assert (float(allowed) >= baseline) if higher else (float(allowed) <= baseline)

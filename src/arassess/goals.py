@@ -264,6 +264,21 @@ def _origin(goal: Goal) -> str:
     return goal.source if goal.source in (CONFIG_FILE, GOALS_FILE) else "default goal"
 
 
+def _baseline_texts(baseline: float, target: float, higher_is_better: bool) -> tuple[str, str]:
+    """The baseline as shown in the message, and the nearest target one may type: with one decimal,
+    or as many more (up to 4) as it takes for the baseline not to read like the refused target
+    (a DSO of 59.26 shows as 59.3, which a user then types and sees refused). The allowed value is
+    rounded towards better (down when lower is better), so typing it is accepted."""
+    for decimals in range(1, 5):
+        scale = 10 ** decimals
+        # a hair of tolerance: 75.04 × 100 is 7504.000000000001 in floating point, not above 7504
+        allowed = (np.ceil(baseline * scale - 1e-9) if higher_is_better else np.floor(baseline * scale + 1e-9)) / scale
+        shown = f"{baseline:.{decimals}f}"
+        if float(shown) != target or decimals == 4:
+            return shown, f"{allowed:.{decimals}f}"
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def validate_goal(goal: Goal, as_of: pd.Timestamp | str, origins: Mapping[str, str] | None = None) -> None:
     """Raise ConfigError when the goal cannot stand: unknown KPI or one without a direction of good,
     a target that is not a finite number or outside the unit's range (0–100 for %, ≥ 0 otherwise),
@@ -292,9 +307,10 @@ def validate_goal(goal: Goal, as_of: pd.Timestamp | str, origins: Mapping[str, s
     if np.isfinite(goal.baseline) and goal.improvement < 0:
         direction = "higher" if goal.higher_is_better else "lower"
         side = "at or above" if goal.higher_is_better else "at or below"
-        raise ConfigError(f"{where('target')} is {target:g}, worse than the baseline {goal.baseline:.1f} at "
+        shown, allowed = _baseline_texts(goal.baseline, target, goal.higher_is_better)
+        raise ConfigError(f"{where('target')} is {target:g}, worse than the baseline {shown} at "
                           f"{as_of:%Y-%m-%d} ({goal.label}: {direction} is better). Set a target {side} "
-                          f"{goal.baseline:.1f}, or remove the goal.")
+                          f"{allowed}, or remove the goal.")
     _as_owner(goal.owner, where("owner"))
 
 
