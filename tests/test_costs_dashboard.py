@@ -24,30 +24,27 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import json
 import re
-import shutil
 import statistics
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-import nbformat
 import pytest
 import yaml
 from playwright.sync_api import Page, expect, sync_playwright
 
 from arassess.costcase import analyse
 from arassess.costreport import load_case
-from voila_server import LOOPBACK, REPO_ROOT, VoilaServer, chromium, voila_server
+from conftest import digest
+from voila_server import REPO_ROOT, VoilaServer, chromium, offline_context, served_copy, voila_server
 from voila_server import assert_clean as page_is_clean
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "02_inhouse_vs_agency.ipynb"
 CLIENT = REPO_ROOT / "sample_data" / "voltline"
-DEFAULT_CLIENT_LITERAL = '"sample_data/voltline"'  # the parameters cell's default client_dir
 RENDER_TIMEOUT_MS = 120_000  # first render: kernel start + cost case + widgets + charts
 UPDATE_TIMEOUT_MS = 60_000  # one slider change → redraw
 QUIET_MS = 1_500  # table redrawn but status text identical: how long to wait before calling it done
@@ -102,33 +99,19 @@ def library_strategy(fee: float) -> str:
                    dataclasses.replace(case.assumptions, agency_fee_pct=fee), None, case.input_notes).strategy
 
 
-def folder_digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 # --- fixtures -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> dict[str, Path]:
     """A copy of the sample client and of notebook 02 pointing at it (the folder Voila serves)."""
-    root = tmp_path_factory.mktemp("costs-dashboard")
-    client = root / "voltline"
-    shutil.copytree(CLIENT, client, ignore=shutil.ignore_patterns("scenarios"))
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(cells) == 1 and cells[0].source.count(DEFAULT_CLIENT_LITERAL) == 1, \
-        "notebook 02's parameters cell no longer sets client_dir = \"sample_data/voltline\""
-    cells[0].source = cells[0].source.replace(DEFAULT_CLIENT_LITERAL, json.dumps(str(client)))
-    nbformat.write(nb, root / NOTEBOOK.name)
-    return {"root": root, "client": client, "notebook": root / NOTEBOOK.name}
+    return served_copy(tmp_path_factory.mktemp("costs-dashboard"), NOTEBOOK, CLIENT, ignore=("scenarios",))
 
 
 @pytest.fixture(scope="module")
 def server(site):
-    before = folder_digest(CLIENT)
+    before = digest(CLIENT)
     with voila_server(site["notebook"].name, cwd=site["root"], log_dir=site["root"] / "voila") as running:
         yield running
-    assert folder_digest(CLIENT) == before, "the dashboard wrote into the repository's sample_data"
+    assert digest(CLIENT) == before, "the dashboard wrote into the repository's sample_data"
 
 
 @pytest.fixture(scope="module")
@@ -139,9 +122,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, server, tmp_path):
-    context = browser.new_context(viewport=VIEWPORT)
-    # offline and deterministic: only the local server is reachable (the page asks a CDN for icons)
-    context.route(re.compile(rf"^(?!https?://{re.escape(LOOPBACK)}[:/])"), lambda route: route.abort())
+    context = offline_context(browser, VIEWPORT)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -26,7 +26,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from arassess.intake import load_client
 from arassess.kpis import compute_kpis
-from voila_server import LOOPBACK, REPO_ROOT, VoilaServer, chromium, voila_server
+from voila_server import REPO_ROOT, VoilaServer, chromium, offline_context, voila_server
 from voila_server import assert_clean as page_is_clean
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -108,9 +108,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, tmp_path):
-    context = browser.new_context(viewport=VIEWPORT)
-    # offline and deterministic: only the local server is reachable (the page asks a CDN for icons)
-    context.route(re.compile(rf"^(?!https?://{re.escape(LOOPBACK)}[:/])"), lambda route: route.abort())
+    context = offline_context(browser, VIEWPORT)
     try:
         yield context.new_page()
     finally:

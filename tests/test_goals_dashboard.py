@@ -23,15 +23,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import hashlib
-import json
 import re
-import shutil
 import time
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pandas as pd
 import pytest
 import yaml
@@ -43,14 +39,14 @@ from arassess.goalreport import GoalsCase, cash_table, display_table, goal_cash_
 from arassess.goals import GOALS_FILE, Goal, goal_set, validate_goal
 from arassess.goalsdashboard import EDITED
 from arassess.scorecard import format_value
-from voila_server import LOOPBACK, REPO_ROOT, VoilaServer, chromium, voila_server
+from conftest import digest
+from voila_server import REPO_ROOT, VoilaServer, chromium, offline_context, served_copy, voila_server
 from voila_server import assert_clean as page_is_clean
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "03_set_goals.ipynb"
 CLIENT = REPO_ROOT / "sample_data" / "voltline"
-DEFAULT_CLIENT_LITERAL = '"sample_data/voltline"'  # the parameters cell's default client_dir
 RENDER_TIMEOUT_MS = 120_000  # first render: kernel start + assessment + goals + chart
 UPDATE_TIMEOUT_MS = 30_000  # one edit → new texts, tables and chart
 VIEWPORT = {"width": 1400, "height": 1800}  # the whole dashboard, chart included, in the screenshots
@@ -102,33 +98,20 @@ def table_rows(frame: pd.DataFrame) -> list[list[str]]:
     return [[str(v) for v in row] for row in frame.itertuples(index=False)]
 
 
-def folder_digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 # --- fixtures -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> dict[str, Path]:
     """A copy of the sample client and of notebook 03 pointing at it (the folder Voila serves)."""
-    root = tmp_path_factory.mktemp("goals-dashboard")
-    client = root / "voltline"
-    shutil.copytree(CLIENT, client, ignore=shutil.ignore_patterns(GOALS_FILE, "goals.*.yaml"))
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(cells) == 1 and cells[0].source.count(DEFAULT_CLIENT_LITERAL) == 1, \
-        "notebook 03's parameters cell no longer sets client_dir = \"sample_data/voltline\""
-    cells[0].source = cells[0].source.replace(DEFAULT_CLIENT_LITERAL, json.dumps(str(client)))
-    nbformat.write(nb, root / NOTEBOOK.name)
-    return {"root": root, "client": client, "notebook": root / NOTEBOOK.name}
+    return served_copy(tmp_path_factory.mktemp("goals-dashboard"), NOTEBOOK, CLIENT,
+                       ignore=(GOALS_FILE, "goals.*.yaml"))
 
 
 @pytest.fixture(scope="module")
 def server(site):
-    before = folder_digest(CLIENT)
+    before = digest(CLIENT)
     with voila_server(site["notebook"].name, cwd=site["root"], log_dir=site["root"] / "voila") as running:
         yield running
-    assert folder_digest(CLIENT) == before, "the goals dashboard wrote into the repository's sample_data"
+    assert digest(CLIENT) == before, "the goals dashboard wrote into the repository's sample_data"
 
 
 @pytest.fixture(scope="module")
@@ -139,9 +122,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport=VIEWPORT)
-    # offline and deterministic: only the local server is reachable (the page asks a CDN for icons)
-    context.route(re.compile(rf"^(?!https?://{re.escape(LOOPBACK)}[:/])"), lambda route: route.abort())
+    context = offline_context(browser, VIEWPORT)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -261,7 +242,7 @@ def test_dashboard_shows_the_clients_goals(page, site, tmp_path, record_property
 
 def test_editing_the_dso_goal_updates_cash_effect_and_glide_path(page, site, tmp_path):
     client = site["client"]
-    before = folder_digest(client)
+    before = digest(client)
     case = library_case(client)
     goals = {g.key: g for g in case.goals}
     assert goals["dso"].target != EDITED_DSO
@@ -292,12 +273,12 @@ def test_editing_the_dso_goal_updates_cash_effect_and_glide_path(page, site, tmp
     deadline_input(page, "dso").fill(f"{original.deadline:%Y-%m-%d}")
     expect_shows(page, case, list(case.goals))
     expect(page.locator(CHART)).to_have_attribute("src", first_chart, timeout=UPDATE_TIMEOUT_MS)
-    assert folder_digest(client) == before, "editing without saving wrote into the client folder"
+    assert digest(client) == before, "editing without saving wrote into the client folder"
 
 
 def test_invalid_edits_are_said_and_write_nothing(page, site, tmp_path):
     client = site["client"]
-    before = folder_digest(client)
+    before = digest(client)
     case = library_case(client)
     goals = {g.key: g for g in case.goals}
     status = page.locator(STATUS)
@@ -344,7 +325,7 @@ def test_invalid_edits_are_said_and_write_nothing(page, site, tmp_path):
     set_target(page, "dso", f"{round(goals['dso'].target, 4):g}")
     expect_shows(page, case, list(case.goals))
     assert "Saved" not in status.inner_text() and page.locator(f"{STATUS} [data-saved]").count() == 0
-    assert folder_digest(client) == before, "an invalid edit (or the disabled save) wrote into the client folder"
+    assert digest(client) == before, "an invalid edit (or the disabled save) wrote into the client folder"
     assert_clean(page)
 
 

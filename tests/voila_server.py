@@ -24,8 +24,10 @@ widget manager (under sys.prefix/share/jupyter) stay discoverable.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -38,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+import nbformat
 import psutil
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -213,6 +216,34 @@ def voila_server(notebook: str | Path | None = None, *, cwd: str | Path = REPO_R
             yield server
         finally:
             stop(server)
+
+
+def offline_context(browser: Any, viewport: dict[str, int]) -> Any:
+    """A new browser context that reaches only the loopback server: every other request (the page
+    asks a CDN for icons) is aborted, so the tests are offline and deterministic."""
+    context = browser.new_context(viewport=viewport)
+    context.route(re.compile(rf"^(?!https?://{re.escape(LOOPBACK)}[:/])"), lambda route: route.abort())
+    return context
+
+
+#: The default client_dir in every notebook's parameters cell.
+DEFAULT_CLIENT_LITERAL = '"sample_data/voltline"'
+
+
+def served_copy(root: Path, notebook: Path, client: Path, ignore: Sequence[str] = ()) -> dict[str, Path]:
+    """Copy ``client`` into ``root`` (leaving out the ``ignore`` patterns) and write ``notebook``
+    there with its parameters cell pointing at the copy, so a dashboard that saves files never
+    writes into the repository. Returns {"root", "client", "notebook"}; AssertionError when the
+    parameters cell no longer sets the default client."""
+    copy = root / client.name
+    shutil.copytree(client, copy, ignore=shutil.ignore_patterns(*ignore))
+    nb = nbformat.read(notebook, as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(cells) == 1 and cells[0].source.count(DEFAULT_CLIENT_LITERAL) == 1, \
+        f"{notebook.name}'s parameters cell no longer sets client_dir = {DEFAULT_CLIENT_LITERAL}"
+    cells[0].source = cells[0].source.replace(DEFAULT_CLIENT_LITERAL, json.dumps(str(copy)))
+    nbformat.write(nb, root / notebook.name)
+    return {"root": root, "client": copy, "notebook": root / notebook.name}
 
 
 @contextlib.contextmanager
