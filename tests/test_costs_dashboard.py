@@ -27,7 +27,6 @@ import functools
 import json
 import re
 import statistics
-import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -38,7 +37,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 from arassess.costcase import analyse
 from arassess.costreport import load_case
 from conftest import digest
-from voila_server import REPO_ROOT, VoilaServer, chromium, offline_context, served_copy, voila_server
+from voila_server import (REPO_ROOT, VoilaServer, chromium, dashboard_page, open_until, served_copy,
+                          voila_server)
 from voila_server import assert_clean as page_is_clean
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -121,34 +121,15 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, server, tmp_path):
-    context = offline_context(browser, VIEWPORT)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.script_errors = errors  # type: ignore[attr-defined]
-    try:
-        seconds = open_dashboard(page, server)
-        page.load_seconds = seconds  # type: ignore[attr-defined]
+def page(browser, server):
+    with dashboard_page(browser, VIEWPORT, lambda p: open_dashboard(p, server)) as page:
         yield page
-        assert errors == [], f"JavaScript errors on the page: {errors}"
-    finally:
-        context.close()
 
 
 # --- helpers --------------------------------------------------------------------------------
 def open_dashboard(page: Page, server: VoilaServer) -> float:
     """Load the page and wait for the first "Updated in" status; return the seconds it took."""
-    started = time.perf_counter()
-    page.goto(server.url, wait_until="commit", timeout=RENDER_TIMEOUT_MS)
-    try:
-        expect(page.locator(STATUS)).to_have_text(UPDATED, timeout=RENDER_TIMEOUT_MS)
-    except AssertionError as exc:
-        shown = page.locator("body").inner_text()[:500]
-        raise AssertionError(f"no cost dashboard within {RENDER_TIMEOUT_MS / 1000:.0f} s; the page shows:\n"
-                             f"{shown}\n--- end of {server.log}:\n{server.log_text()[-3000:]}") from exc
-    server.remember_children()  # this page's kernel, so stop() can make sure it is gone
-    return time.perf_counter() - started
+    return open_until(page, server, STATUS, UPDATED, "cost dashboard", RENDER_TIMEOUT_MS)
 
 
 def assert_clean(page: Page) -> None:

@@ -26,7 +26,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from arassess.intake import load_client
 from arassess.kpis import compute_kpis
-from voila_server import REPO_ROOT, VoilaServer, chromium, offline_context, voila_server
+from voila_server import REPO_ROOT, VoilaServer, chromium, offline_context, open_until, voila_server
 from voila_server import assert_clean as page_is_clean
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -82,17 +82,8 @@ def window_of(page: Page, as_of: str) -> int:
 
 def open_dashboard(page: Page, server: VoilaServer) -> float:
     """Load the page and wait for the first render (at the default date); return the seconds it took."""
-    started = time.perf_counter()
-    page.goto(server.url, wait_until="commit", timeout=RENDER_TIMEOUT_MS)
-    try:
-        expect(page.locator(".arassess-status")).to_have_text(ready(FIRST_AS_OF), timeout=RENDER_TIMEOUT_MS)
-    except AssertionError as exc:
-        # Voila shows "Executing N of M" while its kernel runs the notebook: say where it got stuck
-        shown = page.locator("body").inner_text()[:500]
-        log = server.log_text()[-3000:]
-        raise AssertionError(f"no dashboard at {FIRST_AS_OF} within {RENDER_TIMEOUT_MS / 1000:.0f} s; the page "
-                             f"shows:\n{shown}\n--- end of {server.log}:\n{log}") from exc
-    return time.perf_counter() - started
+    return open_until(page, server, ".arassess-status", ready(FIRST_AS_OF), f"dashboard at {FIRST_AS_OF}",
+                      RENDER_TIMEOUT_MS)
 
 
 def assert_clean(page: Page) -> None:

@@ -226,6 +226,44 @@ def offline_context(browser: Any, viewport: dict[str, int]) -> Any:
     return context
 
 
+def open_until(page: Any, server: "VoilaServer", status: str, text: "re.Pattern[str]", what: str,
+               timeout_ms: float) -> float:
+    """Load the served page and wait until the element ``status`` shows ``text``; return the seconds
+    it took. On a timeout: AssertionError naming ``what`` with the page's text and the server log's
+    tail (Voila shows "Executing N of M" while its kernel runs the notebook: where it got stuck).
+    The page's kernel is remembered, so stop() makes sure it is gone."""
+    from playwright.sync_api import expect
+
+    started = time.perf_counter()
+    page.goto(server.url, wait_until="commit", timeout=timeout_ms)
+    try:
+        expect(page.locator(status)).to_have_text(text, timeout=timeout_ms)
+    except AssertionError as exc:
+        shown = page.locator("body").inner_text()[:500]
+        raise AssertionError(f"no {what} within {timeout_ms / 1000:.0f} s; the page shows:\n{shown}\n"
+                             f"--- end of {server.log}:\n{server.log_text()[-3000:]}") from exc
+    server.remember_children()
+    return time.perf_counter() - started
+
+
+@contextlib.contextmanager
+def dashboard_page(browser: Any, viewport: dict[str, int], open_page: Callable[[Any], float]) -> Iterator[Any]:
+    """A fresh offline page (so a fresh kernel) opened with ``open_page`` (its seconds in
+    ``page.load_seconds``); JavaScript errors collect in ``page.script_errors`` and fail the test
+    at the end."""
+    context = offline_context(browser, viewport)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.script_errors = errors
+    try:
+        page.load_seconds = open_page(page)
+        yield page
+        assert errors == [], f"JavaScript errors on the page: {errors}"
+    finally:
+        context.close()
+
+
 #: The default client_dir in every notebook's parameters cell.
 DEFAULT_CLIENT_LITERAL = '"sample_data/voltline"'
 
