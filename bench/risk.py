@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from arassess.assessment import load
-from arassess.risk import _day, _fit_predict, _history_rows, assess_risk
+from arassess.risk import _fit_predict, _history_rows, assess_risk
+from arassess.timeline import day_number
 from arassess.riskfeatures import features, outcomes
 from arassess.sample import write_sample_client
 
@@ -49,7 +50,7 @@ def run(size: int, repeat: int, folder: Path) -> dict[str, object]:
     client = write_sample_client(folder / f"sample_{size}", seed=7, n_invoices=size)
     config, ledger = load(client)
     ledger.timeline  # built once, as in an assessment
-    s, t = config.risk, _day(pd.Timestamp(config.as_of))
+    s, t = config.risk, day_number(pd.Timestamp(config.as_of))
     out = outcomes(ledger, s.threshold_days)
     rows = _history_rows(ledger, out, t, s)
     inv_day = ledger.timeline.inv_day[rows]
@@ -57,7 +58,7 @@ def run(size: int, repeat: int, folder: Path) -> dict[str, object]:
     risk_s, result = median_s(lambda: assess_risk(ledger, config.as_of, s), repeat)
     due = ledger.timeline.due_day[rows]
     cutoff = result.split["cutoff"]
-    train = due + s.threshold_days + 1 <= _day(cutoff)
+    train = due + s.threshold_days + 1 <= day_number(cutoff)
     y = out.late[rows].astype(int)
     X = frame.X  # type: ignore[attr-defined]
     ref_s, _ = median_s(lambda: _fit_predict("boosting", s.seed, X[train], y[train], X[~train]), repeat)

@@ -16,7 +16,7 @@ import pandas as pd
 from arassess.config import DEFAULT_WINDOW_DAYS
 from arassess.ledger import Ledger
 from arassess.positions import invoice_identity, open_balance
-from arassess.timeline import MONEY_EPSILON, NEVER, to_days
+from arassess.timeline import MONEY_EPSILON, NEVER, day_number, to_days
 
 SETTLED_COLUMNS = ["invoice_id", "customer_id", "customer_name", "segment", "amount", "invoice_date", "due_date",
                    "paid_date", "days_to_pay", "days_late", "on_time"]
@@ -28,10 +28,6 @@ RESOLUTION_QUANTILE = 0.9
 NO_DISPUTE_COLUMNS = "the invoices file has no 'disputed' or 'dispute_date' column"
 OPEN_ITEMS_DISPUTES = ("an open-items export lists only the invoices still open, so disputes raised and the "
                        "dispute rate over the window cannot be counted")
-
-
-def _day(as_of: pd.Timestamp | str) -> int:
-    return int(to_days(pd.DatetimeIndex([pd.Timestamp(as_of)]))[0])
 
 
 def _dates(days: np.ndarray) -> pd.DatetimeIndex:
@@ -60,7 +56,7 @@ def settled_invoices(ledger: Ledger, as_of: pd.Timestamp | str,
     if window_days < 1:
         raise ValueError(f"window_days must be a whole number of days ≥ 1, got {window_days}")
     tl = ledger.timeline
-    t = _day(as_of)
+    t = day_number(as_of)
     keep = tl.settled_by_payment & (tl.close_day > t - window_days) & (tl.close_day <= t)
     rows = np.flatnonzero(keep)
     inv = ledger.invoices.iloc[rows]
@@ -205,7 +201,7 @@ def dispute_summary(ledger: Ledger, as_of: pd.Timestamp | str,
     if "disputed" not in inv and "dispute_date" not in inv:
         return DisputeSummary(t_stamp, window_days, False, NO_DISPUTE_COLUMNS)
     tl = ledger.timeline
-    t, start = _day(t_stamp), _day(t_stamp) - window_days
+    t, start = day_number(t_stamp), day_number(t_stamp) - window_days
     flag = inv["disputed"].to_numpy(dtype=bool) if "disputed" in inv else np.zeros(len(inv), dtype=bool)
     raised_day = to_days(inv["dispute_date"]) if "dispute_date" in inv else np.full(len(inv), NEVER)
     disputed = flag | (raised_day < NEVER)

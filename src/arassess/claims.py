@@ -20,7 +20,7 @@ import pandas as pd
 from arassess.config import DEFAULT_AGING_EDGES
 from arassess.ledger import Ledger
 from arassess.positions import open_invoices
-from arassess.timeline import MONEY_EPSILON, to_days
+from arassess.timeline import MONEY_EPSILON, day_number
 
 YEAR_DAYS = 365
 
@@ -84,7 +84,7 @@ def yearly_overdue_flow(ledger: Ledger, as_of: pd.Timestamp | str) -> OverdueFlo
     if ledger.shape != "ledger":
         return None
     tl = ledger.timeline
-    t = int(to_days(pd.DatetimeIndex([pd.Timestamp(as_of).normalize()]))[0])
+    t = day_number(as_of)
     by_due = tl.ev_day <= tl.ev_due
     at_due = np.bincount(tl.ev_inv[by_due], weights=tl.ev_delta[by_due], minlength=len(tl.amount))
     became = (tl.due_day > t - YEAR_DAYS) & (tl.due_day <= t - 1) & (at_due > MONEY_EPSILON) & (tl.amount > 0)

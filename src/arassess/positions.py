@@ -18,7 +18,7 @@ import pandas as pd
 from arassess.config import DEFAULT_AGING_EDGES
 from arassess.ledger import Ledger
 from arassess.measures import bucket_labels
-from arassess.timeline import MONEY_EPSILON, to_days
+from arassess.timeline import MONEY_EPSILON, day_number
 
 UNKNOWN_SEGMENT = "Unknown"
 
@@ -26,7 +26,7 @@ UNKNOWN_SEGMENT = "Unknown"
 def open_balance(ledger: Ledger, as_of: pd.Timestamp | str) -> np.ndarray:
     """open(i, T) of every invoice of ``ledger.invoices`` (same order) at one date T."""
     tl = ledger.timeline
-    day = int(to_days(pd.DatetimeIndex([pd.Timestamp(as_of)]))[0])
+    day = day_number(as_of)
     happened = tl.ev_day <= day
     return np.bincount(tl.ev_inv[happened], weights=tl.ev_delta[happened], minlength=len(tl.inv_day))
 

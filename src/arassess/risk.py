@@ -56,7 +56,7 @@ from arassess.ledger import Ledger
 from arassess.positions import customer_table
 from arassess.risksettings import RiskSettings
 from arassess.riskfeatures import BASELINE_FEATURE, SEGMENT_PREFIX, Outcomes, features, outcomes
-from arassess.timeline import to_days
+from arassess.timeline import day_number
 
 BANDS = ("low", "medium", "high")
 VALIDATION_CUTS = (0.55, 0.70, 0.85)   # rolling-origin folds inside the training period (quantiles of due dates)
@@ -281,10 +281,6 @@ def _age_check(y: np.ndarray, p: np.ndarray, delay: np.ndarray, due: np.ndarray,
 
 # --- the assessment ------------------------------------------------------------------------------
 
-def _day(date: pd.Timestamp) -> int:
-    return int(to_days(pd.DatetimeIndex([date]))[0])
-
-
 def _history_rows(ledger: Ledger, out: Outcomes, t: int, s: RiskSettings) -> np.ndarray:
     tl = ledger.timeline
     start = int(tl.inv_day[out.eligible].min(initial=t))
@@ -308,7 +304,7 @@ def assess_risk(ledger: Ledger, as_of: pd.Timestamp | str, settings: RiskSetting
                            date, s)
     started = time.perf_counter()
     tl = ledger.timeline
-    t = _day(date)
+    t = day_number(date)
     out = outcomes(ledger, s.threshold_days)
     rows = _history_rows(ledger, out, t, s)
     late = out.late[rows].astype(int)

@@ -149,15 +149,14 @@ def _asof_sums(ev_cust: np.ndarray, ev_day: np.ndarray, values: np.ndarray,
     return cum[upper] - cum[lower]
 
 
-def _oldest_due_before(cust: np.ndarray, due: np.ndarray, settle: np.ndarray, issued: np.ndarray,
+def _oldest_due_before(cust: np.ndarray, due: np.ndarray, settle: np.ndarray,
                        q_cust: np.ndarray, q_day: np.ndarray) -> np.ndarray:
     """The earliest due date among the customer's invoices overdue and open at q_day (due < q_day,
     issued ≤ q_day, settle > q_day); FAR when there is none.
 
     Invoices of a customer sorted by due date; the running maximum of the settle day is
     non-decreasing, so the first invoice still open at q (settle > q) is found by binary search on it.
-    An invoice due before q was issued before q, so 'issued' needs no separate test."""
-    del issued  # implied by due < q_day (due ≥ invoice date)
+    An invoice due before q was issued before q (due ≥ invoice date), so that needs no test."""
     if not len(cust):
         return np.full(len(q_cust), FAR, dtype=np.int64)
     big = 4 * FAR
@@ -315,7 +314,7 @@ def _oldest_other(cust: np.ndarray, due: np.ndarray, settle: np.ndarray, positio
     invoice is open and overdue at g (open rows at T) takes, at that date, the earliest due date of
     the customer's open overdue invoices other than its own: the first or the second of them in
     (due date, position) order. One pass per distinct such date (in practice the one as-of date)."""
-    oldest = _oldest_due_before(cust, due, settle, None, q_cust, g)
+    oldest = _oldest_due_before(cust, due, settle, q_cust, g)
     where = np.full(int(max(positions.max(initial=-1), rows.max(initial=-1))) + 1, -1, dtype=np.int64)
     where[positions] = np.arange(len(positions))
     k = where[rows]

@@ -46,6 +46,11 @@ def to_days(values: pd.Series | pd.DatetimeIndex | pd.Timestamp) -> np.ndarray:
     return np.where(np.isnat(arr), NEVER, days)
 
 
+def day_number(date: pd.Timestamp | str) -> int:
+    """One date as an integer day since the epoch (the time of day ignored)."""
+    return int(to_days(pd.DatetimeIndex([pd.Timestamp(date)]))[0])
+
+
 @dataclass(frozen=True)
 class Timeline:
     """Per-invoice arrays and the balance events of a ledger (all numpy)."""
