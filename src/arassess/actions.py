@@ -30,7 +30,7 @@ from typing import Any, Mapping, Sequence
 import yaml
 
 from arassess.costmodel import STRATEGIES
-from arassess.errors import ConfigError
+from arassess.errors import ConfigError, check_keys
 from arassess.maturity import load_questionnaire
 from arassess.paths import TEMPLATES_DIR
 from arassess.registry import KPIS
@@ -313,9 +313,7 @@ def load_catalog(path: str | Path = TEMPLATES_DIR / CATALOG_FILE, *,
     scale_max = maturity_scale_max()
     if not isinstance(raw, Mapping) or not isinstance(raw.get("actions"), list) or not raw["actions"]:
         raise ConfigError(f"{path}: must be a mapping with 'version' and a non-empty list 'actions'.")
-    unknown = [k for k in raw if k not in TOP_LEVEL]
-    if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {unknown} at the top level; valid keys are {list(TOP_LEVEL)}.")
+    check_keys(raw, TOP_LEVEL, path)
     problems: list[str] = []
     ids: list[str] = []
     for i, entry in enumerate(raw["actions"]):

@@ -52,7 +52,7 @@ from typing import Any, Literal, Mapping
 
 import yaml
 
-from arassess.errors import ConfigError
+from arassess.errors import ConfigError, check_keys
 from arassess.escalation import parse_escalation
 from arassess.risksettings import RiskSettings, risk_settings
 from arassess.schemas import COLUMNS
@@ -147,13 +147,6 @@ SECTION_KEYS = {
 }
 
 
-def _check_keys(raw: Mapping[str, Any], valid: tuple[str, ...], path: Path, where: str) -> None:
-    unknown = sorted(str(k) for k in raw if k not in valid)
-    if unknown:
-        place = f"'{where}'" if where else "the top level"
-        raise ConfigError(f"{path}: unknown key(s) {unknown} at {place}; valid keys are {list(valid)}.")
-
-
 def _as_number(value: Any, path: Path, key: str, *, lo: float, hi: float) -> float:
     try:
         number = float(value)
@@ -226,10 +219,10 @@ def load_config(client_dir: str | Path) -> ClientConfig:
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{cfg_path} must be a mapping of settings (name: ..., currency: ...).")
 
-    _check_keys(raw, TOP_LEVEL_KEYS, cfg_path, "")
+    check_keys(raw, TOP_LEVEL_KEYS, cfg_path, "")
     for section, keys in SECTION_KEYS.items():
         if isinstance(raw.get(section), Mapping):
-            _check_keys(raw[section], keys, cfg_path, section)
+            check_keys(raw[section], keys, cfg_path, section)
     for key in ("name", "currency"):
         if not raw.get(key):
             raise ConfigError(f"{cfg_path} needs '{key}'.")

@@ -6,7 +6,7 @@ the user sees them in the file, the column, the bad value and what was expected.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 if TYPE_CHECKING:  # pragma: no cover
     from arassess.quality import QualityReport
@@ -18,6 +18,16 @@ class ArassessError(Exception):
 
 class ConfigError(ArassessError):
     """A client folder or its client.yaml is missing, unreadable or invalid."""
+
+
+def check_keys(raw: Mapping[Any, Any], valid: Iterable[str], source: object, where: str = "") -> None:
+    """ConfigError "<source>: unknown key(s) [...] at '<where>' (or the top level); valid keys are
+    [...]." when ``raw`` has a key outside ``valid``: one wording for every YAML file read."""
+    valid = list(valid)
+    unknown = sorted(str(k) for k in raw if k not in valid)
+    if unknown:
+        place = f"'{where}'" if where else "the top level"
+        raise ConfigError(f"{source}: unknown key(s) {unknown} at {place}; valid keys are {valid}.")
 
 
 class InputError(ArassessError):

@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from arassess.errors import ConfigError
+from arassess.errors import ConfigError, check_keys
 
 MIN_HANDOFF_DAY = 30       # earliest hand-off the ladder uses, days past due
 DEFAULT_NOTICE_DAYS = 14   # final notice → hand-off
@@ -131,10 +131,7 @@ def parse_escalation(raw: Mapping[str, Any] | None, source: str | Path = "client
         return EscalationSettings()
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{_where(source, '')} must be a mapping of keys to values, got {raw!r}.")
-    unknown = sorted(str(k) for k in raw if k not in ESCALATION_KEYS)
-    if unknown:
-        raise ConfigError(f"{source}: unknown key(s) {unknown} at 'escalation'; "
-                          f"valid keys are {list(ESCALATION_KEYS)}.")
+    check_keys(raw, ESCALATION_KEYS, source, "escalation")
 
     steps_raw = raw.get("steps") or {}
     if not isinstance(steps_raw, Mapping):
@@ -166,10 +163,7 @@ def parse_escalation(raw: Mapping[str, Any] | None, source: str | Path = "client
     letters_raw = raw.get("letters") or {}
     if not isinstance(letters_raw, Mapping):
         raise ConfigError(f"{_where(source, 'letters')} must be a mapping of keys to values, got {letters_raw!r}.")
-    unknown = sorted(str(k) for k in letters_raw if k not in LETTER_KEYS)
-    if unknown:
-        raise ConfigError(f"{source}: unknown key(s) {unknown} at 'escalation.letters'; "
-                          f"valid keys are {list(LETTER_KEYS)}.")
+    check_keys(letters_raw, LETTER_KEYS, source, "escalation.letters")
     letters: dict[str, str] = {}
     for key, value in letters_raw.items():
         if key in LETTER_FLAGS:

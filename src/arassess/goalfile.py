@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 import pandas as pd
 import yaml
 
-from arassess.errors import ConfigError
+from arassess.errors import ConfigError, check_keys
 
 if TYPE_CHECKING:  # pragma: no cover
     from arassess.goals import Goal
@@ -45,9 +45,7 @@ def read_goals_file(client_dir: str | Path) -> dict[str, Any] | None:
         raise ConfigError(f"{path} is not valid YAML: {getattr(exc, 'problem', exc)}.") from None
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{path} must be a mapping with a 'goals:' section.")
-    unknown = sorted(str(k) for k in raw if k not in GOALS_FILE_KEYS)
-    if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {unknown} at the top level; valid keys are {list(GOALS_FILE_KEYS)}.")
+    check_keys(raw, GOALS_FILE_KEYS, path)
     return dict(raw)
 
 
