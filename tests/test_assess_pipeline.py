@@ -81,8 +81,10 @@ def test_pdf_has_every_chapter_in_order_and_the_recommendation(ledger_run):
     assert all(p >= 0 for p in positions), dict(zip(CHAPTERS, positions))
     assert positions == sorted(positions)
     costs = json.loads((run / "costs_summary.json").read_text())
-    assert costs["strategy"] == "hybrid"
-    assert "Work claims in-house, then hand off to an agency at 120 days past due" in text
+    assert costs["strategy"] == "in_house" and costs["provenance"]["recovery_curve"]["source"] == "ledger"
+    flat = " ".join(text.split())
+    assert "Keep collections in-house." in flat and "Of what reached 120 days past due, your team collected" in flat
+    assert "from your ledger" in flat and "set for this client" in flat  # the appendix says where inputs come from
     assert "Voltline Components GmbH" in text and "Brightwater Receivables Advisory" in text
     assert len(PdfReader(run / "report.pdf").pages) >= 6
     for bad in ("nan", "NaN", "None"):
@@ -105,7 +107,7 @@ def test_worklist_and_letters_match_the_plan_summary(ledger_run):
     assert book["Worklist"].max_row - 1 == summary["worklist_invoices"] > 0
     letters = sorted((run / "letters").rglob("*.html"))
     assert len(letters) == len([p for p in summary["letters"] if p.endswith(".html")]) > 0
-    assert summary["handoff_day"] == 120 and summary["ladder"][-1]["step"] == "agency_handoff"
+    assert summary["handoff_day"] is None and summary["ladder"][-1]["step"] == "final_notice"  # kept in-house
 
 
 def test_risk_is_fitted_once_validated_and_orders_the_worklist(ledger_run):
@@ -155,8 +157,8 @@ def test_open_items_client_gets_a_report_without_history_kpis(tmp_path):
     run = run_dir_of(result)
     text = pdf_text(run / "report.pdf")
     assert all(title in text for title in CHAPTERS)
-    assert "Place overdue claims with an agency" in text
-    assert "Indicative: this export holds only the invoices open today" in text
+    assert "Keep collections in-house" in text
+    assert "Indicative: this export holds only the invoices open today" in " ".join(text.split())
     assert "(indicative)" in text  # on the headline card too
     assert "Risk scores are not available: an open-items export" in " ".join(text.split())
     assert "@page { size: Letter" in (run / "report.html").read_text(encoding="utf-8")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import re
 import shutil
 
+import numpy as np
 import pytest
 
-from arassess.costcase import analyse
+from arassess.costcase import analyse, with_lever
 from arassess.costdashboard import CostDashboard, scenario_costs
 from arassess.costreport import load_case
 from arassess.paths import SAMPLE_DATA_DIR
@@ -35,38 +35,45 @@ def strategy(p: CostDashboard) -> str:
 def test_starts_at_the_client_assumptions(panel, voltline_case):
     assert panel.assumptions() == voltline_case.assumptions
     assert (panel.ftes.value, panel.salary.value, panel.fee.value) == (3.0, 42_800, 25.0)
-    assert panel.handoff.value == voltline_case.optimal_day and panel.optimal.value
-    assert strategy(panel) == voltline_case.strategy == "hybrid"
-    assert "Updated in" in panel.status.value and len(panel.charts.outputs) == 3
+    assert panel.handoff.value == voltline_case.handoff_day and panel.optimal.value
+    assert strategy(panel) == voltline_case.strategy == "in_house"
+    assert "Updated in" in panel.status.value and len(panel.charts.outputs) == 4
     for o in panel.charts.outputs:  # base64 text, as the front end needs (bytes show as broken images)
         png = o["data"]["image/png"]
         assert isinstance(png, str) and base64.b64decode(png)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_fee_slider_past_break_even_flips_to_what_the_library_says(panel, voltline_case):
-    d = voltline_case.handoff_day
-    be = voltline_case.break_evens[0]
-    assert be.lever == "agency_fee_pct" and be.value == pytest.approx(0.2019, abs=1e-3)
-    panel.optimal.value = False  # hold D, as the break-even does
-    panel.fee.value = 19
-    expected = analyse(voltline_case.client, voltline_case.currency, voltline_case.as_of, voltline_case.claims,
-                       voltline_case.flow, dataclasses.replace(voltline_case.assumptions, agency_fee_pct=0.19), d)
-    assert strategy(panel) == expected.strategy == be.after == "agency"
-    panel.fee.value = 21
-    assert strategy(panel) == "hybrid"
+@pytest.fixture(scope="module")
+def northwind_case():
+    return load_case(SAMPLE_DATA_DIR / "northwind_open_items")[0]
+
+
+def test_fee_slider_past_break_even_flips_to_what_the_library_says(northwind_case, tmp_path):
+    case = northwind_case
+    panel = CostDashboard(case, tmp_path)
+    be = case.break_evens[0]
+    assert be.lever == "agency_fee_pct" and be.after == "agency" and 0.01 < be.value < 0.05
+    panel.fee.value = 1
+    expected = analyse(case.client, case.currency, case.as_of, case.claims, case.flow, case.book,
+                       with_lever(case.assumptions, "agency_fee_pct", 0.01, case.book), None, case.input_notes,
+                       case.observed, case.provenance)
+    assert strategy(panel) == expected.strategy == "agency"
+    panel.fee.value = 10
+    assert strategy(panel) == case.strategy == "in_house"
 
 
 def test_moving_d_leaves_optimal_and_the_optimal_box_brings_it_back(panel, voltline_case):
     panel.handoff.value = 300
-    assert not panel.optimal.value and panel.case.handoff_day == 300
-    assert panel.case.optimal_day == voltline_case.optimal_day  # the optimum is still reported
+    assert not panel.optimal.value and panel.case.days["hybrid"] == 300
+    assert np.isnan(panel.case.optimal_day) and np.isnan(voltline_case.optimal_day)  # no hand-off pays
     panel.optimal.value = True
-    assert panel.handoff.value == voltline_case.optimal_day and panel.case.handoff_day == voltline_case.optimal_day
+    assert panel.handoff.value == voltline_case.handoff_day and "hybrid" not in panel.case.days
 
 
 def test_capacity_shortfall_is_said(panel):
     panel.ftes.value = 1.0
-    assert "short of capacity" in panel.decision.value
+    assert "short by" in panel.decision.value and "team of 1 FTE" in panel.decision.value
+    assert strategy(panel) == "in_house"  # the head count checks capacity; it does not decide
 
 
 def test_reset_restores_the_client_assumptions(panel, voltline_case):
@@ -74,7 +81,7 @@ def test_reset_restores_the_client_assumptions(panel, voltline_case):
     panel.handoff.value = 30
     panel.reset.click()
     assert panel.assumptions() == voltline_case.assumptions
-    assert panel.optimal.value and strategy(panel) == "hybrid"
+    assert panel.optimal.value and strategy(panel) == "in_house"
     assert panel.case.result["net_recovery"].tolist() == voltline_case.result["net_recovery"].tolist()
 
 
@@ -99,19 +106,23 @@ def test_save_writes_only_the_changes_and_refuses_to_overwrite(panel):
 
 def test_fee_schedule_client_scales_its_schedule_to_the_chosen_effective_fee(tmp_path):
     from arassess.costcase import effective_fee
-    from arassess.costmodel import Claims
 
     case = load_case(SAMPLE_DATA_DIR / "northwind_open_items")[0]
     p = CostDashboard(case, tmp_path)
-    claims = Claims.from_frame(case.claims)
     assert case.assumptions.agency_fee_pct is None
     assert p.assumptions() == case.assumptions and "fee schedule × 1.00" in p.fee_note.value
     assert p.fee.value == pytest.approx(100 * case.break_evens[0].base_value, abs=0.5)  # the effective rate
     p.fee.value = 30
     moved = p.assumptions()
     assert moved.agency_fee_pct is None  # still the schedule, scaled
-    assert effective_fee(moved, claims) == pytest.approx(0.3)
+    assert effective_fee(moved, case.book) == pytest.approx(0.3)
     assert f"× {moved.agency_fee_scale:.2f}" in p.fee_note.value
     assert scenario_costs(moved, case.assumptions) == {"agency_fee_scale": moved.agency_fee_scale}
     p.reset.click()
     assert p.assumptions() == case.assumptions
+
+
+def test_every_input_says_where_it_comes_from(panel):
+    shown = panel.inputs.value
+    assert shown.startswith("<details>") and "Inputs and where they come from" in shown
+    assert "from your ledger" in shown and "set for this client" in shown and "default" in shown

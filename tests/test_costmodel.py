@@ -1,4 +1,5 @@
-"""Cost model: hand-computed cases, fee-table boundaries, config loading and properties."""
+"""Cost model (arassess.costmodel): the yearly flow and the stock by hand on small ledgers, fee
+table boundaries, properties of the decision, and loading the assumptions from client.yaml."""
 
 from __future__ import annotations
 
@@ -10,49 +11,150 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from arassess.collection import observed_curve, survey_curve
 from arassess.config import load_config
+from arassess.costassumptions import DEFAULT_EFFORT_HOURS
+from arassess.costcase import build_book
 from arassess.costmodel import (
+    IN_HOUSE,
     SOURCES,
     SURVEY_CURVE,
     Assumptions,
+    Book,
+    Claims,
     FeeSchedule,
     agency_fee_rate,
     assumptions_from_config,
-    evaluate,
-    in_house_fixed_cost,
+    capacity_note,
+    flow_lines,
     load_fee_schedule,
-    optimal_handoff,
-    recommend,
     recovery_share,
+    stock_lines,
+    strategy_days,
 )
 from arassess.errors import ConfigError, InputError
+from arassess.intake import ledger_from_frames
 from arassess.paths import SAMPLE_DATA_DIR
 
-NO_COSTS = {"collector_salary": 0.0, "software_per_year": 0.0, "training_per_year": 0.0,
-            "management_per_year": 0.0, "legal_per_year": 0.0, "borrowing_rate": 0.0,
-            "relationship_cost_share": 0.0, "suit_share": 0.0}
+T = pd.Timestamp("2026-12-31")
+NO_EFFORT = {key: 0.0 for key, _ in DEFAULT_EFFORT_HOURS}
+NO_COSTS = dict(collector_salary=0.0, software_per_year=0.0, training_per_year=0.0, management_per_year=0.0,
+                legal_per_year=0.0, borrowing_rate=0.0, relationship_cost_share=0.0, suit_share=0.0,
+                effort_hours=tuple(NO_EFFORT.items()), hours_per_claim_month=0.0, hours_per_placement=0.0)
 
 
-def claims(*rows: tuple[float, float]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["amount", "days_past_due"])
+# --- the yearly flow by hand ---------------------------------------------------------------
+
+def five_claims() -> pd.DataFrame:
+    """Five invoices of 1,000 due in early 2026 (all followed to the end): paid at +10, +40, +70,
+    written off at +100, paid at +130 days past due."""
+    due = pd.to_datetime(["2026-01-05", "2026-02-03", "2026-03-01", "2026-03-20", "2026-04-02"])
+    ages = [10, 40, 70, 100, 130]
+    when = [d + pd.Timedelta(days=a) for d, a in zip(due, ages)]
+    return pd.DataFrame({
+        "invoice_id": [f"I{i}" for i in range(1, 6)], "customer_id": ["A", "A", "B", "B", "C"],
+        "invoice_date": due - pd.Timedelta(days=30), "due_date": due, "amount": 1000.0,
+        "paid_date": [w if i != 3 else pd.NaT for i, w in enumerate(when)],
+        "written_off_date": [w if i == 3 else pd.NaT for i, w in enumerate(when)],
+    })
 
 
-def test_hand_computed_agency_net():
-    a = Assumptions(agency_fee_pct=0.25, **NO_COSTS)
-    r = evaluate(claims((100_000, 180)), a, handoff_day=0)
-    assert r.loc["agency", "gross_recovery"] == pytest.approx(50_000)
-    assert r.loc["agency", "agency_fees"] == pytest.approx(12_500)
-    assert r.loc["agency", "net_recovery"] == pytest.approx(37_500)
-    assert r.loc["hybrid", "net_recovery"] == pytest.approx(37_500)  # D=0: everything placed
-    assert r.loc["in_house", "net_recovery"] == pytest.approx(50_000)
+@pytest.fixture(scope="module")
+def five() -> tuple[Book, Assumptions]:
+    ledger = ledger_from_frames(five_claims(), as_of=T)
+    a = Assumptions(agency_fee_pct=0.25, agency_recovery_curve=((0, 0.6),), collector_salary=17_600,
+                    loaded_cost_multiplier=1.0, working_hours_per_fte_year=1_760, borrowing_rate=0.10,
+                    effort_hours=tuple({**NO_EFFORT, "friendly_reminder": 0.1, "demand_letter": 0.5}.items()),
+                    hours_per_claim_month=1.0, hours_per_placement=0.5, agency_days_to_cash=90.0)
+    curve = observed_curve(ledger, T, SURVEY_CURVE, replicates=0, full_claims=1, full_customers=1)
+    claims = pd.DataFrame({"amount": pd.Series(dtype=float), "days_past_due": pd.Series(dtype=float)})
+    return build_book(ledger, T, a, claims, curve), a
 
 
-def test_no_recovery_no_fee():
-    a = Assumptions(agency_fee_pct=0.25, agency_recovery_curve=((0, 0.0),), **NO_COSTS)
-    r = evaluate(claims((100_000, 180), (500, 10)), a, handoff_day=0)
-    assert r.loc["agency", "agency_fees"] == 0
-    assert r.loc["agency", "net_recovery"] == 0
-    assert np.isnan(r.loc["agency", "cost_per_unit_collected"])
+def test_five_claim_curve_by_hand(five):
+    book, _ = five
+    c = book.curve
+    assert c.collect[0] == pytest.approx(0.8) and c.collect[30] == pytest.approx(0.75)
+    assert c.write_off[30] == pytest.approx(0.25)
+    assert c.reach[30] == pytest.approx(0.8) and c.reach_count[45] == pytest.approx(0.6)
+    assert c.days_to_cash[0] == pytest.approx((10 + 40 + 70 + 130) / 4)   # 62.5
+    assert c.days_to_cash[30] == pytest.approx((10 + 40 + 100) / 3)       # 50
+    assert (book.flow.invoices, book.flow.amount, book.flow.due_invoices) == (5, 5000, 5)
+
+
+def test_five_claim_flow_value_of_policy_d_by_hand(five):
+    book, a = five
+    lines = flow_lines(book, a, [IN_HOUSE, 30])
+    # all in-house: 5,000 × C(0) = 4,000 collected
+    # hours: friendly (+7) 5 × 0.1 + demand (+30) 4 × 0.5 = 2.5; claim-months after the final notice
+    # (+45): 5 × (24 × 0.6 + 30 × 0.4 + 30 × 0.2) days / 30.4375 = 5.3224 → 7.8224 h × 10 per h
+    months = 5 * (24 * 0.6 + 30 * 0.4 + 30 * 0.2) / (365.25 / 12)
+    team_in = (2.5 + months) * 10
+    capital_in = 0.10 * 5000 * 0.8 * 62.5 / 365
+    assert lines["in_house_recovery"][0] == pytest.approx(4000)
+    assert lines["hours"][0] == pytest.approx(2.5 + months)
+    assert lines["team_costs"][0] == pytest.approx(team_in)
+    assert lines["capital_cost"][0] == pytest.approx(capital_in)
+    assert lines["net_recovery"][0] == pytest.approx(4000 - team_in - capital_in)
+    # hand off at 30: F(30) = 4,000 reach it, 4 claims; the team kept 1,000 (I1 at +10)
+    # agency 4,000 × 0.6 = 2,400, fee 600; hours 0.5 (friendly) + 4 × 0.5 placements = 2.5
+    # capital: 1,000 × 10 days in-house + 2,400 × (30 + 90) days at the agency
+    capital_30 = 0.10 * (1000 * 10 + 2400 * 120) / 365
+    assert lines["in_house_recovery"][1] == pytest.approx(1000)
+    assert lines["agency_recovery"][1] == pytest.approx(2400)
+    assert lines["agency_fees"][1] == pytest.approx(600)
+    assert lines["claims_placed"][1] == pytest.approx(4)
+    assert lines["hours"][1] == pytest.approx(2.5)
+    assert lines["capital_cost"][1] == pytest.approx(capital_30)
+    net_30 = 1000 + 2400 - 600 - 25 - capital_30
+    assert lines["net_recovery"][1] == pytest.approx(net_30)
+    # the value of D = 30 against all in-house, the credit manager's form:
+    # F(D)[A(1 − f) − C(D)] + effort saved − Δcapital = 4,000 × (0.45 − 0.75) + (team_in − 25) − Δcapital
+    value = 4000 * (0.45 - 0.75) + (team_in - 25) - (capital_30 - capital_in)
+    assert lines["net_recovery"][1] - lines["net_recovery"][0] == pytest.approx(value)
+    assert value == pytest.approx(-1159.93, abs=0.01)
+
+
+def test_lines_add_up(five):
+    book, a = five
+    lines = flow_lines(book, a, [IN_HOUSE, 30, 45, 90, 200])
+    costs = sum(lines[k] for k in ("agency_fees", "suit_costs", "team_costs", "capital_cost", "relationship_cost"))
+    np.testing.assert_allclose(lines["in_house_recovery"] + lines["agency_recovery"], lines["gross_recovery"])
+    np.testing.assert_allclose(lines["gross_recovery"] - costs, lines["net_recovery"])
+    np.testing.assert_allclose(lines["amount"] - lines["gross_recovery"], lines["unrecovered"])
+    assert (lines["gross_recovery"] <= lines["amount"] + 1e-9).all()
+
+
+# --- today's stock by hand -----------------------------------------------------------------
+
+def stock_book(rows: list[tuple[float, float]], curve=((0, 0.4),), customers=None, sales=None) -> Book:
+    frame = pd.DataFrame(rows, columns=["amount", "days_past_due"], dtype=float)
+    if customers is not None:
+        frame["customer_id"], frame["customer_annual_sales"] = customers, sales
+    return Book(curve=survey_curve(curve, T, months_open=3.0), flow=None, stock=Claims.from_frame(frame),
+                days=np.zeros(0), exposure=np.zeros(0), size_bands=(0.0, 300.0, 2000.0),
+                size_mix=np.zeros((0, 3)), ladder=())
+
+
+def test_stock_by_hand():
+    # two claims, 100,000 at 180 days and 2,000 at 20 days; in-house 40% of each, agency 50%
+    book = stock_book([(100_000, 180), (2_000, 20)])
+    a = Assumptions(agency_fee_pct=0.25, agency_recovery_curve=((0, 0.5),), collector_salary=17_600,
+                    loaded_cost_multiplier=1.0, working_hours_per_fte_year=1_760, hours_per_claim_month=1.0,
+                    hours_per_placement=2.0, **{k: v for k, v in NO_COSTS.items()
+                                                 if k not in ("collector_salary", "hours_per_claim_month",
+                                                              "hours_per_placement")})
+    lines = stock_lines(book, a, [IN_HOUSE, 30])
+    # in-house: 40,800 recovered, 2 claims × 3 months × 1 h × 10 = 60
+    assert lines["in_house_recovery"][0] == pytest.approx(40_800)
+    assert lines["team_costs"][0] == pytest.approx(60)
+    # place at 30: the 180-day claim goes (50,000, fee 12,500, 2 h), the 20-day one stays (800, 3 h)
+    assert lines["claims_placed"][1] == 1 and lines["amount_placed"][1] == 100_000
+    assert lines["in_house_recovery"][1] == pytest.approx(800)
+    assert lines["agency_recovery"][1] == pytest.approx(50_000)
+    assert lines["agency_fees"][1] == pytest.approx(12_500)
+    assert lines["team_costs"][1] == pytest.approx(50)
+    assert lines["net_recovery"][1] == pytest.approx(800 + 50_000 - 12_500 - 50)
 
 
 @pytest.mark.parametrize("amount, days, rate", [
@@ -72,59 +174,98 @@ def test_fee_schedule_vectorized_and_template_matches_default():
     assert "20-35%" in loaded.source
 
 
+def test_flow_fee_follows_the_mix_of_claim_sizes_reaching_d(five):
+    book, a = five
+    schedule = dataclasses.replace(a, agency_fee_pct=None)
+    # every claim reaching 30 is 1,000 (band 300-2,000: 30%); beyond a year old 50%
+    from arassess.costmodel import flow_fee_rate
+
+    np.testing.assert_allclose(flow_fee_rate(book, schedule, np.array([30.0, 60.0])), [0.30, 0.30])
+
+
 def test_recovery_share_interpolates_and_clamps():
-    np.testing.assert_allclose(recovery_share(((0, 1.0), (100, 0.5)), [0, 50, 100, 1000]),
-                               [1.0, 0.75, 0.5, 0.5])
-
-
-def test_capacity_limit_scales_in_house_recovery():
-    a = Assumptions(collector_ftes=1, working_hours_per_fte_year=5, hours_per_past_due_invoice=1,
-                    recovery_curve=((0, 1.0),), **NO_COSTS)
-    r = evaluate(claims(*[(100, 10)] * 10), a, handoff_day=0)
-    assert r.loc["in_house", "capacity_ratio"] == pytest.approx(0.5)
-    assert r.loc["in_house", "gross_recovery"] == pytest.approx(500)
-    assert bool(r.loc["in_house", "capacity_short"]) and "short of capacity" in r.loc["in_house", "note"]
-    assert not r.loc["agency", "capacity_short"]
-
-
-def test_in_house_costs_formula():
-    a = Assumptions(collector_ftes=2, collector_salary=40_000, loaded_cost_multiplier=1.25,
-                    software_per_year=1, training_per_year=2, management_per_year=3, legal_per_year=4)
-    assert in_house_fixed_cost(a) == pytest.approx(100_010)
-
-
-def test_known_optimal_handoff_day():
-    a = Assumptions(recovery_curve=((0, 0.9), (100, 0.9), (120, 0.1)),
-                    agency_recovery_curve=((0, 0.6),), agency_fee_pct=0.25, **NO_COSTS)
-    c = claims((1000, 50), (1000, 150))
-    best, curve = optimal_handoff(c, a, candidates=[0, 100, 200])
-    assert best == 100
-    np.testing.assert_allclose(curve["net_recovery"], [900, 1350, 1000])
-    best_default, _ = optimal_handoff(c, a)
-    assert best_default == 60  # earliest candidate of range(0, 366, 15) above 50
-    strategy, reason = recommend(evaluate(c, a, best))
-    assert strategy == "hybrid" and "100 days" in reason and reason.endswith(".")
-
-
-def test_relationship_and_capital_costs():
-    a = Assumptions(agency_fee_pct=0.0, **{**NO_COSTS, "relationship_cost_share": 0.1,
-                                           "borrowing_rate": 0.0365}, gross_margin=0.2,
-                    agency_recovery_curve=((0, 0.5),), agency_days_to_cash=100)
-    r = evaluate(claims((10_000, 0)), a, handoff_day=0)
-    assert r.loc["agency", "relationship_cost"] == pytest.approx(200)
-    assert r.loc["agency", "capital_cost"] == pytest.approx(5000 * 0.0365 * 100 / 365)
+    np.testing.assert_allclose(recovery_share(((0, 1.0), (100, 0.5)), [0, 50, 100, 1000]), [1.0, 0.75, 0.5, 0.5])
 
 
 def test_missing_column():
     with pytest.raises(InputError, match="days_past_due"):
-        evaluate(pd.DataFrame({"amount": [1.0]}), Assumptions(), 0)
+        Claims.from_frame(pd.DataFrame({"amount": [1.0]}))
 
+
+# --- properties -----------------------------------------------------------------------------
+
+stocks = st.lists(st.tuples(st.floats(1, 1e6), st.floats(1, 800)), min_size=1, max_size=12)
+assumption_draws = st.fixed_dictionaries({
+    "agency_fee_pct": st.floats(0, 0.6), "agency_recovery_scale": st.floats(0.5, 1.5),
+    "in_house_recovery_scale": st.floats(0.5, 1.5), "hours_per_claim_month": st.floats(0, 3),
+    "hours_per_placement": st.floats(0, 3), "collector_salary": st.floats(0, 1e5),
+    "min_placement_age": st.sampled_from([30.0, 45.0, 60.0]),
+})
+
+
+@settings(max_examples=40, deadline=None)
+@given(stocks, assumption_draws)
+def test_the_agency_never_receives_a_claim_younger_than_the_minimum_age(rows, kw):
+    book = stock_book(rows)
+    a = Assumptions(**kw)
+    net, days, _best = strategy_days(book, a)
+    assert all(d >= a.min_placement_age for s, d in days.items() if s != "in_house")
+    lines = stock_lines(book, a, [days[s] for s in days])
+    ages = np.array([r[1] for r in rows])
+    for d, placed in zip(days.values(), lines["claims_placed"]):
+        assert placed == (ages >= d).sum() if np.isfinite(d) else placed == 0
+        assert placed <= (ages >= a.min_placement_age).sum()
+
+
+@settings(max_examples=40, deadline=None)
+@given(stocks, assumption_draws, st.floats(0, 0.5))
+def test_raising_the_fee_never_favours_the_agency(rows, kw, more):
+    book = stock_book(rows, curve=SURVEY_CURVE)
+    a = Assumptions(**kw)
+    dearer = dataclasses.replace(a, agency_fee_pct=min(1.0, a.agency_fee_pct + more))
+    days = [IN_HOUSE, *np.arange(a.min_placement_age, 400, 15)]
+    base, high = stock_lines(book, a, days), stock_lines(book, dearer, days)
+    assert high["net_recovery"][0] == base["net_recovery"][0]
+    assert (high["net_recovery"][1:] <= base["net_recovery"][1:] + 1e-6).all()
+    from arassess.costmodel import best_strategy
+
+    if best_strategy(strategy_days(book, a)[0]) == "in_house":
+        assert best_strategy(strategy_days(book, dearer)[0]) == "in_house"
+
+
+def test_doubling_the_workload_with_a_given_team_halves_nothing_and_says_so(five):
+    book, a = five
+    team = dataclasses.replace(a, collector_ftes=0.004)  # 7 h a year
+    double = dataclasses.replace(book, flow=dataclasses.replace(book.flow, invoices=10, amount=10_000,
+                                                                due_invoices=10))
+    one, two = flow_lines(book, team, [IN_HOUSE]), flow_lines(double, team, [IN_HOUSE])
+    assert two["gross_recovery"][0] == pytest.approx(2 * one["gross_recovery"][0])  # nothing capped silently
+    assert two["hours"][0] == pytest.approx(2 * one["hours"][0])
+    assert "short by" in capacity_note(float(two["hours"][0]), team)
+    assert capacity_note(float(one["hours"][0]), dataclasses.replace(a, collector_ftes=None)) == ""
+
+
+@settings(max_examples=25, deadline=None)
+@given(stocks, st.floats(0.01, 100), st.floats(0.05, 0.5))
+def test_scaling_amounts_scales_money_and_keeps_the_decision(rows, k, fee):
+    a = Assumptions(agency_fee_pct=fee, **NO_COSTS)
+    book = stock_book(rows, curve=SURVEY_CURVE)
+    scaled = stock_book([(x * k, d) for x, d in rows], curve=SURVEY_CURVE)
+    net, days, _ = strategy_days(book, a)
+    net_k, days_k, _ = strategy_days(scaled, a)
+    assert days == days_k
+    for s in net:
+        assert net_k[s] == pytest.approx(k * net[s], rel=1e-9, abs=1e-6)
+
+
+# --- assumptions from client.yaml ------------------------------------------------------------
 
 def test_sample_costs_load():
     cfg = load_config(SAMPLE_DATA_DIR / "voltline")
     a = assumptions_from_config(cfg.costs)
     assert a.collector_ftes == 3 and a.agency_fee_pct == 0.25 and a.wacc == 0.085
-    assert a.recovery_curve[3] == (180, 0.25) and a.agency_recovery_curve[2] == (180, 0.5)
+    assert a.recovery_curve == SURVEY_CURVE  # the ledger replaces it; no curve is set for the sample
+    assert a.hours_per_claim_month == 0.5 and a.hours_per_placement == 0.5
     assert a.direct_payment_share == 0.15 and a.commission_on_direct_payments
     northwind = assumptions_from_config(load_config(SAMPLE_DATA_DIR / "northwind_open_items").costs)
     assert northwind.agency_fee_pct is None  # the fee schedule applies
@@ -142,121 +283,24 @@ def test_sample_costs_load():
     ({"agency_fee_schedule": {"amount_from": [0], "days_from": [0], "fee_rates": [[2]]}},
      "costs.agency_fee_schedule.fee_rates"),
     ({"colector_ftes": 3}, "valid keys are"),
+    ({"effort_hours": {"demand_letter": -1}}, "costs.effort_hours.demand_letter"),
+    ({"effort_hours": 3}, "costs.effort_hours"),
+    ({"min_placement_age": 1000}, "costs.min_placement_age"),
+    ({"hours_per_past_due_invoice": 0.75}, "costs.hours_per_past_due_invoice: no longer used"),
 ])
 def test_bad_costs_raise_config_error_naming_key(costs, key):
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         assumptions_from_config(costs)
 
 
-claim_tables = st.lists(st.tuples(st.floats(0, 1e6), st.floats(0, 1000)), min_size=1, max_size=8)
-
-
-@settings(max_examples=30, deadline=None)
-@given(claim_tables, st.floats(0, 1), st.floats(0, 1))
-def test_higher_agency_fee_never_raises_agency_net(rows, f1, f2):
-    lo, hi = sorted((f1, f2))
-    c = claims(*rows)
-    net = [evaluate(c, Assumptions(agency_fee_pct=f), 0).loc["agency", "net_recovery"] for f in (lo, hi)]
-    assert net[1] <= net[0] + 1e-6
-
-
-@settings(max_examples=30, deadline=None)
-@given(claim_tables, st.floats(0, 2e5), st.floats(0, 2e5), st.floats(0, 5))
-def test_higher_in_house_costs_never_raise_in_house_net(rows, s1, s2, hours):
-    lo, hi = sorted((s1, s2))
-    c = claims(*rows)
-    base = Assumptions(hours_per_past_due_invoice=hours)
-    net = [evaluate(c, dataclasses.replace(base, collector_salary=s), 0).loc["in_house", "net_recovery"]
-           for s in (lo, hi)]
-    assert net[1] <= net[0] + 1e-6
-    base_net = evaluate(c, base, 0).loc["in_house", "net_recovery"]
-    more_hours = dataclasses.replace(base, hours_per_past_due_invoice=hours + 1)
-    assert evaluate(c, more_hours, 0).loc["in_house", "net_recovery"] <= base_net + 1e-6
-
-
-@settings(max_examples=30, deadline=None)
-@given(claim_tables, st.floats(0, 400), st.floats(0, 1), st.floats(0, 1))
-def test_net_never_exceeds_balance(rows, d, rate, share):
-    a = Assumptions(borrowing_rate=rate, relationship_cost_share=share, gross_margin=0.3)
-    r = evaluate(claims(*rows), a, d)
-    assert (r["net_recovery"] <= r["balance"] + 1e-6).all()
-    assert (r["gross_recovery"] <= r["balance"] + 1e-6).all()
-
-
-def test_commission_on_direct_payments():
-    base = Assumptions(agency_fee_pct=0.2, agency_recovery_curve=((0, 0.5),), direct_payment_share=0.4,
-                       **NO_COSTS)
-    owed = evaluate(claims((10_000, 100)), base, 0).loc["agency"]
-    assert owed["agency_fees"] == pytest.approx(0.2 * 5_000)  # commission on all 5,000 recovered
-    waived = evaluate(claims((10_000, 100)),
-                      dataclasses.replace(base, commission_on_direct_payments=False), 0).loc["agency"]
-    assert waived["agency_fees"] == pytest.approx(0.2 * 5_000 * 0.6)  # not on the 40% paid to us directly
-
-
-def test_capital_cost_uses_the_named_rate_and_equals_the_delta_dso_formula():
-    a = Assumptions(agency_fee_pct=0.0, **{**NO_COSTS, "borrowing_rate": 0.05}, wacc=0.10,
-                    recovery_curve=((0, 1.0),), in_house_days_to_cash=73, annual_credit_sales=365_000)
-    r = evaluate(claims((36_500, 10)), a, 1000).loc["in_house"]
-    # ΔDSO = 36,500 × 73 / 365,000 = 7.3 days; cost = ΔDSO × sales / 365 × rate = 7.3 × 1,000 × 0.05
-    assert r["delta_dso"] == pytest.approx(7.3)
-    assert r["capital_cost"] == pytest.approx(7.3 * 365_000 / 365 * 0.05) == pytest.approx(365)
-    wacc = evaluate(claims((36_500, 10)), dataclasses.replace(a, capital_rate_basis="wacc"), 1000)
-    assert wacc.loc["in_house", "capital_cost"] == pytest.approx(730)
-    with pytest.raises(ConfigError, match="capital_rate_basis.*borrowing_rate, wacc"):
-        assumptions_from_config({"capital_rate_basis": "cheap"})
-
-
-def test_recovery_scale_is_capped_at_everything():
-    a = Assumptions(in_house_recovery_scale=2.0, recovery_curve=((0, 0.8),), **NO_COSTS)
-    assert evaluate(claims((1_000, 5)), a, 1000).loc["in_house", "gross_recovery"] == pytest.approx(1_000)
-
-
-def test_workload_comes_from_the_yearly_flow_in_the_in_house_share():
-    # 4 claims, 2 in-house under the hybrid; 400 newly overdue invoices a year at 1 h; 150 h available
-    a = Assumptions(yearly_overdue_invoices=400, hours_per_past_due_invoice=1, collector_ftes=1,
-                    working_hours_per_fte_year=150, recovery_curve=((0, 1.0),), **NO_COSTS)
-    r = evaluate(claims((100, 10), (100, 20), (100, 200), (100, 300)), a, 100)
-    assert r.loc["in_house", "hours_needed"] == 400 and r.loc["in_house", "capacity_ratio"] == pytest.approx(0.375)
-    assert r.loc["hybrid", "hours_needed"] == 200 and r.loc["hybrid", "capacity_ratio"] == pytest.approx(0.75)
-    assert r.loc["in_house", "gross_recovery"] == pytest.approx(400 * 0.375)
-
-
-def test_relationship_cost_counts_each_placed_customer_once():
-    frame = pd.DataFrame({"amount": [100.0, 200.0, 300.0], "days_past_due": [200, 250, 10],
-                          "customer_id": ["A", "A", "B"], "customer_annual_sales": [50_000, 50_000, 80_000]})
-    a = Assumptions(gross_margin=0.2, **{**NO_COSTS, "relationship_cost_share": 0.1})
-    r = evaluate(frame, a, 100)
-    assert r.loc["hybrid", "relationship_cost"] == pytest.approx(0.1 * 0.2 * 50_000)  # only A is placed
-    assert r.loc["agency", "relationship_cost"] == pytest.approx(0.1 * 0.2 * 130_000)
-    assert r.loc["in_house", "relationship_cost"] == 0
-
-
-def test_a_hybrid_that_keeps_or_places_everything_is_not_recommended():
-    a = Assumptions(agency_fee_pct=0.25, **NO_COSTS)
-    strategy, reason = recommend(evaluate(claims((1000, 50)), a, 0))  # D=0: the hybrid places everything
-    assert strategy == "in_house" and "hybrid" not in reason
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.floats(0, 1e6), st.floats(0, 1000), st.sampled_from("ABC")), min_size=1, max_size=10),
-       st.floats(0, 20), st.floats(0, 3), st.floats(0, 1), st.booleans(), st.floats(0, 1), st.floats(0, 2))
-def test_vectorized_handoff_curve_equals_the_claim_by_claim_split(rows, ftes, hours, fee, schedule, rel, scale):
-    from arassess.costmodel import Claims, _split, handoff_curve
-
-    frame = pd.DataFrame(rows, columns=["amount", "days_past_due", "customer_id"])
-    frame["customer_annual_sales"] = frame["customer_id"].map({"A": 1e5, "B": 0.0, "C": 3e4})
-    a = Assumptions(collector_ftes=ftes, hours_per_past_due_invoice=hours, working_hours_per_fte_year=100,
-                    agency_fee_pct=None if schedule else fee, relationship_cost_share=rel, gross_margin=0.3,
-                    agency_fee_scale=scale, suit_share=0.1, suit_fee_per_claim=50, borrowing_rate=0.05,
-                    yearly_overdue_invoices=40, direct_payment_share=0.2, commission_on_direct_payments=False)
-    c = Claims.from_frame(frame)
-    days = [0, 15, 200, 450, 1001]
-    curve = handoff_curve(c, a, days)
-    for d, row in zip(days, curve.itertuples()):
-        lines = _split(c, a, c.days_past_due < d)
-        assert row.claims_in_house == lines["claims_in_house"]
-        assert row.gross_recovery == pytest.approx(lines["gross_recovery"], rel=1e-9, abs=1e-6)
-        assert row.net_recovery == pytest.approx(lines["net_recovery"], rel=1e-9, abs=1e-6)
+def test_effort_hours_override_only_the_steps_named_and_a_client_curve_leaves_the_agency_on_the_survey():
+    a = assumptions_from_config({"effort_hours": {"demand_letter": 1.5, "phone_call": 0.2},
+                                 "recovery_curve": {0: 0.9, 365: 0.3}})
+    assert a.step_hours("demand_letter") == 1.5 and a.step_hours("phone_call") == 0.2
+    assert a.step_hours("firm_reminder") == dict(DEFAULT_EFFORT_HOURS)["firm_reminder"]
+    assert a.recovery_curve == ((0, 0.9), (365, 0.3)) and a.agency_recovery_curve == SURVEY_CURVE
+    assert Assumptions(collector_salary=52_800, loaded_cost_multiplier=1.0,
+                       working_hours_per_fte_year=1_760).cost_per_hour == pytest.approx(30)
 
 
 def test_intake_kit_costs_section_is_valid_and_uses_the_fee_schedule():
@@ -267,4 +311,5 @@ def test_intake_kit_costs_section_is_valid_and_uses_the_fee_schedule():
     raw = yaml.safe_load((TEMPLATES_DIR / "client" / "client.yaml").read_text(encoding="utf-8"))
     a = assumptions_from_config(raw["costs"])
     assert a.agency_fee_pct is None and a.capital_rate_basis == "borrowing_rate"
+    assert a.collector_ftes is None  # the kit leaves the team to be sized from the workload
     assert a.agency_recovery_curve == a.recovery_curve == SURVEY_CURVE

@@ -8,7 +8,7 @@ stay untouched. Every test opens a fresh page (so a fresh kernel at the client's
 The page is driven through the dashboard's CSS classes (``arassess.costdashboard``):
 ``.arassess-status`` (``<span data-ms="183">Updated in 183 ms: <label></span>`` after each
 update, ``data-saved`` after a save, "Not saved: …" when refused), ``.arassess-decision-box``
-(``<span data-strategy="hybrid">``), the sliders ``.arassess-fee`` / ``.arassess-ftes`` (moved with
+(``<span data-strategy="in_house">``), the sliders ``.arassess-fee`` / ``.arassess-ftes`` (moved with
 the keyboard on their noUiSlider handle, or by typing into the readout and pressing Enter, as a
 user would), ``.arassess-reset``, ``.arassess-scenario-name`` and ``.arassess-save``. The strategy
 shown must be the library's (``arassess.costcase.analyse``) for the same assumptions.
@@ -53,7 +53,10 @@ FAILURE_TEXT = re.compile(r"Traceback|There was an error when executing cell|Can
                           r"|\b[A-Z]\w*(Error|Exception)\b")
 SOURCE_TEXT = ("load_case(", "from arassess", "cost_dashboard(", "in_dashboard(", "client_dir:")
 UPDATED = re.compile(r"Updated in [\d,]+ ms: ")
-LOW_FEE, HIGH_FEE = 0.15, 0.30  # either side of the fee break-even (about 20.2 % at D = 120)
+# The sample's own curve keeps collections in-house at any fee; with its team collecting 30% less
+# (in-house recovery × 0.70) the fee break-even is about 22.4 %: these two lie either side of it.
+LOW_FEE, HIGH_FEE = 0.15, 0.30
+WEAKER_TEAM = 0.70
 
 STATUS = ".arassess-status"
 STRATEGY = ".arassess-decision-box [data-strategy]"
@@ -92,11 +95,13 @@ def sample_case():
     return case
 
 
-def library_strategy(fee: float) -> str:
-    """The library's recommendation for a flat agency fee, optimal D (what the dashboard computes)."""
+def library_strategy(fee: float, in_house_scale: float = 1.0) -> str:
+    """The library's recommendation for a flat agency fee (and an in-house scale), optimal D (what
+    the dashboard computes)."""
     case = sample_case()
-    return analyse(case.client, case.currency, case.as_of, case.claims, case.flow,
-                   dataclasses.replace(case.assumptions, agency_fee_pct=fee), None, case.input_notes).strategy
+    a = dataclasses.replace(case.assumptions, agency_fee_pct=fee, in_house_recovery_scale=in_house_scale)
+    return analyse(case.client, case.currency, case.as_of, case.claims, case.flow, case.book, a, None,
+                   case.input_notes, case.observed, case.provenance).strategy
 
 
 # --- fixtures -------------------------------------------------------------------------------
@@ -205,7 +210,7 @@ def test_dashboard_loads_with_the_clients_recommendation(page, tmp_path, record_
     status = page.locator(STATUS).inner_text()
     assert UPDATED.search(status), status
     assert server_ms(page) is not None
-    assert strategy(page) == sample_case().strategy == "hybrid"
+    assert strategy(page) == sample_case().strategy == "in_house"
     assert readout(page, ".arassess-ftes") == f"{sample_case().assumptions.collector_ftes:.1f}"
     assert readout(page, ".arassess-fee") == "25"
     assert page.locator(".arassess-optimal input[type=checkbox]").is_checked()
@@ -217,10 +222,16 @@ def test_dashboard_loads_with_the_clients_recommendation(page, tmp_path, record_
 
 def test_fee_slider_past_the_break_even_flips_the_recommendation(page, tmp_path):
     case = sample_case()
-    fee_even = next(b for b in case.break_evens if b.lever == "agency_fee_pct")
+    assert next(b for b in case.break_evens if b.lever == "agency_fee_pct").value is None  # the ledger wins
+    from arassess.costcase import break_even
+
+    weaker = dataclasses.replace(case.assumptions, in_house_recovery_scale=WEAKER_TEAM)
+    fee_even = break_even(case.book, weaker, None, "agency_fee_pct")
     assert LOW_FEE < fee_even.value < HIGH_FEE, f"fee break-even moved: {fee_even.value:.3f}"
-    below, above = library_strategy(LOW_FEE), library_strategy(HIGH_FEE)
-    assert (below, above) == ("agency", "hybrid")
+    below, above = library_strategy(LOW_FEE, WEAKER_TEAM), library_strategy(HIGH_FEE, WEAKER_TEAM)
+    assert (below, above) == ("agency", "in_house")
+    type_in_readout(page, ".arassess-in-scale", f"{WEAKER_TEAM:.2f}")  # what if the team collected 30% less?
+    expect(page.locator(".arassess-in-scale .widget-readout")).to_have_text(f"{WEAKER_TEAM:.2f}")
     first = strategy(page)
 
     fee_to(page, LOW_FEE)  # 25 % → 20 % → 15 %
@@ -234,7 +245,7 @@ def test_fee_slider_past_the_break_even_flips_the_recommendation(page, tmp_path)
     fee_to(page, HIGH_FEE)  # 15 % → 20 % → 25 % → 30 %
     assert readout(page, ".arassess-fee") == f"{HIGH_FEE * 100:.0f}"
     expect(page.locator(STATUS)).to_have_text(UPDATED)
-    assert strategy(page) == above == "hybrid"
+    assert strategy(page) == above == "in_house"
     page.screenshot(path=tmp_path / f"fee-{HIGH_FEE:.0%}.png".replace("%", "pct"), full_page=True)
     assert_clean(page)
 
@@ -304,13 +315,14 @@ def test_reset_restores_the_clients_assumptions(page):
     assert readout(page, ".arassess-ftes") == "10.0"
     press_on_slider(page, ".arassess-fee", "PageDown")  # and the fee to 20 %
     assert readout(page, ".arassess-fee") == "20"
-    assert strategy(page) != "hybrid"
+    type_in_readout(page, ".arassess-in-scale", f"{WEAKER_TEAM:.2f}")
+    assert strategy(page) == library_strategy(0.20, WEAKER_TEAM) == "agency"
 
     commit(page, lambda: page.locator(".arassess-reset").click())
     expect(page.locator(STATUS)).to_have_text(UPDATED)
     assert readout(page, ".arassess-ftes") == f"{sample_case().assumptions.collector_ftes:.1f}" == "3.0"
-    assert readout(page, ".arassess-fee") == "25"
-    assert strategy(page) == "hybrid"
+    assert readout(page, ".arassess-fee") == "25" and readout(page, ".arassess-in-scale") == "1.00"
+    assert strategy(page) == "in_house"
     assert page.locator(".arassess-optimal input[type=checkbox]").is_checked()
     assert_clean(page)
 

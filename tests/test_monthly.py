@@ -329,7 +329,7 @@ def test_review_of_an_open_items_client(tmp_path):
     assert got.date == T("2026-10-31") and got.movers is None and got.rolls is None
     assert got.snapshot.kpis["ar_total"] == 214207.47 and math.isnan(got.snapshot.kpis["dso"])
     assert [s.key for s in got.statuses] == ["pct_over_90"] and got.statuses[0].status == "on track"
-    assert got.handoff_day == 30 and len(got.handoff) == 9
+    assert got.handoff_day is None and got.handoff.empty  # kept in-house: no claim reaches a hand-off
     with pytest.raises(MonthError, match="only month 2026-10 can be reviewed"):
         review(OPEN_ITEMS, "2026-09", store)
     assert store.months("northwind_open_items") == [T("2026-10-31")]
@@ -345,9 +345,9 @@ def test_review_of_the_sample_at_its_assessment_month(voltline, tmp_path):
                                                          ("cei", "on track")]  # the baseline month is the plan
     card = got.scorecard.set_index("key")
     assert card.at["dso", "last_month"] == store.kpis("voltline").at[T("2026-09-30"), "dso"]
-    assert got.handoff_day == 120 and got.actions.empty  # the plan starts 1 Nov 2026
+    assert got.handoff_day is None and got.actions.empty  # in-house (its own curve); the plan starts 1 Nov
     assert got.rolls.index[-1] == T("2026-10-31") and len(got.rolls) == 6
-    assert got.handoff["handoff_date"].between(T("2026-10-01"), T("2026-10-31")).all() and len(got.handoff) == 48
+    assert got.handoff.empty
     assert np.isclose(got.movers["change"].abs().iloc[0], 70722.69)
 
 

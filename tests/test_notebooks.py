@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from arassess import compute_kpis, load_client
@@ -155,21 +156,22 @@ def test_costs_run_matches_the_library_and_shows_every_section(costs_runs):
     run, _ = costs_runs
     summary = json.loads((run.run_dir / "costs_summary.json").read_text())
     case, _ = load_case(LEDGER)
-    assert summary["strategy"] == case.strategy == "hybrid"
-    assert summary["handoff_day"] == summary["optimal_handoff_day"] == case.optimal_day
+    assert summary["strategy"] == case.strategy == "in_house" and summary["handoff_day"] is None
+    assert summary["optimal_handoff_day"] is None and np.isnan(case.optimal_day)  # no hand-off day pays
+    assert summary["sentence"].startswith("Of what reached")
     for strategy, value in summary["net_recovery"].items():
         assert value == pytest.approx(float(case.result.loc[strategy, "net_recovery"]))
     assert summary["scenario"] is None
     found = outputs(run.notebook)
     assert not [o for o in found if o.get("output_type") == "error"]
     assert not [o for o in found if WIDGET_MIME in o.get("data", {})]
-    assert len([o for o in found if "image/png" in o.get("data", {})]) == 4  # waterfall, D curve, tornado, curves
+    assert len([o for o in found if "image/png" in o.get("data", {})]) == 4  # curve, waterfall, D, tornado
     html = run.html.read_text(encoding="utf-8")
-    for heading in ("Recommendation", "The three strategies compared", "net recovery by day D",
-                    "What moves the decision", "Inputs: overdue claims and assumptions"):
+    for heading in ("Recommendation", "What the ledger says", "The strategies compared", "value by day D",
+                    "What moves the decision", "Inputs and where they come from"):
         assert heading in html
-    assert "Break-even points" in html  # and every assumption says where it comes from:
-    assert "set for this client (client.yaml)" in html and "2,080 paid hours" in html
+    assert "Break-even points" in html  # and every input says where it comes from:
+    assert "set for this client" in html and "from your ledger" in html and "2,080 paid hours" in html
     assert "load_case(" not in html
 
 
@@ -177,8 +179,9 @@ def test_costs_scenario_run_uses_the_scenario(costs_runs):
     base, scenario_run = costs_runs
     first = json.loads((base.run_dir / "costs_summary.json").read_text())
     summary = json.loads((scenario_run.run_dir / "costs_summary.json").read_text())
-    assert summary["scenario"] == "expensive-agency" and summary["handoff_day"] == 120
-    assert summary["strategy"] == "in_house"  # at a 60% fee, keeping the aged claims pays more
+    assert summary["scenario"] == "expensive-agency" and summary["strategy"] == "in_house"
+    assert set(summary["net_recovery"]) == {"in_house", "agency", "hybrid"}  # the hybrid held at D = 120
+    assert summary["net_recovery"]["hybrid"] < summary["net_recovery"]["in_house"]
     assert summary["net_recovery"]["in_house"] == pytest.approx(first["net_recovery"]["in_house"])
     assert summary["net_recovery"]["agency"] < first["net_recovery"]["agency"]
     assert "expensive-agency" in scenario_run.html.read_text(encoding="utf-8")
@@ -187,9 +190,10 @@ def test_costs_scenario_run_uses_the_scenario(costs_runs):
 def test_costs_run_for_open_items_says_what_it_assumed(tmp_path):
     run = run_notebook("costs", OPEN_ITEMS, runs_dir=tmp_path)
     summary = json.loads((run.run_dir / "costs_summary.json").read_text())
-    assert summary["strategy"] == "agency" and summary["claims"] == 39
+    assert summary["strategy"] == "in_house" and summary["claims"] == 39 and summary["basis"] == "stock"
     html = run.html.read_text(encoding="utf-8")
-    assert "open items only" in html and "fee schedule" in html.lower()
+    assert "this export holds only the invoices open today" in html and "fee schedule" in html.lower()
+    assert summary["indicative"].startswith("Indicative")
 
 
 def test_unknown_scenario_fails_before_a_kernel_starts(tmp_path):

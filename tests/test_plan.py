@@ -449,17 +449,29 @@ def test_plan_context_from_voltline(voltline):
     assert ctx.as_of == D("2026-10-31")
     assert ctx.maturity["reminders"] == 1.5 and ctx.maturity["escalation"] == 0.75 and len(ctx.maturity) == 9
     assert ctx.kpis["dso"] == pytest.approx(a.table.value("dso", a.as_of))
-    assert ctx.strategy == "hybrid" and ctx.handoff_day == case.handoff_day == 120.0
+    assert ctx.strategy == "in_house" and ctx.handoff_day is None  # the sample's own curve keeps it in-house
     assert ctx.goals == ("dso", "cei")
     assert plan_context(a, None, []).strategy is None and plan_context(a, None, []).handoff_day is None
     agency = plan_context(a, dataclasses.replace(case, strategy="agency"), [])
-    assert agency.handoff_day == 30.0  # every claim placed, from the earliest hand-off day
-    assert plan_context(a, dataclasses.replace(case, strategy="in_house"), []).handoff_day is None
+    assert agency.handoff_day == 30.0  # every claim placed, from the minimum placement age
+    assert plan_context(a, _hybrid(case), []).handoff_day == 120.0
+
+
+def _hybrid(case):
+    """The sample's case as if a hand-off at 120 days were recommended (the plan's hand-off path)."""
+    return dataclasses.replace(case, strategy="hybrid", days={**case.days, "hybrid": 120.0})
+
+
+def test_voltline_in_house_plan_staffs_the_team(voltline):
+    a, case = voltline
+    plan = action_plan(a, case, [SimpleNamespace(key="dso")]).set_index("id")
+    assert plan.loc["in_house_capacity", "reason"] == "Recommended strategy: in-house (no agency hand-off)"
+    assert not {"agency_selection", "agency_handoff", "agency_review"} & set(plan.index)
 
 
 def test_voltline_plan_cites_the_client_values(voltline):
     a, case = voltline
-    plan = action_plan(a, case, [SimpleNamespace(key="dso")]).set_index("id")
+    plan = action_plan(a, _hybrid(case), [SimpleNamespace(key="dso")]).set_index("id")
     dso = a.table.value("dso", a.as_of)
     reasons = plan["reason"]
     assert f"{dso:.1f} days, worse than the benchmark 45.0 days" in reasons["dso_glide_path"]

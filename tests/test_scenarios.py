@@ -76,7 +76,8 @@ def test_a_scenario_changes_the_case_and_an_explicit_day_wins(tmp_path):
     assert none is None and chosen.name == "lean"
     assert case.assumptions.collector_ftes == 2.0 and case.assumptions.agency_fee_pct == 0.3
     assert base.assumptions.collector_ftes == 3.0
-    assert case.handoff_day == 60 and base.handoff_day == base.optimal_day
+    assert case.handoff_day == case.days["hybrid"] == 60
+    assert "hybrid" not in base.days and base.handoff_day == base.assumptions.min_placement_age  # nothing beats in-house
     assert load_case(client, scenario="lean", handoff_day=150)[0].handoff_day == 150
     # the client's other assumptions stay: the scenario overrides, it does not replace
     assert case.assumptions.recovery_curve == base.assumptions.recovery_curve

@@ -66,10 +66,11 @@ def test_default_ladder_with_a_handoff(d, expected):
 
 
 def test_handoff_day_of_the_cost_case():
-    assert handoff_day_of(SimpleNamespace(strategy="in_house", handoff_day=90.0)) is None
-    assert handoff_day_of(SimpleNamespace(strategy="hybrid", handoff_day=120.0)) == 120.0
-    # agency: every overdue claim is placed, from the earliest hand-off day
-    assert handoff_day_of(SimpleNamespace(strategy="agency", handoff_day=105.0)) == 30.0
+    days = {"in_house": float("inf"), "agency": 30.0, "hybrid": 120.0}
+    assert handoff_day_of(SimpleNamespace(strategy="in_house", days=days)) is None
+    assert handoff_day_of(SimpleNamespace(strategy="hybrid", days=days)) == 120.0
+    # agency: every overdue claim is placed from the minimum placement age
+    assert handoff_day_of(SimpleNamespace(strategy="agency", days={**days, "agency": 45.0})) == 45.0
 
 
 @pytest.mark.parametrize("bad", [float("nan"), -1])

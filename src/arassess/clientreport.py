@@ -29,9 +29,9 @@ from matplotlib.figure import Figure
 
 from arassess import __version__, charts, costcharts, riskcharts
 from arassess.assessment import Assessment, resolve_client_dir
-from arassess.costcase import CostCase
+from arassess.costcase import CostCase, answer_sentence
 from arassess.chartstyle import plural
-from arassess.costreport import assumptions_table
+from arassess.costreport import assumptions_table, comparison_table, formatted
 from arassess.errors import ArassessError
 from arassess.paths import TEMPLATES_DIR
 from arassess.registry import KPIS
@@ -162,36 +162,42 @@ def worst_kpis(a: Assessment, n: int = 3) -> pd.DataFrame:
 def strategy_text(case: CostCase) -> str:
     """The recommendation in a few words for a headline card."""
     if case.strategy == "hybrid":
-        return f"In-house, then agency at {case.handoff_day:g} days"
-    return "Collection agency" if case.strategy == "agency" else "Keep in-house"
+        return f"In-house, then agency at {case.days['hybrid']:g} days"
+    return (f"Agency from {case.days['agency']:g} days" if case.strategy == "agency" else "Keep in-house")
 
 
 def indicative(case: CostCase) -> str | None:
-    """Why the cost comparison is only indicative: the export has no history and the yearly workload
-    was not given, so it was taken as the invoices overdue today (None otherwise)."""
-    if case.flow is None and case.assumptions.yearly_overdue_invoices is None:
-        return ("Indicative: this export holds only the invoices open today, so the collectors' yearly "
-                "workload was taken as the invoices overdue today. With the real yearly number of overdue "
-                "invoices the in-house cost per invoice falls and the comparison can change.")
-    return None
+    """Why the cost comparison is only indicative (it rests mainly on defaults), or None."""
+    return case.indicative
 
 
 def decision_text(case: CostCase) -> str:
-    """The recommendation's reason in full sentences with currency, and how robust it is."""
+    """The recommendation in plain words with the client's numbers: the one-sentence answer from
+    the client's own curve, the yearly (or one-off) money, and what would change it."""
     cur = case.currency
     net = case.result["net_recovery"].astype(float)
-    others = {s: v for s, v in net.items() if s != case.strategy
-              and (s != "hybrid" or 0 < case.result.loc["hybrid", "claims_in_house"] < len(case.claims))}
-    runner = max(others, key=others.get)
-    lead = net[case.strategy] - others[runner]
-    text = (f"{case.label}. Over a year this recovers {_money(net[case.strategy], cur)} net of fees and "
-            f"costs, {_money(lead, cur)} more than {runner.replace('_', '-')} "
-            f"({lead / abs(net[case.strategy]):.1%} of it).") if net[case.strategy] else f"{case.label}."
-    flips = [b for b in case.break_evens if b.value is not None]
+    others = {s: v for s, v in net.items() if s != case.strategy}
+    text = f"{case.label}. {answer_sentence(case)}"
+    if others:
+        runner = max(others, key=others.get)
+        lead = net[case.strategy] - others[runner]
+        period = "Every year" if case.basis == "flow" else "On today's overdue invoices"
+        if lead > 0.5:
+            text += (f" {period} this keeps {_money(lead, cur)} more, net of fees and costs, than "
+                     f"{strategy_text_of(case, runner).lower()}.")
+    flips = [b.plain() for b in case.break_evens if b.value is not None]
     if flips:
-        text += " The decision changes if " + "; or if ".join(
-            b.sentence(cur).split(":")[0].lower() for b in flips[:2]) + "."
+        text += " It would change only if " + ", or if ".join(flips[:2]) + "."
     return text
+
+
+def strategy_text_of(case: CostCase, strategy: str) -> str:
+    """A strategy of the case in a few words (its D in it)."""
+    if strategy == "in_house":
+        return "Keeping everything in-house"
+    if strategy == "agency":
+        return f"Placing every claim at {case.days['agency']:g} days"
+    return f"Handing off at {case.days['hybrid']:g} days"
 
 
 def headline(data: ReportData) -> list[dict[str, str]]:
@@ -211,7 +217,8 @@ def headline(data: ReportData) -> list[dict[str, str]]:
     net = data.case.result["net_recovery"]
     gain = float(net[data.case.strategy] - net["in_house"])
     items.append({"label": "Recommended", "value": strategy_text(data.case),
-                  "note": (f"+{_money(gain, cur)} a year vs in-house" if gain > 0.5 else "keeps the team")
+                  "note": (f"+{_money(gain, cur)} {'a year' if data.case.basis == 'flow' else 'one-off'} vs in-house"
+                           if gain > 0.5 else "keeps the team")
                   + (" (indicative)" if indicative(data.case) else "")})
     freed = data.goals_table["freed_cash"].dropna() if len(data.goals_table) else pd.Series(dtype=float)
     if len(freed) and freed.max() > 0:
@@ -324,58 +331,27 @@ def state_chapter(data: ReportData) -> list[dict[str, Any]]:
     return blocks
 
 
-#: Rows of the report's strategy table: (column of the evaluate result, label, kind).
-STRATEGY_ROWS = (
-    ("gross_recovery", "Expected recovery", "money"), ("agency_fees", "− Agency fees", "money"),
-    ("suit_costs", "− Suit fees and court costs", "money"),
-    ("in_house_costs", "− Collection team (salaries, tools, training, management, legal)", "money"),
-    ("capital_cost", "− Cost of waiting for the cash", "money"),
-    ("relationship_cost", "− Margin lost with placed customers", "money"),
-    ("net_recovery", "= Net recovered cash", "money"),
-    ("cost_per_unit_collected", "Cost per 100 collected", "per100"),
-    ("claims_in_house", "Overdue invoices worked in-house", "count"),
-    ("claims_placed", "Overdue invoices placed with the agency", "count"),
-)
-
-
-def strategy_table(case: CostCase) -> pd.DataFrame:
-    """The strategies side by side as formatted text (money without cents, counts as integers);
-    cost lines that are zero everywhere and a hybrid identical to another strategy left out."""
-    r = case.result
-    strategies = [s for s in ("in_house", "agency", "hybrid")
-                  if s != "hybrid" or 0 < r.loc["hybrid", "claims_in_house"] < len(case.claims)]
-    rows = {}
-    for col, label, kind in STRATEGY_ROWS:
-        values = r.loc[strategies, col].astype(float)
-        if kind == "money" and col not in ("gross_recovery", "net_recovery") and values.abs().max() < 0.5:
-            continue
-        if kind == "money":
-            rows[label] = [f"{v:,.0f}" for v in values]
-        elif kind == "per100":
-            rows[label] = ["—" if not np.isfinite(v) else f"{100 * v:,.1f}" for v in values]
-        else:
-            rows[label] = [f"{v:,.0f}" for v in values]
-    names = {"in_house": "All in-house", "agency": "All to the agency",
-             "hybrid": f"In-house, agency from {case.handoff_day:g} days"}
-    return pd.DataFrame(rows, index=[names[s] for s in strategies]).T
-
-
 def costs_chapter(data: ReportData) -> list[dict[str, Any]]:
     case = data.case
-    workload = (f"{case.flow.invoices:,} invoices fell past due in the last year" if case.flow is not None
-                else f"the {len(case.claims):,} invoices overdue today")
+    cur = case.currency
     blocks = [{"kind": "recommendation", "title": "Recommendation", "text": decision_text(case)}]
     caveat = indicative(case)
     if caveat:
         blocks.append(text(caveat))
-    blocks += [text(f"One year of collection work on the {_money(case.claims['amount'].sum(), case.currency)} "
-                    f"overdue at {case.as_of:%d %B %Y} ({len(case.claims):,} invoices); the team's workload is "
-                    f"{workload}. Amounts in {case.currency}."),
-               html_table(strategy_table(case), index=True),
-               figure(costcharts.waterfall_chart(case), "From expected recovery to net recovered cash"),
-               figure(costcharts.handoff_chart(case), "Net recovery by hand-off day D"),
+    if case.basis == "flow":
+        flow = case.book.flow
+        blocks.append(text(f"What a year looks like: {flow.invoices:,.0f} invoices ({_money(flow.amount, cur)}) fell "
+                           f"past due in the year to {case.as_of:%d %B %Y}. The comparison follows them under each "
+                           f"strategy, using what your team actually collected at each age. Amounts in {cur}."))
+    else:
+        blocks.append(text(f"Today's {len(case.claims):,} overdue invoices ({_money(case.claims['amount'].sum(), cur)}) "
+                           f"at {case.as_of:%d %B %Y}, each at its current age. Amounts in {cur}."))
+    blocks += [html_table(formatted(comparison_table(case, "client")), index=True),
+               figure(costcharts.collection_curve_chart(case),
+                      "Of what reached each age unpaid: what your team collected and what an agency would net"),
+               figure(costcharts.handoff_chart(case), "Handing off at D against keeping everything in-house"),
                heading("When the decision changes"),
-               {"kind": "list", "items": [b.sentence(case.currency) for b in case.break_evens]},
+               {"kind": "list", "items": [b.sentence(cur) for b in case.break_evens]},
                figure(costcharts.tornado_chart(case), "Each assumption moved alone across its range")]
     notes = [n for n in case.notes if n not in case.input_notes]
     if notes:
@@ -479,8 +455,7 @@ def appendix_chapter(data: ReportData) -> list[dict[str, Any]]:
             text(f"{rejected:,} row(s) could not be read and were left out; the list with file, row and reason "
                  "is available on request." if rejected else "Every row of the export was read."),
             heading("Assumptions of the cost comparison, with sources"),
-            html_table(assumptions_table(data.case.assumptions, data.currency, data.case.configured,
-                                         data.case).rename(columns=str.capitalize)),
+            html_table(assumptions_table(data.case).rename(columns=str.capitalize)),
             heading("KPI definitions"), html_table(defs),
             heading("Legal framework assumed"), text(str(branding.get("legal_regime") or LEGAL_REGIME))]
 

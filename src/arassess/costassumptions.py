@@ -36,6 +36,16 @@ class FeeSchedule:
 
 
 _USER = "client input; the default is a neutral placeholder to replace with the client's figure"
+_EFFORT = ("arassess assumption (no published time study found): replace with the team's own "
+           "time per step")
+
+#: Collector hours per invoice at each step of the escalation ladder (arassess.escalation keys):
+#: e-mail reminders are automated (minutes), letters take a few minutes each, the demand letter
+#: and final notice include a call. Counted on every invoice that reaches the step's age.
+DEFAULT_EFFORT_HOURS: tuple[tuple[str, float], ...] = (
+    ("pre_due_reminder", 0.02), ("due_reminder", 0.02), ("friendly_reminder", 0.10),
+    ("firm_reminder", 0.25), ("demand_letter", 0.50), ("final_notice", 0.50),
+)
 SOURCES: dict[str, str] = {
     "recovery_curve": "Commercial Law League / commercial collection agency survey figures as quoted "
                       "by agencies: 0.94 current, ~0.72 at 90 d, ~0.50 at 180 d, ~0.27 at 1 y, ~0.10 at 2 y",
@@ -43,16 +53,26 @@ SOURCES: dict[str, str] = {
     "fee_schedule": "templates/agency_fees.yaml: typical agency schedules, 20-35% of recovery, "
                     "~50% under $300 or over a year old, ~20% above $2,000",
     "agency_fee_pct": "flat fee override; none by default (the fee schedule applies)",
-    "collector_ftes": _USER, "collector_salary": "BLS OES May 2022 mean annual wage, bill and "
+    "collector_ftes": "the client's team, checked against the workload; without it the team is sized to "
+                      "the workload (a default head count never decides)",
+    "collector_salary": "BLS OES May 2022 mean annual wage, bill and "
                                                  "account collectors (43-3011): 42,800 USD; replace with "
                                                  "local pay",
     "loaded_cost_multiplier": "rule-of-thumb employer cost per unit of salary; " + _USER,
-    "hours_per_past_due_invoice": _USER,
+    "effort_hours": _EFFORT,
+    "hours_per_claim_month": "in-house work on a claim past the last ladder step, per month it stays open "
+                             "(calls, payment plans, disputes); " + _EFFORT,
+    "hours_per_placement": "preparing a claim file for the agency and answering its questions; " + _EFFORT,
+    "min_placement_age": "no agency takes a claim before the creditor's own reminders and demand letter "
+                         "(commercial agencies' placement guidance; the ladder's demand letter is at +30)",
+    "claim_months_open": "months an overdue claim kept in-house stays open where the ledger cannot tell "
+                         "(no history, or few claims that old); arassess assumption",
     "working_hours_per_fte_year": "2,080 paid hours less ~15% leave, holidays and meetings; arassess assumption",
     "software_per_year": _USER, "training_per_year": _USER, "management_per_year": _USER,
     "legal_per_year": _USER, "borrowing_rate": _USER,
     "wacc": _USER + " (kept for reporting; capital cost uses the borrowing rate)",
-    "in_house_days_to_cash": "arassess assumption: recovered cash arrives ~45 days after work starts",
+    "in_house_days_to_cash": "fallback where the ledger cannot tell: recovered cash arrives ~45 days after "
+                             "a claim's age; arassess assumption",
     "agency_days_to_cash": "arassess assumption: placement, collection and remittance take ~90 days",
     "relationship_cost_share": _USER, "gross_margin": _USER,
     "suit_share": "share of placed claims litigated; " + _USER,
@@ -66,7 +86,9 @@ SOURCES: dict[str, str] = {
                                      "after placement (DESIGN.md section 6)",
     "capital_rate_basis": "which rate values cash arriving later: borrowing_rate (default) or wacc",
     "yearly_overdue_invoices": "from the ledger: invoices that became past due in the year before "
-                               "the assessment date (default: the number of overdue claims)",
+                               "the assessment date",
+    "yearly_overdue_amount": "from the ledger: their open amount the day after the due date",
+    "yearly_due_invoices": "from the ledger: invoices due in that year (pre-due and due-date reminders)",
     "annual_credit_sales": "from the ledger: credit sales of the year before the assessment date",
 }
 
@@ -79,10 +101,12 @@ class Assumptions:
     agency_recovery_curve: Curve = SURVEY_CURVE
     fee_schedule: FeeSchedule = field(default_factory=FeeSchedule)
     agency_fee_pct: float | None = None
-    collector_ftes: float = 1.0
+    collector_ftes: float | None = None
     collector_salary: float = 42_800.0
     loaded_cost_multiplier: float = 1.3
-    hours_per_past_due_invoice: float = 0.75
+    effort_hours: tuple[tuple[str, float], ...] = DEFAULT_EFFORT_HOURS
+    hours_per_claim_month: float = 0.5
+    hours_per_placement: float = 0.5
     working_hours_per_fte_year: float = 1_760.0
     software_per_year: float = 0.0
     training_per_year: float = 0.0
@@ -102,8 +126,21 @@ class Assumptions:
     direct_payment_share: float = 0.0
     commission_on_direct_payments: bool = True
     capital_rate_basis: str = "borrowing_rate"
+    min_placement_age: float = 30.0
+    claim_months_open: float = 6.0
     yearly_overdue_invoices: float | None = None
+    yearly_overdue_amount: float | None = None
+    yearly_due_invoices: float | None = None
     annual_credit_sales: float | None = None
+
+    @property
+    def cost_per_hour(self) -> float:
+        """Loaded cost of one collector hour = salary × loaded-cost multiplier / working hours per year."""
+        return self.collector_salary * self.loaded_cost_multiplier / self.working_hours_per_fte_year
+
+    def step_hours(self, key: str) -> float:
+        """Hours per invoice at the ladder step ``key`` (0 for a step without effort hours)."""
+        return dict(self.effort_hours).get(key, 0.0)
 
     @property
     def capital_rate(self) -> float:
@@ -113,9 +150,16 @@ class Assumptions:
 
 _RATES = ("agency_fee_pct", "borrowing_rate", "wacc", "relationship_cost_share", "gross_margin",
           "suit_share", "direct_payment_share")
-_NONNEG = ("collector_ftes", "collector_salary", "hours_per_past_due_invoice", "software_per_year",
+_NONNEG = ("collector_ftes", "collector_salary", "hours_per_claim_month", "hours_per_placement", "software_per_year",
            "training_per_year", "management_per_year", "legal_per_year", "in_house_days_to_cash",
-           "agency_days_to_cash", "suit_fee_per_claim", "yearly_overdue_invoices", "annual_credit_sales")
+           "agency_days_to_cash", "suit_fee_per_claim", "yearly_overdue_invoices", "yearly_overdue_amount",
+           "yearly_due_invoices", "annual_credit_sales", "claim_months_open")
+_OPTIONAL = ("agency_fee_pct", "collector_ftes", "yearly_overdue_invoices", "yearly_overdue_amount",
+             "yearly_due_invoices", "annual_credit_sales")
+#: Keys of earlier versions, with what replaced them.
+_RETIRED = {"hours_per_past_due_invoice": "effort is now counted per escalation step: set costs.effort_hours "
+                                          "(hours per invoice at each step, e.g. {demand_letter: 0.5}), "
+                                          "costs.hours_per_claim_month and costs.hours_per_placement"}
 _SCALES = ("in_house_recovery_scale", "agency_recovery_scale", "agency_fee_scale")
 CAPITAL_BASES = ("borrowing_rate", "wacc")
 _FIELDS = tuple(f.name for f in dataclasses.fields(Assumptions))
@@ -144,6 +188,18 @@ def _curve(raw: Any, key: str) -> Curve:
                               "expected days past due in increasing order")
         out.append((days, share))
     return tuple(out)
+
+
+def _effort(raw: Any, key: str) -> tuple[tuple[str, float], ...]:
+    """Parse ``{step key: hours per invoice}`` over the default steps (steps not named keep their
+    default; a step of the client's own ladder may be added)."""
+    if not isinstance(raw, Mapping) or not raw:
+        raise ConfigError(f"costs.{key}: expected a mapping of escalation step to hours per invoice, "
+                          f"e.g. {{demand_letter: 0.5}}; steps: {', '.join(k for k, _ in DEFAULT_EFFORT_HOURS)}")
+    hours = dict(DEFAULT_EFFORT_HOURS)
+    for step, value in raw.items():
+        hours[str(step)] = _number(value, f"{key}.{step}", 0, 100, "hours per invoice from 0 to 100")
+    return tuple(hours.items())
 
 
 def _fee_schedule(raw: Any, key: str) -> FeeSchedule:
@@ -181,11 +237,15 @@ def assumptions_from_config(costs: Mapping[str, Any] | None,
                             base: Assumptions | None = None) -> Assumptions:
     """Build :class:`Assumptions` from a client.yaml ``costs:`` mapping, validating every key.
 
-    ``recovery_curve`` sets both curves unless ``agency_recovery_curve`` is also given;
-    ``agency_fee_pct`` is a flat fee replacing the schedule. Raises ConfigError naming
+    ``recovery_curve`` replaces the in-house curve the ledger would give (the agency's stays the
+    survey curve unless ``agency_recovery_curve`` is given); ``agency_fee_pct`` is a flat fee
+    replacing the schedule. Raises ConfigError naming
     ``costs.<key>`` and what was expected.
     """
     costs = dict(costs or {})
+    retired = sorted(k for k in costs if k in _RETIRED)
+    if retired:
+        raise ConfigError(f"costs.{retired[0]}: no longer used; {_RETIRED[retired[0]]}")
     valid = sorted(set(_FIELDS) | set(_ALIASES))
     unknown = sorted(k for k in costs if _ALIASES.get(k, k) not in _FIELDS)
     if unknown:
@@ -198,8 +258,12 @@ def assumptions_from_config(costs: Mapping[str, Any] | None,
             out[name] = _curve(value, key)
         elif name == "fee_schedule":
             out[name] = _fee_schedule(value, f"costs.{key}")
-        elif name in ("agency_fee_pct", "yearly_overdue_invoices", "annual_credit_sales") and value is None:
+        elif name in _OPTIONAL and value is None:
             out[name] = None
+        elif name == "effort_hours":
+            out[name] = _effort(value, key)
+        elif name == "min_placement_age":
+            out[name] = _number(value, key, 0, 730, "days past due from 0 to 730")
         elif name == "commission_on_direct_payments":
             if not isinstance(value, bool):
                 raise ConfigError(f"costs.{key}: got {value!r}, expected true or false")
@@ -218,6 +282,4 @@ def assumptions_from_config(costs: Mapping[str, Any] | None,
             out[name] = _number(value, key, 1, what="a multiplier >= 1 (1.3 = salary plus 30%)")
         else:  # working_hours_per_fte_year
             out[name] = _number(value, key, 1, 8_784, "hours per FTE-year from 1 to 8,784")
-    if "recovery_curve" in out and "agency_recovery_curve" not in out:
-        out["agency_recovery_curve"] = out["recovery_curve"]
     return dataclasses.replace(base or Assumptions(), **out)

@@ -6,7 +6,6 @@ Same look as :mod:`arassess.charts` (styles from :mod:`arassess.chartstyle`); no
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 
 from arassess.chartstyle import (
@@ -25,20 +24,12 @@ from arassess.chartstyle import (
     new_figure,
     style_axes,
 )
-from arassess.costcase import CostCase, format_lever
-from arassess.costmodel import (
-    SHORT,
-    STRATEGIES,
-    TIE,
-    Claims,
-    best_strategy,
-    net_by_strategy,
-    net_with_optimal_handoff,
-    recovery_share,
-)
+from arassess import costmodel
+from arassess.costcase import CostCase, format_lever, strategy_net
+from arassess.costmodel import SHORT, best_strategy, tie
 
 #: The waterfall's steps: (column of the evaluate result, label); costs are drawn downwards.
-WATERFALL_STEPS = (("agency_fees", "Agency fees"), ("suit_costs", "Suits"), ("in_house_costs", "Team"),
+WATERFALL_STEPS = (("agency_fees", "Agency fees"), ("suit_costs", "Suits"), ("team_costs", "Team"),
                    ("capital_cost", "Capital"), ("relationship_cost", "Relationship"))
 STRATEGY_COLOUR = {"in_house": BLUE, "agency": ORANGE, "hybrid": GREEN}
 TORNADO_ROWS = 10  # at most this many assumptions in the tornado
@@ -74,7 +65,7 @@ def waterfall_chart(case: CostCase, fast: bool = False) -> Figure:
     ax = fig.add_subplot()
     width = len(steps) + 2
     ticks, names = [], []
-    for g, strategy in enumerate(STRATEGIES):
+    for g, strategy in enumerate(case.strategies):
         row = result.loc[strategy]
         x0 = g * (width + 1)
         level = float(row["gross_recovery"])
@@ -94,7 +85,8 @@ def waterfall_chart(case: CostCase, fast: bool = False) -> Figure:
         ticks += list(x)
         names += ["Gross", *(label for _c, label in steps), "Net"]
         chosen = " ✔" if strategy == case.strategy else ""
-        head = f"{SHORT[strategy]}{chosen}" + (f" (D = {case.handoff_day:g})" if strategy == "hybrid" else "")
+        d = case.days[strategy]
+        head = f"{SHORT[strategy]}{chosen}" + (f" (D = {d:g})" if strategy != "in_house" else "")
         ax.text(x0 + (width - 1) / 2, 1.02, head, transform=ax.get_xaxis_transform(), ha="center",
                 va="bottom", fontsize=FONT, fontweight="bold" if chosen else "normal")
         # above the last cost step too: the label is wider than the bar and would run into it
@@ -103,29 +95,33 @@ def waterfall_chart(case: CostCase, fast: bool = False) -> Figure:
     ax.set_xticks(ticks, names, rotation=45, ha="right", fontsize=SMALL)
     style_axes(ax, "")
     money_axis(ax.yaxis, currency)
-    fig.suptitle("From gross recovery to net recovered cash, per strategy", fontsize=FONT + 1, x=0.02,
-                 ha="left")
+    period = "a year of newly overdue claims" if case.basis == "flow" else "today's overdue claims"
+    fig.suptitle(f"From gross recovery to net recovered cash, per strategy ({period})", fontsize=FONT + 1,
+                 x=0.02, ha="left")
     return _fixed(fig, fast, left=0.1, right=0.98, top=0.84, bottom=0.24)
 
 
 def handoff_chart(case: CostCase, fast: bool = False) -> Figure:
-    """Hybrid net recovery as a function of the hand-off day D, with in-house and agency for
-    reference and markers at the chosen and the optimal D."""
+    """Value of handing claims off at D against keeping them all in-house (net per year on the flow,
+    or one-off on the stock), with markers at the best and the chosen D; above zero, the hand-off
+    pays."""
     curve, currency = case.handoff_curve, case.currency
     fig = new_figure(height=3.6 + HANDOFF_LEGEND_HEIGHT)
     ax = fig.add_subplot()
-    ax.plot(curve["handoff_day"], curve["net_recovery"], color=STRATEGY_COLOUR["hybrid"], marker="o",
-            markersize=3, label="hybrid: in-house until D, then agency")
-    for strategy, style in (("in_house", "--"), ("agency", ":")):
-        ax.axhline(float(case.result.loc[strategy, "net_recovery"]), color=STRATEGY_COLOUR[strategy],
-                   linestyle=style, label=f"all {SHORT[strategy]}")
-    best = curve.loc[curve["handoff_day"] == case.optimal_day, "net_recovery"].iloc[0]
-    ax.plot([case.optimal_day], [best], marker="*", markersize=14, color=VERMILLION, linestyle="none",
-            label=f"optimal D = {case.optimal_day:g} days")
-    if case.handoff_day != case.optimal_day:
-        ax.axvline(case.handoff_day, color=GREY, linewidth=1, label=f"chosen D = {case.handoff_day:g} days")
-    style_axes(ax, "Net recovered cash by hand-off day D", "hand-off day D (days past due)",
-               "net recovery")
+    ax.plot(curve["handoff_day"], curve["value_vs_in_house"], color=STRATEGY_COLOUR["hybrid"], marker="o",
+            markersize=3, label="hand off at D: net against all in-house")
+    ax.axhline(0, color=STRATEGY_COLOUR["in_house"], linestyle="--", label="all in-house")
+    best_day = case.optimal_day
+    if np.isfinite(best_day) and (curve["handoff_day"] == best_day).any():
+        best = curve.loc[curve["handoff_day"] == best_day, "value_vs_in_house"].iloc[0]
+        if best > 0:  # a hand-off that only loses money has no "best" day worth a marker
+            ax.plot([best_day], [best], marker="*", markersize=14, color=VERMILLION, linestyle="none",
+                    label=f"best D = {best_day:g} days")
+    if "hybrid" in case.days and case.days["hybrid"] != case.optimal_day:
+        ax.axvline(case.days["hybrid"], color=GREY, linewidth=1, label=f"chosen D = {case.days['hybrid']:g} days")
+    what = "per year" if case.basis == "flow" else "on today's overdue claims"
+    style_axes(ax, f"Handing off at D against keeping everything in-house ({what})",
+               "hand-off day D (days past due)", "net gain from the hand-off")
     money_axis(ax.yaxis, currency)
     legend_below(fig, ncols=3)  # under the plot: never over the lines
     height = fig.get_figheight()
@@ -137,13 +133,11 @@ def runner_up(case: CostCase) -> str | None:
     """The best other strategy at base, the one the tornado's lead is measured against: the hybrid
     re-optimised when the case uses the optimal D, else held at the case's D (None: no other)."""
     start = case.tornado.attrs.get("strategy", case.strategy)
-    c = Claims.from_frame(case.claims)
-    if case.handoff_day == case.optimal_day:
-        net = net_with_optimal_handoff(c, case.assumptions)[0]
-    else:
-        net = net_by_strategy(c, case.assumptions, case.handoff_day)
+    fixed = case.days.get("hybrid")
+    d = None if fixed is None or fixed == case.optimal_day else fixed
+    net = strategy_net(case.book, case.assumptions, d)
     others = {s: v for s, v in net.items() if s != start}
-    return best_strategy(others) if others else None
+    return best_strategy(others, tie(case.book)) if others else None
 
 
 def tornado_chart(case: CostCase, top: int = TORNADO_ROWS, fast: bool = False) -> Figure:
@@ -151,7 +145,7 @@ def tornado_chart(case: CostCase, top: int = TORNADO_ROWS, fast: bool = False) -
     over the runner-up (the best other strategy at base). A bar crossing zero means that range
     alone flips the decision. Assumptions that do not move the lead are left out; at most
     ``top`` (≤ 10) rows, largest swing on top."""
-    moves = case.tornado[case.tornado["swing"] > TIE] if "swing" in case.tornado else case.tornado.iloc[:0]
+    moves = case.tornado[case.tornado["swing"] > tie(case.book)] if "swing" in case.tornado else case.tornado.iloc[:0]
     table = moves.head(min(top, TORNADO_ROWS)).iloc[::-1]
     base = float(case.tornado.attrs.get("base_lead", 0.0))
     leader = SHORT[case.tornado.attrs.get("strategy", case.strategy)]
@@ -179,30 +173,49 @@ def tornado_chart(case: CostCase, top: int = TORNADO_ROWS, fast: bool = False) -
     return _fixed(fig, fast, left=0.3, right=0.97, top=0.92, bottom=0.12)
 
 
-def recovery_curves_chart(case: CostCase) -> Figure:
-    """The in-house and agency recovery curves (as scaled) with the overdue balance by age."""
-    a, claims = case.assumptions, case.claims
-    days = np.arange(0, 731, 5)
-    fig = new_figure(height=3.4)
+def collection_curve_chart(case: CostCase, fast: bool = False) -> Figure:
+    """The answer in one picture: of what reached each age unpaid, the share the client's team
+    collected (observed, with its 95% interval; the used curve where thin data blend towards the
+    survey), the survey curve, and what an agency would net after its fee. Where the agency's
+    line rises above the team's, handing off pays (before effort and capital)."""
+    a, book = case.assumptions, case.book
+    ages = np.arange(0, book.curve.horizon + 1)
+    fig = new_figure(height=3.6 + HANDOFF_LEGEND_HEIGHT)
     ax = fig.add_subplot()
-    for curve, scale, strategy in ((a.recovery_curve, a.in_house_recovery_scale, "in_house"),
-                                   (a.agency_recovery_curve, a.agency_recovery_scale, "agency")):
-        ax.plot(days, np.minimum(1, scale * recovery_share(curve, days)) * 100,
-                color=STRATEGY_COLOUR[strategy], label=f"{SHORT[strategy]} (× {scale:.2f})")
-    style_axes(ax, "Expected recovery by age of claim", "days past due", "recovered (%)")
-    ax.set_ylim(0, 100)
-    if len(claims):
-        twin = ax.twinx()
-        edges = np.arange(0, max(int(claims["days_past_due"].max()) + 31, 60), 30)
-        balance = pd.cut(claims["days_past_due"], edges).pipe(
-            lambda b: claims["amount"].groupby(b, observed=False).sum())
-        twin.bar(edges[:-1] + 15, balance.to_numpy(), width=26, color=GREY, alpha=0.3,
-                 label="overdue balance")
-        money_axis(twin.yaxis, case.currency)
-        twin.tick_params(labelsize=SMALL)
-        twin.spines[["top"]].set_visible(False)
-        ax.set_zorder(twin.get_zorder() + 1)
-        ax.patch.set_visible(False)
-        legend(twin, loc="center right")
-    legend(ax, loc="upper right")
-    return fig
+    observed = case.observed
+    src = case.source("recovery_curve")
+    if observed is not None and observed.start_count:
+        # only where the ledger alone is credible (weight 1); thinner ages show in the blended curve
+        seen = np.isfinite(observed.collect) & (observed.weight >= 1.0)
+        band = seen & np.isfinite(observed.collect_lo)
+        ax.fill_between(ages, np.where(band, observed.collect_lo, np.nan) * 100,
+                        np.where(band, observed.collect_hi, np.nan) * 100, color=BLUE, alpha=0.15,
+                        label="your team: 95% interval")
+        ax.plot(ages, np.where(seen, observed.collect, np.nan) * 100, color=BLUE, linewidth=2,
+                label="your team: observed in the ledger")
+    used = costmodel.in_house_share(book, a, ages) * 100
+    if observed is not None and observed.start_count and (observed.claims > 0).any():
+        last = int(np.flatnonzero(observed.claims > 0)[-1])  # no claim of the ledger ever got older
+        used = np.where(ages <= last, used, np.nan)
+    label = ("in-house curve used (set for this client)" if src is not None and src.kind == "client"
+             else "in-house curve used (blended where data are thin)" if observed is not None and observed.start_count
+             else "in-house: survey curve (no history)")
+    ax.plot(ages, used, color=BLUE, linestyle="--", linewidth=1.2, label=label)
+    survey = costmodel.recovery_share(a.agency_recovery_curve, ages) * 100
+    ax.plot(ages, survey, color=GREY, linestyle=":", label="survey: collectable share")
+    fee = (costmodel.flow_fee_rate(book, a, ages) if book.flow is not None
+           else costmodel.claim_fee_rates(a, np.full(len(ages), float(np.median(book.stock.amount))
+                                                     if len(book.stock) else 1000.0), ages))
+    net = costmodel.agency_share(a, ages) * (1 - fee * costmodel.commissioned(a)) * 100
+    ax.plot(ages, net, color=ORANGE, linewidth=2, label="agency: net of its fee")
+    d_min = float(a.min_placement_age)
+    ax.axvspan(0, d_min, color=GREY, alpha=0.08)
+    ax.text(d_min + 4, 4, "← no placement", ha="left", va="bottom", fontsize=SMALL, color=GREY)
+    style_axes(ax, "Of what reached each age unpaid: what your team collected, what an agency would net",
+               "days past due", "share of the amount (%)")
+    ax.set_ylim(0, 102)
+    ax.set_xlim(0, book.curve.horizon)
+    legend_below(fig, ncols=3)
+    height = fig.get_figheight()
+    return _fixed(fig, fast, left=0.1, right=0.98, top=1 - 0.36 / height,
+                  bottom=(0.55 + HANDOFF_LEGEND_HEIGHT) / height)

@@ -17,17 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
+import numpy as np
 
 from arassess import costcharts
 from arassess.costcase import CostCase, analyse, lever_value, with_lever
-from arassess.costmodel import MIN_HANDOFF_DAY, Assumptions, Claims
-from arassess.costreport import comparison_table, decision_html
+from arassess.costmodel import MAX_HANDOFF_DAY, Assumptions
+from arassess.costreport import assumptions_table, comparison_table, decision_html, formatted
 from arassess.dashboard import display_bundle
 from arassess.errors import ArassessError
 from arassess.report import table
 from arassess.scenarios import Scenario, save_scenario
 
-LIVE_CHARTS = (costcharts.waterfall_chart, costcharts.handoff_chart, costcharts.tornado_chart)
+LIVE_CHARTS = (costcharts.collection_curve_chart, costcharts.waterfall_chart, costcharts.handoff_chart,
+               costcharts.tornado_chart)
 _WIDE = {"description_width": "14em"}
 SLIDER_WIDTH = "34em"  # a Layout widget is made per slider, never at import (no widget state in batch runs)
 
@@ -58,10 +60,12 @@ class CostDashboard:
         self.client_dir = Path(client_dir)
         self.base = case.assumptions
         self.case = case
-        self._claims = Claims.from_frame(case.claims)
+        self._book = case.book
         a = case.assumptions
-        fee = lever_value(a, "agency_fee_pct", self._claims)
-        self.ftes = _slider(widgets.FloatSlider, a.collector_ftes, 0, max(10, 2 * a.collector_ftes), 0.5,
+        fee = lever_value(a, "agency_fee_pct", self._book)
+        # the team size only checks capacity; without one given, the slider starts at what is needed
+        team = a.collector_ftes if a.collector_ftes is not None else self._needed(case)
+        self.ftes = _slider(widgets.FloatSlider, team, 0, max(10, 2 * team), 0.5,
                             "Collector FTEs", "arassess-ftes", ".1f")
         self.salary = _slider(widgets.IntSlider, a.collector_salary, 0, max(150_000, 2 * a.collector_salary),
                               1_000, f"Salary per FTE ({case.currency})", "arassess-salary")
@@ -76,8 +80,8 @@ class CostDashboard:
                             f"Rate, {a.capital_rate_basis.replace('_', ' ')} (%)", "arassess-rate", ".1f")
         self.relationship = _slider(widgets.FloatSlider, 100 * a.relationship_cost_share, 0, 30, 1,
                                     "Relationship loss (%)", "arassess-relationship", ".0f")
-        self.handoff = _slider(widgets.IntSlider, case.handoff_day, MIN_HANDOFF_DAY, 730, 15, "Hand-off day D",
-                               "arassess-handoff")
+        self.handoff = _slider(widgets.IntSlider, case.handoff_day, int(a.min_placement_age), MAX_HANDOFF_DAY, 15,
+                               "Hand-off day D", "arassess-handoff")
         self.optimal = widgets.Checkbox(value=True, description="D = optimal", indent=False)
         self.optimal.add_class("arassess-optimal")
         self.reset = widgets.Button(description="Reset to client assumptions", icon="undo",
@@ -95,7 +99,10 @@ class CostDashboard:
         self.table = widgets.HTML()
         self.table.add_class("arassess-comparison")
         self.charts = widgets.Output()
+        self.inputs = widgets.HTML()
+        self.inputs.add_class("arassess-inputs")
         self._fee_moved = False
+        self._ftes_moved = False
         self._quiet = False
 
         sliders = widgets.VBox([self.ftes, self.salary, self.fee, self.fee_note, self.in_scale,
@@ -103,11 +110,11 @@ class CostDashboard:
                                 widgets.HBox([self.handoff, self.optimal])])
         actions = widgets.HBox([self.reset, self.name, self.save])
         self.widget = widgets.VBox([widgets.HTML("<h3>Assumptions</h3>"), sliders, actions, self.status,
-                                    self.decision, self.table, self.charts])
+                                    self.decision, self.table, self.charts, self.inputs])
         self._show(case, time.perf_counter())
-        for w in (self.ftes, self.salary, self.in_scale, self.ag_scale, self.rate, self.relationship,
-                  self.optimal):
+        for w in (self.salary, self.in_scale, self.ag_scale, self.rate, self.relationship, self.optimal):
             w.observe(self._changed, names="value")
+        self.ftes.observe(self._ftes_changed, names="value")
         self.fee.observe(self._fee_changed, names="value")
         self.handoff.observe(self._handoff_changed, names="value")
         self.reset.on_click(self._reset)
@@ -118,16 +125,23 @@ class CostDashboard:
         """The client's assumptions with the sliders' values. The fee slider shows the effective
         fee; moving it sets a flat fee, or scales the client's fee schedule to that effective rate."""
         values: dict[str, Any] = {
-            "collector_ftes": float(self.ftes.value), "collector_salary": float(self.salary.value),
+            "collector_salary": float(self.salary.value),
             "in_house_recovery_scale": float(self.in_scale.value),
             "agency_recovery_scale": float(self.ag_scale.value),
             self.base.capital_rate_basis: round(float(self.rate.value) / 100, 6),
             "relationship_cost_share": round(float(self.relationship.value) / 100, 6),
         }
+        if self._ftes_moved:
+            values["collector_ftes"] = float(self.ftes.value)
         a = dataclasses.replace(self.base, **values)
         if self._fee_moved:
-            a = with_lever(a, "agency_fee_pct", round(float(self.fee.value) / 100, 6), self._claims)
+            a = with_lever(a, "agency_fee_pct", round(float(self.fee.value) / 100, 6), self._book)
         return a
+
+    @staticmethod
+    def _needed(case: CostCase) -> float:
+        """FTEs the recommended strategy needs, rounded up to half an FTE."""
+        return max(0.5, float(np.ceil(2 * case.result.loc[case.strategy, "ftes_needed"]) / 2))
 
     def handoff_day(self) -> float | None:
         return None if self.optimal.value else float(self.handoff.value)
@@ -136,7 +150,9 @@ class CostDashboard:
     def _show(self, case: CostCase, started: float) -> None:
         self.case = case
         self.decision.value = decision_html(case)
-        self.table.value = table(comparison_table(case), index=True).to_html()
+        self.table.value = table(formatted(comparison_table(case)), index=True).to_html()
+        self.inputs.value = ("<details><summary>Inputs and where they come from</summary>"
+                             + table(assumptions_table(case)).to_html() + "</details>")
         self.charts.outputs = tuple(display_bundle(chart(case, fast=True)) for chart in LIVE_CHARTS)
         if self.optimal.value and self.handoff.value != int(case.handoff_day):
             self._quiet = True
@@ -159,8 +175,9 @@ class CostDashboard:
             return
         started = time.perf_counter()
         try:
-            case = analyse(self.case.client, self.case.currency, self.case.as_of, self.case.claims,
-                           self.case.flow, self.assumptions(), self.handoff_day(), self.case.input_notes)
+            c = self.case
+            case = analyse(c.client, c.currency, c.as_of, c.claims, c.flow, c.book, self.assumptions(),
+                           self.handoff_day(), c.input_notes, c.observed, c.provenance)
         except (ArassessError, ValueError) as exc:
             self.status.value = f'<span style="color:#b00">Cannot evaluate: {html.escape(str(exc))}</span>'
             return
@@ -168,6 +185,11 @@ class CostDashboard:
 
     # --- events ---------------------------------------------------------------------------
     def _changed(self, _change: Any = None) -> None:
+        self.update()
+
+    def _ftes_changed(self, _change: Any = None) -> None:
+        if not self._quiet:
+            self._ftes_moved = True
         self.update()
 
     def _fee_changed(self, _change: Any = None) -> None:
@@ -190,12 +212,14 @@ class CostDashboard:
         a = self.base
         self._quiet = True
         try:
-            self.ftes.value, self.salary.value = a.collector_ftes, a.collector_salary
-            self.fee.value = 100 * lever_value(a, "agency_fee_pct", self._claims)
+            self.ftes.value = a.collector_ftes if a.collector_ftes is not None else self._needed(self.case)
+            self.salary.value = a.collector_salary
+            self.fee.value = 100 * lever_value(a, "agency_fee_pct", self._book)
             self.in_scale.value, self.ag_scale.value = a.in_house_recovery_scale, a.agency_recovery_scale
             self.rate.value, self.relationship.value = 100 * a.capital_rate, 100 * a.relationship_cost_share
             self.optimal.value = True
             self._fee_moved = False
+            self._ftes_moved = False
         finally:
             self._quiet = False
         self.update()

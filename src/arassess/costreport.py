@@ -6,33 +6,46 @@ Papermill, the HTML export and (for the tables and text) the Voila dashboard.
 
 from __future__ import annotations
 
-import dataclasses
+import html
 import json
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
 from arassess import costcharts
 from arassess.assessment import load, resolve_client_dir
 from arassess.config import ClientConfig
-from arassess.costcase import CostCase, cost_case
-from arassess.costmodel import SHORT, SOURCES, STRATEGIES, Assumptions
+from arassess.costcase import CostCase, answer_sentence, cost_case
+from arassess.costmodel import SHORT, Assumptions
 from arassess.ledger import Ledger
 from arassess.report import figure_image, table, titled_section
 from arassess.scenarios import Scenario, load_scenario
 
-#: Rows of the comparison table: (column of the evaluate result, label).
-COMPARISON_ROWS = (
-    ("gross_recovery", "Gross recovery"), ("agency_fees", "− Agency fees"), ("suit_costs", "− Suit fees and court costs"),
-    ("in_house_costs", "− Team (salaries, software, training, management, legal)"),
-    ("capital_cost", "− Cost of capital"), ("relationship_cost", "− Relationship cost"),
-    ("net_recovery", "= Net recovered cash"), ("cost_per_unit_collected", "Cost per unit collected"),
-    ("claims_in_house", "Claims worked in-house"), ("claims_placed", "Claims placed"),
-    ("delta_dso", "DSO days the recovered cash is carried"),
-    ("hours_needed", "Collector hours needed"), ("hours_available", "Collector hours available"),
+#: The comparison table, written once: (line of the evaluate result, consultant label, client label,
+#: kind). The notebook and dashboard show the consultant's words, the client report the plainer ones.
+COMPARISON_ROWS: tuple[tuple[str, str, str, str], ...] = (
+    ("amount", "Overdue amount worked", "Overdue amount", "money"),
+    ("in_house_recovery", "In-house recovery", "Collected by your team", "money"),
+    ("agency_recovery", "Agency recovery", "Collected by the agency", "money"),
+    ("gross_recovery", "Gross recovery", "Expected recovery", "money"),
+    ("agency_fees", "− Agency fees", "− Agency fees", "money"),
+    ("suit_costs", "− Suit fees and court costs", "− Suit fees and court costs", "money"),
+    ("team_costs", "− Team (hours × cost per hour; a year also software, training, management, legal)",
+     "− Collection team (time, tools, training, management, legal)", "money"),
+    ("capital_cost", "− Cost of capital", "− Cost of waiting for the cash", "money"),
+    ("relationship_cost", "− Relationship cost", "− Margin lost with placed customers", "money"),
+    ("net_recovery", "= Net recovered cash", "= Net recovered cash", "money"),
+    ("claims_placed", "Claims placed", "Overdue invoices placed with the agency", "count"),
+    ("amount_placed", "Amount placed", "Amount placed with the agency", "money"),
+    ("hours", "Collector hours", "Collector hours", "count"),
+    ("ftes_needed", "FTEs needed", "Full-time collectors needed", "fte"),
 )
+#: Cost lines a client table leaves out when they are zero for every strategy.
+OPTIONAL_LINES = ("agency_fees", "suit_costs", "capital_cost", "relationship_cost")
+AUDIENCES = ("consultant", "client")
 
 
 def load_case(client_dir: str | Path, as_of: str | None = None, scenario: str | None = None,
@@ -57,12 +70,64 @@ def write_summary(case: CostCase, output_dir: str | Path, scenario: Scenario | N
     return target
 
 
-def comparison_table(case: CostCase) -> pd.DataFrame:
-    """The money lines of each strategy as rows × strategies (the hybrid's D in its header)."""
-    frame = case.result.loc[list(STRATEGIES), [c for c, _ in COMPARISON_ROWS]].T.astype(float)
-    frame.index = [label for _, label in COMPARISON_ROWS]
-    frame.columns = [f"{SHORT[s]} (D = {case.handoff_day:g})" if s == "hybrid" else SHORT[s] for s in STRATEGIES]
+def strategy_names(case: CostCase, audience: str = "consultant") -> list[str]:
+    """Column headings of the strategies compared (the D of each placing strategy in its name)."""
+    names = []
+    for s in case.strategies:
+        d = case.days[s]
+        if audience == "client":
+            names.append({"in_house": "All in-house", "agency": f"Agency from {d:g} days",
+                          "hybrid": f"In-house, agency from {d:g} days"}[s])
+        else:
+            names.append(SHORT[s] if s == "in_house" else f"{SHORT[s]} (D = {d:g})")
+    return names
+
+
+def comparison_table(case: CostCase, audience: str = "consultant", basis: str | None = None) -> pd.DataFrame:
+    """The money lines of each strategy, rows × strategies, labelled for ``audience`` ("consultant" or
+    "client"; the client's leaves out cost lines that are zero everywhere) on the decision basis
+    or ``basis`` ("flow": a year of newly overdue claims; "stock": today's claims, one-off)."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {audience!r}; valid: {', '.join(AUDIENCES)}")
+    result = case.stock if basis == "stock" else case.result
+    if basis not in (None, "stock", "flow"):
+        raise ValueError(f"unknown basis {basis!r}; valid: flow, stock")
+    rows = [(col, cons if audience == "consultant" else plain) for col, cons, plain, _k in COMPARISON_ROWS]
+    if audience == "client":
+        rows = [(c, l) for c, l in rows if c not in OPTIONAL_LINES or result[c].abs().max() >= 0.5]
+    frame = result.loc[list(case.strategies), [c for c, _ in rows]].T.astype(float)
+    frame.index = [label for _, label in rows]
+    frame.columns = strategy_names(case, audience)
+    kinds = {line: kind for line, _c, _p, kind in COMPARISON_ROWS}
+    frame.attrs["kinds"] = {label: kinds[col] for col, label in rows}
     return frame
+
+
+def formatted(frame: pd.DataFrame) -> pd.DataFrame:
+    """A labelled table of :func:`comparison_table` as text: money and counts as whole numbers with
+    thousands separators, FTEs with one decimal."""
+    kinds = frame.attrs.get("kinds", {})
+    out = frame.copy().astype(object)
+    for label in frame.index:
+        fmt = "{:,.1f}" if kinds.get(label) == "fte" else "{:,.0f}"
+        out.loc[label] = [fmt.format(v + 0.0) if np.isfinite(v) else "—" for v in frame.loc[label]]
+    return out
+
+
+def curve_table(case: CostCase) -> pd.DataFrame:
+    """The in-house collection curve at the report ages: claims and amount that reached each age
+    unpaid, what became of them (collected, written off, still open), the 95% interval, days to
+    cash, the weight of the client's data and the share used (blended towards the survey)."""
+    t = case.book.curve.table
+    pct = lambda col: (t[col] * 100).round(1)  # noqa: E731 - a column formatter
+    return pd.DataFrame({
+        "days past due": t["age"], "claims": t["claims"], "customers": t["customers"],
+        f"amount ({case.currency})": t["amount"].round(0),
+        "collected %": pct("collected"), "95% low": pct("collected_lo"), "95% high": pct("collected_hi"),
+        "written off %": pct("written_off"), "still open %": pct("still_open"),
+        "days to cash": t["days_to_cash"].round(0), "data weight %": pct("weight"), "used %": pct("used"),
+        "survey %": pct("survey"),
+    })
 
 
 #: How each assumption is named for a client.
@@ -70,7 +135,11 @@ ASSUMPTION_LABELS: dict[str, str] = {
     "recovery_curve": "In-house recovery by age of claim", "agency_recovery_curve": "Agency recovery by age of claim",
     "fee_schedule": "Agency fee schedule", "agency_fee_pct": "Agency fee (flat)",
     "collector_ftes": "Collectors (full-time equivalents)", "collector_salary": "Salary per collector",
-    "loaded_cost_multiplier": "Employer cost per unit of salary", "hours_per_past_due_invoice": "Hours per overdue invoice",
+    "loaded_cost_multiplier": "Employer cost per unit of salary", "effort_hours": "Hours per invoice at each reminder step",
+    "hours_per_claim_month": "Hours per open claim and month after the reminders",
+    "hours_per_placement": "Hours to place a claim with the agency",
+    "min_placement_age": "Earliest placement (days past due)",
+    "claim_months_open": "Months a kept claim stays open (where the ledger cannot tell)",
     "working_hours_per_fte_year": "Working hours per collector and year", "software_per_year": "Software per year",
     "training_per_year": "Training per year", "management_per_year": "Management time per year",
     "legal_per_year": "Legal costs per year", "borrowing_rate": "Borrowing rate", "wacc": "Cost of capital (WACC)",
@@ -84,10 +153,12 @@ ASSUMPTION_LABELS: dict[str, str] = {
     "commission_on_direct_payments": "Agency commission on direct payments",
     "capital_rate_basis": "Rate that values waiting for cash",
     "yearly_overdue_invoices": "Invoices falling overdue per year (workload)",
+    "yearly_overdue_amount": "Amount falling overdue per year",
+    "yearly_due_invoices": "Invoices falling due per year",
     "annual_credit_sales": "Credit sales of the last year",
 }
 _MONEY = ("collector_salary", "software_per_year", "training_per_year", "management_per_year", "legal_per_year",
-          "suit_fee_per_claim", "annual_credit_sales")
+          "suit_fee_per_claim", "annual_credit_sales", "yearly_overdue_amount")
 _SHARES = ("agency_fee_pct", "borrowing_rate", "wacc", "relationship_cost_share", "gross_margin", "suit_share",
            "direct_payment_share")
 
@@ -95,17 +166,26 @@ _SHARES = ("agency_fee_pct", "borrowing_rate", "wacc", "relationship_cost_share"
 def _assumption_value(a: Assumptions, name: str, currency: str, case: CostCase | None) -> str:
     value = getattr(a, name)
     if name in ("recovery_curve", "agency_recovery_curve"):
-        return ", ".join(f"{d:g} days: {s:.0%}" for d, s in value)
+        shown = [(d, v) for d, v in value if d in (0, 30, 90, 120, 180, 365, 730)] or list(value)
+        return ", ".join(f"{d:g} d: {v:.0%}" for d, v in shown)
     if name == "fee_schedule":
         return "not used (flat fee)" if a.agency_fee_pct is not None else "used (templates/agency_fees.yaml)"
+    if name == "effort_hours":
+        return ", ".join(f"{k.replace('_', ' ')} {h:g} h" for k, h in value)
     if name == "capital_rate_basis":
         return "borrowing rate" if value == "borrowing_rate" else "WACC"
+    if name == "in_house_days_to_cash" and case is not None and case.observed is not None \
+            and case.observed.start_count and case.source(name) is not None and case.source(name).kind == "ledger":
+        d = float(a.min_placement_age)
+        return f"{float(case.book.curve.at(d, 'days_to_cash')):,.0f} days from {d:g} days past due (observed)"
+    if name in ("hours_per_claim_month", "hours_per_placement", "working_hours_per_fte_year"):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") + " h"
+    if name == "collector_ftes" and value is None:
+        return "not given: sized to the workload"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if value is None:
-        if name == "yearly_overdue_invoices" and case is not None:
-            return f"{len(case.claims):,} (the invoices overdue today; the export has no history)"
-        return "not available (the export has no sales history)" if name == "annual_credit_sales" else "—"
+        return "not available (the export has no history)"
     if name in _SHARES:
         return f"{value:.1%}"
     if name in _MONEY:
@@ -115,26 +195,17 @@ def _assumption_value(a: Assumptions, name: str, currency: str, case: CostCase |
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def assumptions_table(a: Assumptions, currency: str, client_costs: Iterable[str] | None = None,
-                      case: CostCase | None = None) -> pd.DataFrame:
-    """Every assumption as a client reads it: name, the value used and its source — "set for this
-    client (client.yaml)" for the keys of the client's ``costs:``, the default's source otherwise,
-    "from the ledger" for the figures taken from the data."""
-    client = set(client_costs or ())
-    if "recovery_curve" in client:  # it sets both curves unless the agency's is given
-        client.add("agency_recovery_curve")
+def assumptions_table(case: CostCase) -> pd.DataFrame:
+    """Every input as a client reads it: name, the value used, where it comes from (from your
+    ledger / set for this client / default) and the detail (n and interval, or the source)."""
+    from arassess.costcase import PROVENANCE_WORDS
+
     rows = []
-    for f in dataclasses.fields(Assumptions):
-        name = f.name
-        if name in client or (name == "fee_schedule" and "agency_fee_schedule" in client):
-            source = "set for this client (client.yaml)"
-        elif name in ("yearly_overdue_invoices", "annual_credit_sales"):
-            source = "from the ledger" if getattr(a, name) is not None else "not in the data; see value"
-        else:
-            source = SOURCES[name]
-        rows.append({"assumption": ASSUMPTION_LABELS.get(name, name),
-                     "value": _assumption_value(a, name, currency, case), "source": source})
-    return pd.DataFrame(rows)
+    for p in case.provenance:
+        rows.append({"assumption": ASSUMPTION_LABELS.get(p.key, p.key),
+                     "value": _assumption_value(case.assumptions, p.key, case.currency, case),
+                     "from": PROVENANCE_WORDS[p.kind], "detail": p.detail})
+    return pd.DataFrame(rows, columns=["assumption", "value", "from", "detail"])
 
 
 def claims_table(case: CostCase) -> pd.DataFrame:
@@ -150,39 +221,86 @@ def claims_table(case: CostCase) -> pd.DataFrame:
     return pd.concat([out, total], ignore_index=True)
 
 
-def decision_html(case: CostCase) -> str:
-    """The recommendation with its reason, the break-evens and notes, as HTML (dashboard and report)."""
-    import html
+def decision_lines(case: CostCase) -> tuple[str, str, list[str], list[str]]:
+    """The decision as plain text, written once for every renderer: (headline, the answer with the
+    client's numbers and the reason, break-even sentences, notes incl. the indicative caveat)."""
+    headline = f"Recommendation: {case.label}."
+    answer = f"{answer_sentence(case)} {case.reason}"
+    notes = ([case.indicative] if case.indicative else []) + list(case.notes)
+    return headline, answer, [b.sentence(case.currency) for b in case.break_evens], notes
 
-    evens = "".join(f"<li>{html.escape(b.sentence(case.currency))}</li>" for b in case.break_evens)
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in case.notes)
-    return (f'<div class="arassess-decision"><p style="font-size:1.25em"><b>Recommendation: '
-            f'<span data-strategy="{case.strategy}">{html.escape(case.label)}</span></b></p>'
-            f"<p>{html.escape(case.reason)}</p><p>Break-even points (the decision changes when one of "
-            f"these alone moves past the value shown):</p><ul>{evens}</ul>"
-            + (f"<p>Notes:</p><ul>{notes}</ul>" if notes else "") + "</div>")
+
+def decision_html(case: CostCase) -> str:
+    """The recommendation with its reason, the break-evens and notes, as HTML (dashboard)."""
+    head, answer, evens, notes = decision_lines(case)
+    items = "".join(f"<li>{html.escape(b)}</li>" for b in evens)
+    noted = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+    return (f'<div class="arassess-decision"><p style="font-size:1.25em"><b>'
+            f'<span data-strategy="{case.strategy}">{html.escape(head)}</span></b></p>'
+            f"<p>{html.escape(answer)}</p><p>Break-even points (the decision changes when one of "
+            f"these alone moves past the value shown):</p><ul>{items}</ul>"
+            + (f"<p>Notes:</p><ul>{noted}</ul>" if noted else "") + "</div>")
+
+
+def _md(text: str) -> str:
+    """Client data as Markdown text, never markup: HTML special characters escaped."""
+    return html.escape(text, quote=False)
 
 
 def decision_section(case: CostCase) -> list[Any]:
-    return [Markdown(f"**Recommendation: {case.label}.** {case.reason}"),
+    head, answer, evens, notes = decision_lines(case)
+    return [Markdown(f"**{_md(head)}** {_md(answer)}"),
             Markdown("Break-even points — the decision changes when one of these alone moves past the value "
-                     "shown:\n" + "\n".join(f"- {b.sentence(case.currency)}" for b in case.break_evens)),
-            *([Markdown("Notes:\n" + "\n".join(f"- {n}" for n in case.notes))] if case.notes else [])]
+                     "shown:\n" + "\n".join(f"- {_md(b)}" for b in evens)),
+            *([Markdown("Notes:\n" + "\n".join(f"- {_md(n)}" for n in notes))] if notes else [])]
+
+
+def curve_section(case: CostCase) -> list[Any]:
+    src = case.source("recovery_curve")
+    if case.observed is None or not case.observed.start_count:
+        return [Markdown("This export has no payment history, so the client's own collection curve cannot be "
+                         "measured; the in-house side uses the survey curve. A full ledger export (every invoice "
+                         "with its payments) would calibrate it."),
+                figure_image(costcharts.collection_curve_chart(case))]
+    else:
+        intro = (f"Of the amount that reached each age unpaid, what the client's team eventually collected, wrote "
+                 f"off or still has open (still-open claims are followed until {case.as_of:%Y-%m-%d} and not "
+                 f"counted as losses). The interval resamples customers; ages with few claims blend towards the "
+                 f"survey curve by the data weight shown.")
+        if src is not None and src.kind == "client":
+            intro += " The decision uses the curve set for this client (column 'used')."
+    return [Markdown(_md(intro)), table(curve_table(case)), figure_image(costcharts.collection_curve_chart(case))]
 
 
 def comparison_section(case: CostCase) -> list[Any]:
-    return [Markdown(f"One year of collection work on the overdue balance at {case.as_of:%Y-%m-%d}, "
-                     f"amounts in {case.currency}."),
-            table(comparison_table(case), index=True),
-            figure_image(costcharts.waterfall_chart(case))]
+    if case.basis == "flow":
+        flow = case.book.flow
+        head = (f"Per year, on the {flow.invoices:,.0f} invoices ({flow.amount:,.0f} {case.currency}) that fell past "
+                f"due in the year to {case.as_of:%Y-%m-%d}; amounts in {case.currency}.")
+    else:
+        head = (f"Today's {len(case.claims):,} overdue claims ({case.claims['amount'].sum():,.0f} {case.currency}) "
+                f"at {case.as_of:%Y-%m-%d}, a one-off; amounts in {case.currency}.")
+    items: list[Any] = [Markdown(_md(head)), table(formatted(comparison_table(case)), index=True),
+                        figure_image(costcharts.waterfall_chart(case))]
+    if case.basis == "flow" and len(case.claims):
+        items += [Markdown(_md(f"Today's overdue stock, a one-off on top: {len(case.claims):,} claims "
+                               f"({case.claims['amount'].sum():,.0f} {case.currency}), each at its current age.")),
+                  table(formatted(comparison_table(case, basis="stock")), index=True)]
+    return items
 
 
 def handoff_section(case: CostCase) -> list[Any]:
-    best = case.handoff_curve["net_recovery"].max()
-    return [Markdown(f"Hybrid: work each claim in-house until it is D days past due, then place it. Net "
-                     f"recovery is highest at **D = {case.optimal_day:g} days** "
-                     f"({best:,.0f} {case.currency})."),
-            figure_image(costcharts.handoff_chart(case))]
+    curve = case.handoff_curve
+    if not np.isfinite(case.optimal_day):
+        text = (f"No hand-off day from {case.assumptions.min_placement_age:g} days on beats keeping every claim "
+                "in-house" + (" over a year." if case.basis == "flow" else " on today's claims."))
+    else:
+        best = float(curve.loc[curve["handoff_day"] == case.optimal_day, "value_vs_in_house"].iloc[0])
+        verdict = ("adds" if best > 0 else "loses") + f" {abs(best):,.0f} {case.currency}"
+        text = (f"Hand-off at D: work each claim in-house until it is D days past due, then place it. The best D "
+                f"above the minimum placement age is **{case.optimal_day:g} days**, which {verdict} against "
+                f"keeping every claim in-house" + (" per year." if case.basis == "flow" else " on today's claims."))
+    return [Markdown(text), figure_image(costcharts.handoff_chart(case))]
 
 
 def sensitivity_section(case: CostCase) -> list[Any]:
@@ -194,20 +312,15 @@ def sensitivity_section(case: CostCase) -> list[Any]:
 
 
 def inputs_section(case: CostCase) -> list[Any]:
-    a = case.assumptions
-    flow = (f"{case.flow.invoices:,} invoices became past due in the year to {case.as_of:%Y-%m-%d} "
-            f"({case.flow.amount:,.0f} {case.currency} open the day after their due date)"
-            if case.flow is not None else "The yearly flow of newly overdue invoices is not in an open-items export")
-    sales = (f"; credit sales of that year: {a.annual_credit_sales:,.0f} {case.currency}"
-             if a.annual_credit_sales else "")
-    return [Markdown(f"Overdue claims at {case.as_of:%Y-%m-%d}. {flow}{sales}."), table(claims_table(case)),
-            figure_image(costcharts.recovery_curves_chart(case)),
-            Markdown("Assumptions used (client.yaml `costs:` and the scenario override the defaults):"),
-            table(assumptions_table(a, case.currency, case.configured, case))]
+    return [Markdown(f"Overdue claims at {case.as_of:%Y-%m-%d}:"), table(claims_table(case)),
+            Markdown("Every input and where it comes from (client.yaml `costs:` and a scenario override the "
+                     "ledger and the defaults):"),
+            table(assumptions_table(case))]
 
 
 SECTIONS: dict[str, Callable[[CostCase], list[Any]]] = {
     "decision": decision_section,
+    "curve": curve_section,
     "comparison": comparison_section,
     "handoff": handoff_section,
     "sensitivity": sensitivity_section,
@@ -215,10 +328,11 @@ SECTIONS: dict[str, Callable[[CostCase], list[Any]]] = {
 }
 SECTION_TITLES: dict[str, str] = {
     "decision": "1. Recommendation",
-    "comparison": "2. The three strategies compared",
-    "handoff": "3. When to hand off: net recovery by day D",
-    "sensitivity": "4. What moves the decision",
-    "inputs": "5. Inputs: overdue claims and assumptions",
+    "curve": "2. What the ledger says: the team's collection curve",
+    "comparison": "3. The strategies compared",
+    "handoff": "4. When to hand off: value by day D",
+    "sensitivity": "5. What moves the decision",
+    "inputs": "6. Inputs and where they come from",
 }
 
 
@@ -228,5 +342,5 @@ def section(case: CostCase, name: str) -> list[Any]:
 
 
 def title(case: CostCase, scenario: Scenario | None = None) -> Markdown:
-    what = f" — scenario “{scenario.name}”" if scenario else ""
-    return Markdown(f"# {case.client}: in-house or agency? ({case.as_of:%d %B %Y}){what}")
+    what = f" — scenario “{_md(scenario.name)}”" if scenario else ""
+    return Markdown(f"# {_md(case.client)}: in-house or agency? ({case.as_of:%d %B %Y}){what}")

@@ -261,12 +261,11 @@ def default_ladder(handoff_day: float | None) -> tuple[Step, ...]:
 
 
 def handoff_day_of(case: Any) -> float | None:
-    """D of a cost case (:class:`arassess.costcase.CostCase`) for the ladder: the hybrid's
-    ``handoff_day``; for the agency strategy (every overdue claim placed) the earliest hand-off,
-    :data:`MIN_HANDOFF_DAY`; None for in-house."""
+    """D of a cost case (:class:`arassess.costcase.CostCase`) for the ladder: the D of the
+    recommended strategy (the agency's is the minimum placement age); None for in-house."""
     if case.strategy == "in_house":
         return None
-    return float(case.handoff_day) if case.strategy == "hybrid" else float(MIN_HANDOFF_DAY)
+    return float(case.days[case.strategy])
 
 
 def find_step(ladder: tuple[Step, ...], key: str) -> Step | None:

@@ -28,6 +28,7 @@ from arassess.chartstyle import (
     BLUE, GREEN, GREY, ORANGE, SMALL, TITLE, VERMILLION, bucket_colours, legend_below, money_axis, new_figure,
     no_data_figure, shared_legend_below, style_axes,
 )
+from arassess.costcase import answer_sentence
 from arassess.monthly import AT_RISK_SHARE, WORSE_MONTHS, MonthlyReview, default_store, review
 from arassess.scorecard import format_value
 
@@ -248,19 +249,21 @@ def moved_items(r: MonthlyReview) -> list[Item]:
                           "invoices": "Invoices", "oldest_days_past_due": "Oldest (days)"}, cur), False)]
         else:
             items.append(("text", "No account became more than 90 days past due this month."))
+    why = answer_sentence(r.plan_case.case)
     if r.handoff_day is None:
-        items.append(("text", "No agency hand-off: the recommendation is to keep collections in-house."))
+        items.append(("text", f"No agency hand-off: the recommendation is to keep collections in-house. {why}"))
     elif len(r.handoff):
         shown = "" if len(r.handoff) <= HANDOFF_ROWS else f" (the {HANDOFF_ROWS} largest shown)"
-        items += [("text", f"{len(r.handoff)} invoice(s) of {r.handoff['customer_id'].nunique()} account(s) reached "
-                           f"the agency hand-off day ({r.handoff_day} days past due) this month, "
+        items += [("text", f"{why} {len(r.handoff)} invoice(s) of {r.handoff['customer_id'].nunique()} account(s) "
+                           f"reached the agency hand-off day ({r.handoff_day} days past due) this month, "
                            f"{r.handoff['open_amount'].sum():,.0f} {cur} open{shown}:"),
                   ("table", _customer_table(r.handoff.head(HANDOFF_ROWS), {
                       "customer_name": "Customer", "invoice_id": "Invoice", "due_date": "Due",
                       "handoff_date": "Hand-off day", "open_amount": f"Open ({cur})",
                       "days_past_due": "Days past due"}, cur), False)]
     else:
-        items.append(("text", f"No open invoice reached the hand-off day ({r.handoff_day} days past due) this month."))
+        items.append(("text", f"{why} No open invoice reached the hand-off day ({r.handoff_day} days past due) this "
+                              "month."))
     return items
 
 
@@ -401,7 +404,8 @@ def summary(r: MonthlyReview) -> dict[str, Any]:
         "history_months": [f"{d:%Y-%m-%d}" for d in r.history.index],
         "filled_from_ledger": [f"{d:%Y-%m-%d}" for d in r.filled],
         "movers": _records(r.movers), "new_over_90": _records(r.new_over_90),
-        "handoff_day": r.handoff_day, "reached_handoff": _records(r.handoff),
+        "handoff_day": r.handoff_day, "strategy": r.plan_case.case.strategy,
+        "strategy_sentence": answer_sentence(r.plan_case.case), "reached_handoff": _records(r.handoff),
         "roll_rates": rolls, "actions": _records(r.actions),
         "control_totals": [dict(t) for t in r.snapshot.control_totals],
         "input_checksums": dict(r.snapshot.input_checksums),

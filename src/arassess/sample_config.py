@@ -84,12 +84,14 @@ LEGAL_DE = """\
     or threatening language regardless."""
 
 COSTS = """\
-costs:                           # cost-model assumptions (DESIGN.md section 6); every one can be overridden
-  # in-house collection team
-  collector_ftes: <<ftes>>          # people working overdue accounts, full-time equivalents
+costs:                           # cost-model assumptions (docs/methodology.md); every one can be overridden
+  # in-house collection team (the in-house collection curve itself comes from the ledger)
+  collector_ftes: <<ftes>>          # people working overdue accounts, full-time equivalents (checked against the workload)
   collector_salary: 42800        # source: BLS May 2022 mean, bill and account collectors (USD; replace with local pay)
   loaded_cost_multiplier: 1.3    # employer cost per unit of salary (social charges, benefits, workplace)
-  hours_per_past_due_invoice: 0.75  # collector time per past-due invoice worked (calls, e-mails, notes)
+  hours_per_claim_month: 0.5     # collector time per overdue claim and month past the last reminder (calls, promises)
+  hours_per_placement: 0.5       # preparing a claim file for the agency
+  # effort_hours: {friendly_reminder: 0.1, firm_reminder: 0.25, demand_letter: 0.5, final_notice: 0.5}
   software_per_year: <<software>>       # collections tool, dunning module, payment portal
   training_per_year: 3000
   management_per_year: <<management>>     # credit manager's time spent on collections
@@ -104,19 +106,7 @@ costs:                           # cost-model assumptions (DESIGN.md section 6);
   commission_on_direct_payments: true  # the agency agreement owes commission on those too
   relationship_cost_share: <<relationship>>  # share of a placed customer's yearly gross margin lost through the placement
   gross_margin: 0.22             # gross margin on sales, to value that lost business
-  recovery_curve:                # in-house: collectable share by days past due; sample input: the team has no escalation steps, so aged claims rarely pay
-    0: 0.94
-    60: 0.80
-    120: 0.45
-    180: 0.25
-    365: 0.06
-    730: 0.01
-  agency_recovery_curve:         # agency; source: Commercial Law League / commercial collection agency survey figures, as quoted by agencies (sources disagree)
-    0: 0.94
-    90: 0.72
-    180: 0.50
-    365: 0.27
-    730: 0.10
+  # agency_recovery_curve: {0: 0.94, 90: 0.72, 180: 0.50, 365: 0.27, 730: 0.10}  # the survey default
 """
 
 LEDGER_CONFIG = """\

@@ -133,7 +133,7 @@ def build_timeline(ledger: "Ledger") -> Timeline:
     r_inv, r_day, r_amt, r_is_wo = r_inv[order], r_day[order], r_amt[order], r_is_wo[order]
 
     # clip so the open balance never crosses zero: balance after k reductions = max(0, |amount| − Σ_k)
-    reduced = _group_cumsum(r_inv, r_amt)
+    reduced = group_cumsum(r_inv, r_amt)
     size = np.abs(amount[r_inv])
     after = np.maximum(size - reduced, 0.0)
     after[after <= MONEY_EPSILON] = 0.0  # float residue of the running sums is not an open balance
@@ -158,7 +158,7 @@ def build_timeline(ledger: "Ledger") -> Timeline:
                     ev_day, ev_delta, ev_inv, r_day[wo], -r_delta[wo], r_inv[wo])
 
 
-def _group_cumsum(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
+def group_cumsum(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Running sum of ``values`` restarting at each new group (``groups`` sorted)."""
     if len(values) == 0:
         return values.astype(float)

@@ -20,8 +20,9 @@ Rules:
 - Priority, with late-payment probabilities (:mod:`arassess.risk`): the **expected loss**
   = open amount × P(paid more than ``threshold_days`` late) × loss rate, where
   loss rate = 1 − recovery share at max(days past due, threshold_days) on the recovery curve
-  (:func:`arassess.costmodel.recovery_share`; the survey curve unless the client sets
-  ``costs.recovery_curve``): what is lost if the invoice goes late, larger the older it gets.
+  (:func:`arassess.costmodel.recovery_share`; the in-house curve of the cost case: the client's
+  observed collection curve for a full ledger, the survey curve for an open-items export): what
+  is lost if the invoice goes late, larger the older it gets.
   An invoice the probabilities do not cover counts as certain to be late (probability 1).
 - Priority without probabilities (risk unavailable, e.g. an open-items export): open amount ×
   age weight, where age weight = 1 + min(max(days past due, 0), 180) / 30 (1 until due, 2 at 30
