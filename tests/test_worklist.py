@@ -399,7 +399,7 @@ def test_excel_has_the_sheets_header_filters_and_no_formula(tmp_path, hostile_wo
     assert ws.cell(row=first, column=7).number_format == "#,##0.00"
     assert ws.cell(row=first, column=6).number_format == "yyyy-mm-dd"
     assert ws.cell(row=first, column=6).is_date
-    assert ws.column_dimensions["C"].width == 32
+    assert ws.column_dimensions["C"].width == pytest.approx(32, abs=1)  # the writer adds its padding
 
 
 def test_excel_shows_probability_and_expected_loss_when_scored(tmp_path):

@@ -25,6 +25,9 @@ from arassess.findings import Finding, generate_findings, seasonality_note
 from arassess.intake import load_ledger
 from arassess.kpis import KpiTable, compute_kpis, kpi_series, months_before
 from arassess.ledger import Ledger
+from arassess.ledgercache import cache_folder, input_key
+from arassess.ledgercache import read as read_cached
+from arassess.ledgercache import save as save_cached
 from arassess.maturity import Maturity, load_questionnaire, score_maturity
 from arassess.paths import REPO_ROOT
 from arassess.positions import open_invoices
@@ -136,9 +139,21 @@ def comparison_dates(as_of: pd.Timestamp) -> dict[int, pd.Timestamp]:
 
 
 def load(client_dir: str | Path) -> tuple[ClientConfig, Ledger]:
-    """Read a client folder's config and ledger (once; :func:`assess` can reuse them)."""
+    """Read a client folder's config and ledger (once; :func:`assess` can reuse them).
+
+    Inside a run of ``arassess assess``/``monthly``/``batch`` (:data:`arassess.ledgercache.CACHE_ENV`
+    set) the ledger validated at the start of the run is read back when its inputs are unchanged;
+    otherwise, and in a plain Papermill run, the export is read and validated here."""
     config = load_config(resolve_client_dir(client_dir))
-    return config, load_ledger(config)
+    folder = cache_folder()
+    if folder is None:
+        return config, load_ledger(config)
+    key = input_key(config)
+    ledger = read_cached(folder, key)
+    if ledger is None:
+        ledger = load_ledger(config)
+        save_cached(ledger, folder, key)
+    return config, ledger
 
 
 def assess(client_dir: str | Path, as_of: str | pd.Timestamp | None = None, *,

@@ -91,20 +91,25 @@ def _error_text(exc: BaseException) -> str:
 def run_client_month(client_dir: Path, month: str, workspace: Path, store_path: Path, runs_dir: Path, *,
                      progress: bool = False) -> "RunResult":
     """Run notebook 05 ("monthly") for one client and month into a new run folder
-    ``runs_dir/<client>/<month-end>_<stamp>/`` and return runner.RunResult. The notebook
-    records the month's snapshot into ``store_path``. Raises on any problem (ConfigError before
+    ``runs_dir/<client>/<month-end>_<stamp>/`` and return runner.RunResult; the client folder is
+    validated once, before the kernel starts, and the notebook reads that ledger back
+    (:mod:`arassess.ledgercache`). The notebook records the month's snapshot into ``store_path``. Raises on any problem (ConfigError before
     a kernel starts; runner.NotebookError naming the cell, the executed notebook kept).
     ``progress`` shows Papermill's progress bar over cells."""
-    from arassess.config import load_config
+    from arassess.ledgercache import shared_ledger, validated_once
     from arassess.monthly import month_end
+    from arassess.pipeline import LEDGER_FOLDER
     from arassess.runner import execute, new_run_dir
 
     end = month_end(month)
-    config = load_config(client_dir)  # fail fast on a bad client folder, before a kernel starts
+    # read and validated once, before a run folder or a kernel exists: a bad export fails here
+    config, keep = validated_once(client_dir)
     run_dir = new_run_dir(Path(runs_dir), config.slug, f"{end:%Y-%m-%d}")
+    keep(run_dir / LEDGER_FOLDER)  # the notebook reads it back
     parameters = {"month": f"{end:%Y-%m}", "workspace": str(Path(workspace).resolve()),
                   "store": str(Path(store_path).resolve())}
-    return execute("monthly", client_dir, run_dir, parameters=parameters, progress=progress)
+    with shared_ledger(run_dir / LEDGER_FOLDER):
+        return execute("monthly", client_dir, run_dir, parameters=parameters, progress=progress)
 
 
 def run_monthly(client_dir: Path, month: str, workspace: Path, store_path: Path, runs_dir: Path) -> ClientResult:

@@ -250,10 +250,10 @@ def assess_command(client_dir: Path, as_of: str | None, paper: str, no_pdf: bool
     letters. Prints the paths at the end; an earlier run is never touched."""
     from tqdm import tqdm
 
-    from arassess.pipeline import ORDER, STEP_LABELS, run_assessment
+    from arassess.pipeline import STEP_LABELS, STEPS, run_assessment
 
     date = _as_of(as_of)
-    steps = [*ORDER, "report"]
+    steps = list(STEPS)
     with tqdm(total=len(steps), desc="arassess assess", unit="step", file=sys.stderr,
               bar_format="{desc}: {n}/{total} {bar} {elapsed}") as bar:
         def step(name: str) -> None:
@@ -300,15 +300,17 @@ def serve(port: int, notebook: str, open_browser: bool) -> None:
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed (same seed, same files).")
 @click.option("--invoices", "n_invoices", type=click.IntRange(100, 5_000_000), default=24000,
               show_default=True, help="Number of invoices.")
+@click.option("--customers", "n_customers", type=click.IntRange(20, 200_000), default=150, show_default=True,
+              help="Number of customers.")
 @click.option("--open-items", is_flag=True, help="Write the small open-items sample instead of a full ledger.")
-def sample(out_dir: Path, seed: int, n_invoices: int, open_items: bool) -> None:
+def sample(out_dir: Path, seed: int, n_invoices: int, n_customers: int, open_items: bool) -> None:
     """Generate a realistic sample client folder (client.yaml + CSV files)."""
     from arassess.sample import write_open_items_client, write_sample_client
 
     if open_items:
         path = write_open_items_client(out_dir, seed=seed)
     else:
-        path = write_sample_client(out_dir, seed=seed, n_invoices=n_invoices)
+        path = write_sample_client(out_dir, seed=seed, n_invoices=n_invoices, n_customers=n_customers)
     click.echo(f"Sample client written to {path}")
 
 

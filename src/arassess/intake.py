@@ -14,15 +14,19 @@ Input files are only read, never written.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from arassess.config import ClientConfig, load_config
+from arassess.config import ClientConfig, FileSpec, load_config
 from arassess.errors import InputError, RejectionLimitError
+from arassess.keys import codes, first_positions
 from arassess.ledger import Ledger
-from arassess.parsing import RawFile, read_file, text_columns, type_columns
+from arassess.parsing import RawFile, read_file, type_columns
 from arassess.quality import FileTotals, QualityReport, summarize_problems
 from arassess.validation import check_currencies, empty_problems, payment_problems, schema_problems
 
@@ -49,33 +53,51 @@ def _rejected_mask(typed: pd.DataFrame, problems: pd.DataFrame, raw: RawFile) ->
 
 def _rejected_rows(raw: RawFile, rejected: pd.Series, problems: pd.DataFrame) -> pd.DataFrame:
     """The rejected rows as read from the file (export column names), with row number and problems."""
-    rows = raw.frame.loc[rejected].rename(columns={c: raw.export_names.get(c, c) for c in raw.frame.columns})
-    numbers = raw.file_rows(rows.index)
+    mask = rejected.to_numpy(dtype=bool)
+    rows = raw.as_read(mask)
+    numbers = raw.file_rows(np.flatnonzero(mask))
     reasons = (problems.assign(text=problems["column"].astype(str) + ": " + problems["problem"].astype(str))
                .groupby("row")["text"].agg("; ".join))
-    return rows.assign(row=numbers, problems=pd.Series(numbers, index=rows.index).map(reasons))[
+    return rows.assign(row=numbers, problems=pd.Series(numbers, index=rows.index).map(reasons).to_numpy())[
         ["row", "problems", *rows.columns]]
 
 
-def _convert(frame: pd.DataFrame, kind: str, rates: dict[str, float], reporting: str,
-             currency: pd.Series) -> pd.DataFrame:
-    """Amounts into the reporting currency; the file's amount is kept as amount_original."""
-    out = frame.copy()
-    rate = currency.fillna(reporting).map(rates).astype(float)
-    out["currency"] = currency.fillna(reporting)
-    out["amount_original"] = frame["amount"]
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray | pa.Array:
+    """A pandas string column as Arrow strings (missing stays missing)."""
+    return pa.array(values.array, type=pa.string(), from_pandas=True) if len(values) else pa.array([], pa.string())
+
+
+def _filled(frame: pd.DataFrame, reporting: str) -> pa.Array | pa.ChunkedArray:
+    """Each row's currency as Arrow strings, the reporting currency where the file gives none."""
+    if "currency" not in frame:
+        return pa.array([reporting] * len(frame), pa.string())
+    return pc.fill_null(_arrow_text(frame["currency"]), reporting)
+
+
+def currency_rates(currency: pa.Array | pa.ChunkedArray, rates: dict[str, float], reporting: str) -> np.ndarray:
+    """Units of the reporting currency per unit of each row's currency, looked up once per code."""
+    code, distinct = codes(currency)
+    per_code = np.array([rates.get(c, np.nan) for c in distinct.to_pylist()] + [rates.get(reporting, 1.0)],
+                        dtype=float)
+    return per_code[np.where(code >= 0, code, len(per_code) - 1)]
+
+
+def _convert(frame: pd.DataFrame, kind: str, rate: np.ndarray, currency: pa.Array | pa.ChunkedArray) -> pd.DataFrame:
+    """Amounts into the reporting currency (× ``rate``); the file's amount is kept as amount_original
+    and each row's currency (the reporting one filled in) as currency."""
+    changed = {"currency": currency.to_pandas() if len(frame) else pd.Series([], dtype="str"),
+               "amount_original": frame["amount"].to_numpy()}
     for column in MONEY_COLUMNS[kind]:
-        if column in out:
-            out[column] = out[column] * rate
-    return out
+        if column in frame:
+            changed[column] = frame[column].to_numpy(dtype=float) * rate
+    return frame.assign(**changed)
 
 
 def _typed(raw: RawFile) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Typed frame and every problem: parse problems, then the schema's on all rows
     (except a second report for a cell that could not be read at all)."""
     typed, problems = type_columns(raw)
-    text = text_columns(raw, list(typed.columns))
-    checked = schema_problems(raw.spec.kind, typed, raw.label, raw.file_rows, raw.export_names, text)
+    checked = schema_problems(raw.spec.kind, typed, raw.label, raw.file_rows, raw.export_names, raw.shown)
     if checked.empty:
         return typed, problems
     unreadable = pd.MultiIndex.from_frame(problems[["row", "column"]]) if not problems.empty else None
@@ -85,22 +107,40 @@ def _typed(raw: RawFile) -> tuple[pd.DataFrame, pd.DataFrame]:
     return typed, found.sort_values("row", kind="stable", ignore_index=True)
 
 
-def _in_reporting_currency(frame: pd.DataFrame, currency: pd.Series, rates: dict[str, float],
-                           reporting: str) -> pd.DataFrame:
-    """A copy of ``frame`` whose amount is converted to the reporting currency (for comparisons)."""
-    code = currency.astype(object).where(currency.notna(), reporting)
-    return frame.assign(amount=frame["amount"] * code.map(rates).astype(float))
+READ_THREADS = 2  # files read and typed at once
+
+
+def _read_all(config: ClientConfig) -> tuple[dict[str, RawFile], dict[str, tuple[pd.DataFrame, pd.DataFrame]],
+                                              np.ndarray | None]:
+    """Read and type every file side by side (Arrow's kernels release the GIL), and match each
+    payment to its invoice row while the invoices are being typed. A problem with a file is raised
+    in the order of the files, as a sequential read would."""
+    raws: dict[str, RawFile] = {}
+    typed: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        reading = {kind: pool.submit(read_file, spec, allow_no_rows=kind != "invoices")
+                   for kind, spec in config.files.items()}
+        for kind, future in reading.items():
+            raws[kind] = future.result()
+        typing = {kind: pool.submit(_typed, raw) for kind, raw in raws.items()}
+        matching = (pool.submit(first_positions, raws["payments"].text("invoice_id"), raws["invoices"].text("invoice_id"))
+                    if "payments" in raws else None)
+        for kind, future in typing.items():
+            typed[kind] = future.result()
+        positions = matching.result() if matching is not None else None
+    for raw in raws.values():
+        raw.release_text()  # the stripped copies served the typing; the typed frames hold what is needed
+    return raws, typed, positions
 
 
 def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None) -> Ledger:
     """Load and validate the files named in ``config`` into a :class:`Ledger`."""
     limit = config.max_rejected_share if max_rejected_share is None else max_rejected_share
     notes: list[str] = []
-    raws: dict[str, RawFile] = {}
-    for kind, spec in config.files.items():
-        raws[kind] = read_file(spec, allow_no_rows=kind != "invoices")
-        if raws[kind].frame.empty:
-            notes.append(f"{raws[kind].label} has a header but no rows: no {kind}.")
+    raws, typed_files, positions = _read_all(config)
+    for kind, raw in raws.items():
+        if not len(raw):
+            notes.append(f"{raw.label} has a header but no rows: no {kind}.")
     for kind in ("payments", "customers"):
         if kind not in config.files:
             notes.append(f"{kind}: no file given in client.yaml.")
@@ -109,38 +149,42 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
             notes.append(f"{raw.label}: extra columns kept but not used: {', '.join(raw.extra_columns)}.")
 
     inv_raw = raws["invoices"]
-    invoices, inv_problems = _typed(inv_raw)
+    invoices, inv_problems = typed_files["invoices"]
     inv_rejected = _rejected_mask(invoices, inv_problems, inv_raw)
+    reporting, rates = config.currency, dict(config.fx_rates)
+    inv_currency = _filled(invoices, reporting)
     if "currency" in invoices:
-        check_currencies(invoices.loc[~inv_rejected, "currency"], dict(config.fx_rates), config.currency,
-                         inv_raw.label)
-    accepted_invoices = invoices[~inv_rejected]
+        check_currencies(inv_currency.filter(pa.array(~inv_rejected.to_numpy())), rates, reporting, inv_raw.label)
+    inv_rate = currency_rates(inv_currency, rates, reporting)
 
     tables: dict[str, tuple[RawFile, pd.DataFrame, pd.DataFrame, pd.Series]] = {
         "invoices": (inv_raw, invoices, inv_problems, inv_rejected)}
-    rates = dict(config.fx_rates)
+    pay_currency = pay_rate = None
     if "payments" in raws:
         pay_raw = raws["payments"]
-        payments, pay_problems = _typed(pay_raw)
+        payments, pay_problems = typed_files["payments"]
         pay_bad = _rejected_mask(payments, pay_problems, pay_raw)
-        # payments and invoices are compared in the reporting currency
-        inv_cur = invoices["currency"] if "currency" in invoices else pd.Series(None, index=invoices.index, dtype=object)
-        first_cur = pd.Series(inv_cur.to_numpy(), index=invoices["invoice_id"].to_numpy())
-        first_cur = first_cur[~first_cur.index.duplicated()]
-        pay_cur = payments["invoice_id"].map(first_cur)
-        if "currency" in payments:
-            pay_cur = payments["currency"].fillna(pay_cur)
-        check_currencies(pay_cur[~pay_bad], rates, config.currency, pay_raw.label)
-        cross = payment_problems(_in_reporting_currency(payments[~pay_bad], pay_cur[~pay_bad], rates, config.currency),
-                                 _in_reporting_currency(invoices, inv_cur, rates, config.currency),
-                                 pd.Index(accepted_invoices["invoice_id"]),
-                                 pay_raw.label, inv_raw.label, pay_raw.file_rows, inv_raw.file_rows,
-                                 pay_raw.export_names)
+        # payments are compared with their invoice in the reporting currency; a payment without a
+        # currency is in its invoice's
+        pos = positions
+        of_invoice = pc.if_else(pa.array(pos >= 0), inv_currency.take(pa.array(np.maximum(pos, 0))), reporting) \
+            if len(inv_currency) else pa.array([reporting] * len(pos), pa.string())
+        pay_currency = pc.coalesce(_arrow_text(payments["currency"]), of_invoice) if "currency" in payments \
+            else of_invoice
+        good = ~pay_bad.to_numpy()
+        check_currencies(pay_currency.filter(pa.array(good)), rates, reporting, pay_raw.label)
+        pay_rate = currency_rates(pay_currency, rates, reporting)
+        cross = payment_problems(
+            payments.loc[good, ["invoice_id", "payment_date"]].assign(amount=payments["amount"].to_numpy()[good]
+                                                                      * pay_rate[good]),
+            invoices[["invoice_id", "invoice_date"]].assign(amount=invoices["amount"].to_numpy() * inv_rate),
+            ~inv_rejected.to_numpy(), pay_raw.label, inv_raw.label, pay_raw.file_rows, inv_raw.file_rows,
+            pay_raw.export_names, positions=pos[good])
         pay_problems = pd.concat([pay_problems, cross], ignore_index=True) if not cross.empty else pay_problems
         tables["payments"] = (pay_raw, payments, pay_problems, _rejected_mask(payments, pay_problems, pay_raw))
     if "customers" in raws:
         cus_raw = raws["customers"]
-        customers, cus_problems = _typed(cus_raw)
+        customers, cus_problems = typed_files["customers"]
         tables["customers"] = (cus_raw, customers, cus_problems, _rejected_mask(customers, cus_problems, cus_raw))
 
     totals, problems, rejected_rows = [], [], {}
@@ -149,6 +193,11 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
         problems.append(found)
         if rejected.any():
             rejected_rows[raw.label] = _rejected_rows(raw, rejected, found)
+    labels = {kind: raw.label for kind, raw in raws.items()}
+    tables = {kind: (None, typed, found, rejected) for kind, (_, typed, found, rejected) in tables.items()}
+    # the text as read is no longer needed: free it before the typed tables are copied
+    del raws, inv_raw
+    pay_raw = cus_raw = None  # noqa: F841 - released
     all_problems = pd.concat([p for p in problems if not p.empty] or [empty_problems()], ignore_index=True)
     all_problems["row"] = all_problems["row"].astype(np.int64)
 
@@ -174,19 +223,19 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
             report,
         )
 
-    inv_ok = accepted_invoices.reset_index(drop=True)
-    inv_currency = inv_ok["currency"] if "currency" in inv_ok else pd.Series(None, index=inv_ok.index, dtype=object)
-    inv_ok = _convert(inv_ok, "invoices", rates, config.currency, inv_currency)
+    keep = ~inv_rejected.to_numpy()
+    inv_ok = _convert(invoices, "invoices", inv_rate, inv_currency)[keep].reset_index(drop=True)
     for flag in ("disputed", "is_credit_note"):
         if flag in inv_ok:
             inv_ok[flag] = inv_ok[flag].fillna(False).astype(bool)
 
+    payment_invoice = None
     if "payments" in tables:
         _, payments, _, pay_rejected = tables["payments"]
-        pay_ok = payments[~pay_rejected].reset_index(drop=True)
-        inv_cur = pay_ok["invoice_id"].map(inv_ok.set_index("invoice_id")["currency"])
-        pay_currency = pay_ok["currency"].fillna(inv_cur) if "currency" in pay_ok else inv_cur
-        pay_ok = _convert(pay_ok, "payments", rates, config.currency, pay_currency)
+        good = ~pay_rejected.to_numpy()
+        pay_ok = _convert(payments, "payments", pay_rate, pay_currency)[good].reset_index(drop=True)
+        # every accepted payment's invoice is accepted: its position among the accepted invoices
+        payment_invoice = (np.cumsum(keep) - 1)[positions[good]]
     else:
         pay_ok = pd.DataFrame({"invoice_id": pd.Series(dtype=str),
                                "payment_date": pd.Series(dtype="datetime64[us]"),
@@ -196,12 +245,13 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
     if "customers" in tables:
         _, customers, _, cus_rejected = tables["customers"]
         customers_ok = customers[~cus_rejected].reset_index(drop=True)
-        unknown = ~inv_ok["customer_id"].isin(customers_ok["customer_id"])
+        unknown = pd.Series(first_positions(inv_ok["customer_id"], customers_ok["customer_id"]) < 0)
         if unknown.any():
             report = QualityReport(report.totals, report.problems, report.notes + (
-                f"{inv_ok.loc[unknown, 'customer_id'].nunique():,} customer id(s) in {inv_raw.label} are not in "
-                f"{tables['customers'][0].label}; their segment is shown as 'Unknown'.",), report.rejected)
+                f"{inv_ok.loc[unknown, 'customer_id'].nunique():,} customer id(s) in {labels['invoices']} are not in "
+                f"{labels['customers']}; their segment is shown as 'Unknown'.",), report.rejected)
 
+    pa.default_memory_pool().release_unused()  # hand the reading's transient buffers back to the system
     return Ledger(
         invoices=inv_ok,
         payments=pay_ok,
@@ -211,6 +261,7 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
         as_of=pd.Timestamp(config.as_of) if config.as_of else None,
         quality=report,
         name=config.name,
+        payment_invoice=payment_invoice,
     )
 
 
@@ -251,7 +302,7 @@ def ledger_from_frames(invoices: pd.DataFrame, payments: pd.DataFrame | None = N
     pay["amount"] = pay["amount"].astype(float)
     if len(pay):
         found.append(schema_problems("payments", pay, "payments", rows, {c: c for c in pay.columns}))
-        found.append(payment_problems(pay, inv, pd.Index(inv["invoice_id"]), "payments", "invoices",
+        found.append(payment_problems(pay, inv, np.ones(len(inv), dtype=bool), "payments", "invoices",
                                       rows, rows, {c: c for c in pay.columns}))
     problems = pd.concat([f for f in found if not f.empty] or [empty_problems()], ignore_index=True)
     if not problems.empty:
@@ -262,5 +313,6 @@ def ledger_from_frames(invoices: pd.DataFrame, payments: pd.DataFrame | None = N
     inv["currency"], inv["amount_original"] = currency, inv["amount"]
     totals = (_totals("invoices", inv, pd.Series(False, index=inv.index), "amount"),)
     return Ledger(invoices=inv, payments=pay, customers=customers, shape=shape,  # type: ignore[arg-type]
+                  payment_invoice=first_positions(pay["invoice_id"], inv["invoice_id"]) if len(pay) else None,
                   currency=currency, as_of=pd.Timestamp(as_of) if as_of is not None else None,
                   quality=QualityReport(totals=totals), name=name)

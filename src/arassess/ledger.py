@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 import pandas as pd
 
 from arassess.quality import QualityReport
@@ -42,6 +43,9 @@ class Ledger:
     as_of: pd.Timestamp | None
     quality: QualityReport = field(default_factory=lambda: QualityReport(totals=()))
     name: str = ""
+    #: row position in ``invoices`` of each payment's invoice (computed once at intake, so the
+    #: timeline needs no join on text ids); None: worked out when the timeline is built
+    payment_invoice: np.ndarray | None = field(default=None, repr=False)
 
     @cached_property
     def timeline(self) -> "Timeline":

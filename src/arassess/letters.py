@@ -55,6 +55,7 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
+import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -238,23 +239,51 @@ def letter_dates(customer: Mapping[str, Any], letter_date: pd.Timestamp) -> tupl
     return pay_by, None
 
 
-def letter_context(customer: Mapping[str, Any], invoices: pd.DataFrame, credits: float, disputed: list[str],
-                   config: ClientConfig, as_of: pd.Timestamp, brand: Mapping[str, Any],
+def invoice_rows(invoices: pd.DataFrame) -> list[dict[str, str]]:
+    """The invoice lines of a letter, oldest first (:func:`sort_oldest_first`; see :func:`format_rows`)."""
+    return format_rows(sort_oldest_first(invoices))
+
+
+def format_rows(ordered: pd.DataFrame) -> list[dict[str, str]]:
+    """Invoice lines in the order given, formatted column by column: id (cleaned), invoice date and
+    due date ('5 Jan 2026'), open amount ('1,234.50') and days overdue ('40 days')."""
+    if not len(ordered):
+        return []
+
+    def short(dates: pd.Series) -> list[str]:
+        stamps = pd.to_datetime(dates)
+        text = stamps.dt.day.astype("Int64").astype(str) + " " + stamps.dt.strftime("%b %Y")
+        return text.where(stamps.notna(), "").tolist()
+
+    days = ordered["days_past_due"].astype(np.int64)
+    columns = {
+        "invoice_id": [_clean(v) for v in ordered["invoice_id"].tolist()],
+        "invoice_date": short(ordered["invoice_date"]) if "invoice_date" in ordered else [""] * len(ordered),
+        "due_date": short(ordered["due_date"]),
+        "open_amount": [f"{v:,.2f}" for v in ordered["open_amount"].astype(float).tolist()],
+        "days_overdue": np.where(days == 1, "1 day", days.astype(str) + " days").tolist(),
+    }
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+
+def letter_context(customer: Mapping[str, Any], invoices: pd.DataFrame | list[dict[str, str]], credits: float,
+                   disputed: list[str], config: ClientConfig, as_of: pd.Timestamp, brand: Mapping[str, Any],
                    creditor: Mapping[str, Any], *, letter_date: pd.Timestamp | None = None,
-                   agency: bool = False) -> dict[str, Any]:
-    """Everything one letter's templates use (rules in the module docstring). ``letter_date``
-    defaults to ``as_of``; ``agency`` is :func:`agency_in_place`."""
+                   agency: bool = False, overdue: float | None = None, oldest: int | None = None) -> dict[str, Any]:
+    """Everything one letter's templates use (rules in the module docstring). ``invoices``: the
+    customer's overdue invoices (a frame), or their lines already formatted (:func:`invoice_rows`)
+    with ``overdue`` (their open total) and ``oldest`` (days past due of the oldest) given.
+    ``letter_date`` defaults to ``as_of``; ``agency`` is :func:`agency_in_place`."""
     sent = as_of if letter_date is None else letter_date
     letter = str(customer["letter"])
-    overdue = float(invoices["open_amount"].sum())
-    due = overdue - credits
+    if isinstance(invoices, pd.DataFrame):
+        overdue = float(invoices["open_amount"].sum())
+        oldest = int(invoices["days_past_due"].max())
+        rows = invoice_rows(invoices)
+    else:
+        rows = invoices
+    due = float(overdue) - credits
     pay_by, handoff = letter_dates(customer, sent)
-    ordered = sort_oldest_first(invoices)
-    rows = [{"invoice_id": _clean(r.invoice_id),
-             "invoice_date": _short_date(r.invoice_date) if pd.notna(r.invoice_date) else "",
-             "due_date": _short_date(r.due_date), "open_amount": _money(r.open_amount),
-             "days_overdue": _days(int(r.days_past_due))} for r in ordered.itertuples(index=False)]
-    oldest = int(ordered["days_past_due"].max())
     return {
         "customer": {"id": _clean(customer["customer_id"]), "name": _clean(customer["customer_name"])},
         "creditor": dict(creditor), "brand": dict(brand), "currency": config.currency,
@@ -263,9 +292,9 @@ def letter_context(customer: Mapping[str, Any], invoices: pd.DataFrame, credits:
                    "pay_by": _date(pay_by) if pay_by is not None else None,
                    "handoff": handoff is not None,
                    "handoff_date": _date(handoff) if handoff is not None and agency else None,
-                   "oldest": oldest_phrase(oldest, len(rows), as_of, sent)},
+                   "oldest": oldest_phrase(int(oldest), len(rows), as_of, sent)},
         "invoices": rows, "w": _words(len(rows)),
-        "totals": {"overdue": _money(overdue), "credits": _money(-credits), "due": _money(due),
+        "totals": {"overdue": _money(float(overdue)), "credits": _money(-credits), "due": _money(due),
                    "has_credits": credits > 0},
         "disputed": [_clean(d) for d in disputed],
     }
@@ -294,8 +323,18 @@ def render_letters(worklist: pd.DataFrame, positions: pd.DataFrame, config: Clie
         return []
     env = letter_environment(templates_dir)
     brand, creditor, agency = _brand(config), _creditor(config), agency_in_place(config)
-    work = worklist[~worklist["disputed"] & (worklist["days_past_due"] > 0)].sort_values(["due_date", "invoice_id"])
-    by_customer = dict(tuple(work.groupby("customer_id", sort=False)))
+    work = worklist[~worklist["disputed"] & (worklist["days_past_due"] > 0)]
+    work.attrs = {}  # no metadata copied into every slice
+    # every letter's lines at once: grouped by customer, each group oldest first
+    work = work.sort_values(["customer_id", "days_past_due", "due_date", "invoice_id"],
+                            ascending=[True, False, True, True], ignore_index=True)
+    lines = format_rows(work)
+    ids = work["customer_id"].astype(str).to_numpy()
+    starts = np.flatnonzero(np.concatenate([[True], ids[1:] != ids[:-1]])) if len(ids) else np.zeros(0, np.int64)
+    ends = np.append(starts[1:], len(ids))
+    amounts = work["open_amount"].to_numpy(dtype=float)
+    oldest_days = work["days_past_due"].to_numpy(dtype=np.int64)
+    group = {ids[a]: (a, b) for a, b in zip(starts, ends)}
     credit_rows = positions[positions["open_amount"] < 0]
     credits = (-credit_rows.groupby("customer_id")["open_amount"].sum()).to_dict()
     disputed_rows = positions[positions["disputed"].astype(bool) & (positions["open_amount"] > 0)] \
@@ -305,12 +344,17 @@ def render_letters(worklist: pd.DataFrame, positions: pd.DataFrame, config: Clie
     jobs: list[tuple[Path, str]] = []
     for customer in customers.to_dict("records"):
         cid = customer["customer_id"]
-        invoices = by_customer.get(cid)
+        span = group.get(str(cid))
         credit = round(float(credits.get(cid, 0.0)), 2)
-        if invoices is None or not len(invoices) or invoices["open_amount"].sum() - credit <= 0:
+        if span is None:
             continue
-        context = letter_context(customer, invoices, credit, [str(d) for d in disputed.get(cid, [])],
-                                 config, t, brand, creditor, letter_date=sent, agency=agency)
+        a, b = span
+        overdue = float(amounts[a:b].sum())
+        if overdue - credit <= 0:
+            continue
+        context = letter_context(customer, lines[a:b], credit, [str(d) for d in disputed.get(cid, [])],
+                                 config, t, brand, creditor, letter_date=sent, agency=agency,
+                                 overdue=overdue, oldest=int(oldest_days[a]))
         folder = Path(out_dir) / customer_slug(cid)
         stem = f"{t:%Y-%m-%d}_{customer['letter']}"
         for suffix in ("html", "txt"):

@@ -14,12 +14,16 @@ from pathlib import Path
 from typing import Callable
 
 from arassess.config import load_config
+from arassess.ledgercache import shared_ledger, validated_once
 from arassess.runner import NOTEBOOKS, execute, new_run_dir
 
 #: The notebooks of the assessment, in order.
 ORDER = ("assess", "costs", "goals", "plan")
-STEP_LABELS = {"assess": "01 current process", "costs": "02 in-house or agency", "goals": "03 goals",
-               "plan": "04 action plan", "report": "client report (HTML + PDF)"}
+STEP_LABELS = {"intake": "data intake", "assess": "01 current process", "costs": "02 in-house or agency",
+               "goals": "03 goals", "plan": "04 action plan", "report": "client report (HTML + PDF)"}
+#: Every step, in order: the intake (read and validated once), the notebooks, the report.
+STEPS = ("intake", *ORDER, "report")
+LEDGER_FOLDER = "ledger"  # in the run folder: the validated ledger the run's notebooks share
 
 
 @dataclass
@@ -48,31 +52,40 @@ class Deliverables:
 def run_assessment(client_dir: str | Path, *, as_of: str | None = None, runs_dir: str | Path = "runs",
                    paper: str = "A4", pdf: bool = True,
                    on_step: Callable[[str], None] | None = None) -> Deliverables:
-    """Run notebooks 01–04 for ``client_dir`` into a new run folder and build the report.
+    """Validate ``client_dir`` once, run notebooks 01–04 on that ledger into a new run folder and
+    build the report.
 
-    ``on_step(name)`` is called before each step (names of :data:`STEP_LABELS`), e.g. to move
-    a progress bar.
+    ``on_step(name)`` is called before each step (names of :data:`STEPS`), e.g. to move a
+    progress bar.
     """
     from arassess.clientreport import gather, write_report
 
-    config = load_config(client_dir)  # fail fast, before any kernel starts
-    date = as_of or (config.as_of.isoformat() if config.as_of else None)
-    run_dir = new_run_dir(Path(runs_dir), config.slug, date)
-    done = Deliverables(run_dir=run_dir)
-    for name in ORDER:
+    def step(name: str) -> float:
         if on_step:
             on_step(name)
-        started = time.perf_counter()
-        done.notebooks.append(execute(name, client_dir, run_dir, as_of=date).notebook)
-        done.seconds[name] = time.perf_counter() - started
-    if on_step:
-        on_step("report")
-    started = time.perf_counter()
-    done.worklist = run_dir / "worklist.xlsx"
-    done.letters = run_dir / "letters"
-    done.report_html, done.report_pdf = write_report(gather(client_dir, date, risk_dir=run_dir), run_dir, paper, pdf)
-    done.seconds["report"] = time.perf_counter() - started
+        return time.perf_counter()
+
+    load_config(client_dir)  # fail fast on client.yaml, before anything is read
+    started = step("intake")
+    # read and validated once, before a run folder or a kernel exists: a bad export fails here
+    config, keep = validated_once(client_dir)
+    date = as_of or (config.as_of.isoformat() if config.as_of else None)
+    run_dir = new_run_dir(Path(runs_dir), config.slug, date)
+    keep(run_dir / LEDGER_FOLDER)  # the notebooks and the report read it back
+    done = Deliverables(run_dir=run_dir)
+    done.seconds["intake"] = time.perf_counter() - started
+    with shared_ledger(run_dir / LEDGER_FOLDER):
+        for name in ORDER:
+            started = step(name)
+            done.notebooks.append(execute(name, client_dir, run_dir, as_of=date).notebook)
+            done.seconds[name] = time.perf_counter() - started
+        started = step("report")
+        done.worklist = run_dir / "worklist.xlsx"
+        done.letters = run_dir / "letters"
+        done.report_html, done.report_pdf = write_report(gather(client_dir, date, risk_dir=run_dir), run_dir, paper,
+                                                         pdf)
+        done.seconds["report"] = time.perf_counter() - started
     return done
 
 
-__all__ = ["Deliverables", "NOTEBOOKS", "ORDER", "run_assessment"]
+__all__ = ["Deliverables", "LEDGER_FOLDER", "NOTEBOOKS", "ORDER", "STEPS", "run_assessment"]

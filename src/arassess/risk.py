@@ -55,7 +55,7 @@ import pandas as pd
 from arassess.ledger import Ledger
 from arassess.positions import customer_table
 from arassess.risksettings import RiskSettings
-from arassess.riskfeatures import BASELINE_FEATURE, SEGMENT_PREFIX, Outcomes, features, outcomes
+from arassess.riskfeatures import BASELINE_FEATURE, SEGMENT_PREFIX, Outcomes, feature_index, features, outcomes
 from arassess.timeline import day_number
 
 BANDS = ("low", "medium", "high")
@@ -211,16 +211,56 @@ def rank_auc(y: np.ndarray, p: np.ndarray) -> np.ndarray:
         return ((ranks * y).sum(axis=1) - n1 * (n1 + 1) / 2) / (n1 * n0)
 
 
+@dataclass(frozen=True)
+class _Ranked:
+    """A predictor's scores sorted once: the order, and where each run of equal scores starts."""
+
+    order: np.ndarray
+    starts: np.ndarray
+
+    @classmethod
+    def of(cls, p: np.ndarray) -> "_Ranked":
+        order = np.argsort(p, kind="stable")
+        ranked = np.asarray(p, dtype=float)[order]
+        starts = np.flatnonzero(np.concatenate([[True], ranked[1:] != ranked[:-1]]))
+        return cls(order, starts)
+
+    def auc(self, late_weight: np.ndarray, prompt_weight: np.ndarray) -> float:
+        """AUC with row weights (a bootstrap resample's counts): Σ over groups of equal scores of
+        late weight × (prompt weight below + half the prompt weight in the group) / (Σ late × Σ
+        prompt) — the Mann–Whitney statistic of the resample, ties counted as a half."""
+        late = np.add.reduceat(late_weight[self.order], self.starts)
+        prompt = np.add.reduceat(prompt_weight[self.order], self.starts)
+        below = np.cumsum(prompt) - prompt
+        return float((late * (below + 0.5 * prompt)).sum() / (late.sum() * prompt.sum()))
+
+
+BOOTSTRAP_CHUNK = 16  # resamples drawn at a time (memory: chunk × rows indices)
+
+
 def bootstrap_auc(y: np.ndarray, predictions: Mapping[str, np.ndarray], resamples: int, seed: int
                   ) -> dict[str, np.ndarray]:
-    """AUC of each predictor on the same ``resamples`` resamples of the rows (paired, seeded);
-    resamples with one class only are dropped."""
+    """AUC of each predictor on the same ``resamples`` resamples of the rows (paired, seeded: row
+    indices drawn with replacement, ``resamples`` × n, in chunks); resamples with one class only are
+    dropped. Each predictor's scores are sorted once; a resample is a vector of row counts, so its AUC
+    takes one pass (:meth:`_Ranked.auc`) — the same values as ranking every resample."""
+    y = np.asarray(y).astype(float)
+    n = len(y)
     rng = np.random.default_rng(seed)
-    take = rng.integers(0, len(y), (resamples, len(y)))
-    ys = np.asarray(y)[take]
-    both = (ys.min(axis=1) == 0) & (ys.max(axis=1) == 1)
-    take, ys = take[both], ys[both]
-    return {name: rank_auc(ys, np.asarray(p, dtype=float)[take]) for name, p in predictions.items()}
+    ranked = {name: _Ranked.of(np.asarray(p, dtype=float)) for name, p in predictions.items()}
+    out: dict[str, list[float]] = {name: [] for name in predictions}
+    done = 0
+    while done < resamples:
+        chunk = rng.integers(0, n, (min(BOOTSTRAP_CHUNK, resamples - done), n))
+        done += len(chunk)
+        for take in chunk:
+            counts = np.bincount(take, minlength=n).astype(float)
+            late, prompt = counts * y, counts * (1.0 - y)
+            if not late.sum() or not prompt.sum():
+                continue
+            for name, r in ranked.items():
+                out[name].append(r.auc(late, prompt))
+    return {name: np.asarray(values, dtype=float) for name, values in out.items()}
 
 
 # --- the invoice's age ---------------------------------------------------------------------------
@@ -307,6 +347,9 @@ def assess_risk(ledger: Ledger, as_of: pd.Timestamp | str, settings: RiskSetting
     t = day_number(date)
     out = outcomes(ledger, s.threshold_days)
     rows = _history_rows(ledger, out, t, s)
+    available_rows = len(rows)
+    if len(rows) > s.max_history_rows:  # a seeded uniform sample: the fit and the test stay honest, and fast
+        rows = np.sort(np.random.default_rng(s.seed).choice(rows, size=s.max_history_rows, replace=False))
     late = out.late[rows].astype(int)
     due = tl.due_day[rows]
     if len(rows) < s.min_train_rows + s.min_test_rows:
@@ -329,14 +372,15 @@ def assess_risk(ledger: Ledger, as_of: pd.Timestamp | str, settings: RiskSetting
     if problems:
         return unavailable("too little settled history for an honest test — " + "; ".join(problems), date, s)
 
-    hist = features(ledger, rows, tl.inv_day[rows] - 1, s.threshold_days, out)
+    index = feature_index(ledger, s.threshold_days, out)  # the event histories, sorted once for both calls
+    hist = features(ledger, rows, tl.inv_day[rows] - 1, s.threshold_days, index=index)
     X, y = hist.X, late
     v = _validate(X, y, due, train, test, out.paid_day[rows] - due, tl.customer[rows], s)
 
     # scoring at T: the used predictor refitted on every history row, updated for each invoice's age
     positions = _open_rows(ledger, out, t)
     undecided = positions[(t - tl.due_day[positions]) <= s.threshold_days]
-    now_X = features(ledger, undecided, np.full(len(undecided), t), s.threshold_days, out).X
+    now_X = features(ledger, undecided, np.full(len(undecided), t), s.threshold_days, index=index).X
     now_X = now_X.reindex(columns=X.columns, fill_value=0.0)
     model = None
     if v.used == "baseline":
@@ -356,7 +400,8 @@ def assess_risk(ledger: Ledger, as_of: pd.Timestamp | str, settings: RiskSetting
              "train_late_share": float(y[train].mean()), "test_late_share": float(y[test].mean()),
              "first_due": pd.Timestamp(np.datetime64(int(due.min()), "D")),
              "last_due": pd.Timestamp(np.datetime64(int(due.max()), "D")),
-             "auc_gain_low": v.auc_gain_low}
+             "auc_gain_low": v.auc_gain_low, "history_rows_available": int(available_rows),
+             "sampled": bool(available_rows > len(rows))}
     reason = _decision(v.table, v.chosen, v.used, s)
     return RiskResult(True, reason, s, date, "baseline" if v.used == "baseline" else "model", MODEL_NAMES[v.used],
                       invoices, customers, v.table, v.calibration, split, elapsed, v.age_check)
@@ -522,12 +567,12 @@ def _customer_table(ledger: Ledger, invoices: pd.DataFrame, out: Outcomes, t: in
             ).groupby(undecided["customer_id"]).sum() / undecided.groupby("customer_id")["open_amount"].sum()
     g["age_lift"] = lift.reindex(g.index).fillna(0.0)
     g["oldest_undecided"] = undecided.groupby("customer_id")["days_past_due"].max().reindex(g.index)
-    g["drivers"] = [_driver_words(g.loc[c], drivers.get(c, ""), s) for c in g.index]
+    g["drivers"] = [_driver_words(row, drivers.get(c, ""), s) for c, row in zip(g.index, g.to_dict("records"))]
     g = g.reset_index()[cols]
     return g.sort_values(["score", "open_amount", "customer_id"], ascending=[False, False, True], ignore_index=True)
 
 
-def _driver_words(row: pd.Series, model_words: str, s: RiskSettings) -> str:
+def _driver_words(row: Mapping[str, Any], model_words: str, s: RiskSettings) -> str:
     """What drives a customer's score, in words: the share of its open balance already more than
     the threshold late (probability 1), overdue invoices not yet that late when the age update
     raised their probability by a point or more (amount-weighted), then the model's drivers, or —
@@ -555,9 +600,15 @@ def _feature_groups(columns: pd.Index) -> dict[str, list[str]]:
     return groups
 
 
+#: Drivers are worked out for at most this many customers, the riskiest (highest score) first: the
+#: reports show a few dozen; each feature's effect costs a prediction over their open invoices.
+DRIVER_CUSTOMERS = 300
+
+
 def _drivers(model: Any, X: pd.DataFrame, y: np.ndarray, now_X: pd.DataFrame, undecided: np.ndarray,
              invoices: pd.DataFrame, ledger: Ledger, top: int = 3) -> dict[str, str]:
-    """customer_id → its top drivers in words (module docstring, step 8).
+    """customer_id → its top drivers in words (module docstring, step 8), for the
+    :data:`DRIVER_CUSTOMERS` riskiest customers.
 
     A feature is named only when it raises the customer's probability (occlusion effect > 0.5
     points) *and* the customer's value lies on the risky side of the typical (training median)
@@ -575,34 +626,58 @@ def _drivers(model: Any, X: pd.DataFrame, y: np.ndarray, now_X: pd.DataFrame, un
     ids = ledger.invoices["customer_id"].to_numpy()[undecided]
     amount = invoices.set_index("invoice_id").loc[ledger.invoices["invoice_id"].to_numpy()[undecided], "open_amount"]
     weight = np.maximum(amount.to_numpy(dtype=float), 0.0)
-    effects = {}
+    # the riskiest customers by score (expected late / open, over all their open invoices)
+    positive = invoices[invoices["open_amount"] > 0]
+    score = ((positive["open_amount"] * positive["probability"]).groupby(positive["customer_id"]).sum()
+             / positive.groupby("customer_id")["open_amount"].sum())
+    chosen = set(score.sort_values(ascending=False, kind="stable").index[:DRIVER_CUSTOMERS])
+    keep = np.isin(ids, list(chosen))
+    if not keep.any():
+        return {}
+    ids, weight, rows_X = ids[keep], weight[keep], now_X[keep].reset_index(drop=True)
+    groups = _feature_groups(X.columns)
+    effects = np.empty((len(rows_X), len(groups)))
     with threadpool_limits(limits=1):  # see _fit_predict
-        base = model.predict_proba(now_X.to_numpy())[:, 1]
-        for name, cols in _feature_groups(X.columns).items():  # features, not rows
-            alt = now_X.copy()
+        base = model.predict_proba(rows_X.to_numpy())[:, 1]
+        for k, (name, cols) in enumerate(groups.items()):  # features, not rows
+            alt = rows_X.copy()
             if name == "segment":
                 alt[cols] = 0.0
                 if segment_mode is not None:
                     alt[segment_mode] = 1.0
             else:
                 alt[cols] = reference[cols].to_numpy()
-            effects[name] = base - model.predict_proba(alt.to_numpy())[:, 1]
-    frame = pd.DataFrame(effects)
-    w = pd.Series(weight + 1e-9)
-    per_customer = frame.mul(w, axis=0).groupby(ids).sum().div(w.groupby(ids).sum(), axis=0)
+            effects[:, k] = base - model.predict_proba(alt.to_numpy())[:, 1]
+    names = list(groups)
+    code, customers = pd.factorize(ids)
+    w = weight + 1e-9
+    weighted = effects * w[:, None]
+    per_customer = np.zeros((len(customers), len(names)))
+    np.add.at(per_customer, code, weighted)
+    per_customer /= np.bincount(code, weights=w, minlength=len(customers))[:, None]
     # the row (invoice) where each feature raised the probability most, per customer: its value is shown
-    strongest = frame.mul(w, axis=0).assign(customer_id=ids).groupby("customer_id").idxmax()
+    strongest = np.zeros((len(customers), len(names)), dtype=np.int64)
+    for k in range(len(names)):
+        rank = np.lexsort((np.arange(len(code)), -weighted[:, k], code))  # per customer, largest first
+        first = np.concatenate([[True], code[rank][1:] != code[rank][:-1]])
+        strongest[code[rank][first], k] = rank[first]
+    values = rows_X.to_numpy()
+    column = {c: j for j, c in enumerate(rows_X.columns)}
+    seg_cols = [column[c] for c in segments]
+    seg_dir = direction[segments].to_numpy() if segments else np.zeros(0)
     out: dict[str, str] = {}
-    for customer, row in per_customer.iterrows():  # customers with open invoices, not ledger rows
+    for i, customer in enumerate(customers):  # customers with open invoices, at most DRIVER_CUSTOMERS
         texts = []
-        for name, effect in row[row > 0.005].sort_values(ascending=False).items():
-            values = now_X.iloc[int(strongest.loc[customer, name])]
+        for k in np.argsort(-per_customer[i], kind="stable"):
+            if per_customer[i, k] <= 0.005:
+                break
+            name, row = names[k], strongest[i, k]
             if name == "segment":
-                risky = (values[segments] * direction[segments]).sum() > 0
+                risky = (values[row, seg_cols] * seg_dir).sum() > 0
             else:
-                risky = (values[name] - reference[name]) * direction[name] > 0
+                risky = (values[row, column[name]] - reference[name]) * direction[name] > 0
             if risky:
-                texts.append(_driver_text(name, values, reference, ledger.currency))
+                texts.append(_driver_text(name, rows_X.iloc[row], reference, ledger.currency))
             if len(texts) == top:
                 break
         out[customer] = "; ".join(texts)

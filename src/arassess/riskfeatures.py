@@ -126,27 +126,50 @@ def _settle_day(ledger: Ledger) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class AsOf:
+    """Events sorted once by (customer, day) with the running sums of their values, so that
+    Σ values over the events of customer c dated ≤ q is two binary searches per query."""
+
+    key: np.ndarray    # customer × span + (day − lo), sorted
+    cum: np.ndarray    # running sums of the values in key order, one leading row of zeros
+    lo: int
+    hi: int
+    span: int
+
+    @classmethod
+    def build(cls, ev_cust: np.ndarray, ev_day: np.ndarray, values: np.ndarray) -> "AsOf":
+        """Index ``values`` (one row per event, one column per sum); events dated FAR are left out.
+        A stable sort: the running sums add the events in the same order every time (the features,
+        and so the fitted models, are reproducible to the last bit)."""
+        values = np.asarray(values, dtype=float)
+        values = values[:, None] if values.ndim == 1 else values
+        keep = ev_day < FAR
+        ev_cust, ev_day, values = ev_cust[keep], ev_day[keep], values[keep]
+        if not len(ev_cust):
+            return cls(np.zeros(0, np.int64), np.zeros((1, values.shape[1])), 0, 0, 2)
+        lo, hi = int(ev_day.min()) - 1, int(ev_day.max()) + 1
+        span = hi - lo + 2
+        key = ev_cust.astype(np.int64) * span + (ev_day - lo)
+        order = np.argsort(key, kind="stable")
+        cum = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(values[order], axis=0)])
+        return cls(key[order], cum, lo, hi, span)
+
+    def query(self, q_cust: np.ndarray, q_day: np.ndarray) -> np.ndarray:
+        """Σ values over the events of customer ``q_cust`` dated ≤ ``q_day``, per query (rows × sums)."""
+        if not len(self.key):
+            return np.zeros((len(q_cust), self.cum.shape[1]))
+        base = np.asarray(q_cust, dtype=np.int64) * self.span
+        upper = np.searchsorted(self.key, base + (np.clip(q_day, self.lo, self.hi) - self.lo), side="right")
+        lower = np.searchsorted(self.key, base, side="left")
+        return self.cum[upper] - self.cum[lower]
+
+
 def _asof_sums(ev_cust: np.ndarray, ev_day: np.ndarray, values: np.ndarray,
                q_cust: np.ndarray, q_day: np.ndarray) -> np.ndarray:
-    """Σ values over the events of customer q_cust dated ≤ q_day, for each query (vectorized:
-    one sort and two binary searches). ``values`` has one row per event, one column per sum."""
-    values = np.asarray(values, dtype=float)
-    values = values[:, None] if values.ndim == 1 else values
-    keep = ev_day < FAR
-    ev_cust, ev_day, values = ev_cust[keep], ev_day[keep], values[keep]
-    if not len(ev_cust):
-        return np.zeros((len(q_cust), values.shape[1]))
-    lo = int(min(ev_day.min(), np.min(q_day, initial=ev_day.min()))) - 1
-    hi = int(max(ev_day.max(), np.max(q_day, initial=ev_day.max()))) + 1
-    span = hi - lo + 2
-    key = ev_cust.astype(np.int64) * span + (ev_day - lo)
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    cum = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(values[order], axis=0)])
-    q_base = q_cust.astype(np.int64) * span
-    upper = np.searchsorted(key, q_base + (np.clip(q_day, lo, hi) - lo), side="right")
-    lower = np.searchsorted(key, q_base, side="left")
-    return cum[upper] - cum[lower]
+    """Σ values over the events of customer q_cust dated ≤ q_day, for each query (one sort and two
+    binary searches; :class:`AsOf`). ``values`` has one row per event, one column per sum."""
+    return AsOf.build(ev_cust, ev_day, values).query(q_cust, q_day)
 
 
 def _oldest_due_before(cust: np.ndarray, due: np.ndarray, settle: np.ndarray,
@@ -192,26 +215,72 @@ def segment_columns(ledger: Ledger, by_day: int | None = None) -> list[str]:
     return [SEGMENT_PREFIX + s for s in sorted(map(str, table["segment"].unique()))]
 
 
-def features(ledger: Ledger, rows: np.ndarray, feature_day: np.ndarray, threshold_days: int,
-             out: Outcomes | None = None) -> FeatureFrame:
-    """The feature table (module docstring) of invoices ``rows`` (positions in ``ledger.invoices``),
-    each as of its ``feature_day`` (days since the epoch). The invoice itself is never part of its
-    customer's history, balances or "other invoices"."""
+@dataclass(frozen=True)
+class FeatureIndex:
+    """The event histories every feature row looks up, sorted once per ledger and threshold
+    (:class:`AsOf` each): known outcomes per customer and over the ledger, paid invoices' days late,
+    invoices issued (with log amounts), disputes, open and overdue balances. :func:`features` builds
+    it when not given; the risk model passes one for both calls."""
+
+    out: Outcomes
+    hist: AsOf
+    whole: AsOf
+    paid: AsOf
+    issued: AsOf
+    disputes: AsOf
+    open_bal: AsOf
+    overdue_bal: AsOf
+    dispute_day: np.ndarray
+    log_amount: np.ndarray
+
+
+def feature_index(ledger: Ledger, threshold_days: int, out: Outcomes | None = None) -> FeatureIndex:
+    """:class:`FeatureIndex` of ``ledger`` (see there)."""
     tl = ledger.timeline
     out = out if out is not None else outcomes(ledger, threshold_days)
+    e = out.eligible
+    cust_e = tl.customer[e]
+    known = np.where(e, out.known_day, FAR)[e]
+    late = out.late[e].astype(float)
+    counts = np.column_stack([np.ones(len(known)), late])
+    log_amount = np.log(np.maximum(tl.amount, 1e-9))
+    inv_day = np.where(e, tl.inv_day, FAR)[e]
+    dispute_day = _dispute_day(ledger, out)
+    ev_e = e[tl.ev_inv]
+    ev_c = tl.customer[tl.ev_inv][ev_e]
+    ev_day = tl.ev_day[ev_e]
+    ev_due = tl.due_day[tl.ev_inv][ev_e]
+    delta = tl.ev_delta[ev_e]
+    return FeatureIndex(
+        out=out,
+        hist=AsOf.build(cust_e, known, counts),
+        whole=AsOf.build(np.zeros(len(known), dtype=np.int64), known, counts),
+        paid=AsOf.build(cust_e, out.paid_day[e], np.column_stack([np.ones(int(e.sum())), out.days_late[e]])),
+        issued=AsOf.build(cust_e, inv_day, np.column_stack([np.ones(len(inv_day)), log_amount[e]])),
+        disputes=AsOf.build(cust_e, dispute_day[e], np.ones(int(e.sum()))),
+        open_bal=AsOf.build(ev_c, ev_day, delta),
+        overdue_bal=AsOf.build(ev_c, np.maximum(ev_day, ev_due + 1), delta),
+        dispute_day=dispute_day, log_amount=log_amount)
+
+
+def features(ledger: Ledger, rows: np.ndarray, feature_day: np.ndarray, threshold_days: int,
+             out: Outcomes | None = None, index: FeatureIndex | None = None) -> FeatureFrame:
+    """The feature table (module docstring) of invoices ``rows`` (positions in ``ledger.invoices``),
+    each as of its ``feature_day`` (days since the epoch). The invoice itself is never part of its
+    customer's history, balances or "other invoices". ``index``: the ledger's
+    :class:`FeatureIndex`, when the caller has built it already."""
+    tl = ledger.timeline
+    ix = index if index is not None else feature_index(ledger, threshold_days, out)
+    out = ix.out
     rows = np.asarray(rows, dtype=np.int64)
     g = np.asarray(feature_day, dtype=np.int64)
     q_cust = tl.customer[rows]
     everyone = np.zeros(len(rows), dtype=np.int64)
     e = out.eligible
-    cust_e = tl.customer[e]
 
     # outcome history: known outcomes and late ones, per customer and over the whole ledger
-    known = np.where(e, out.known_day, FAR)[e]
-    late = out.late[e].astype(float)
-    hist = _asof_sums(cust_e, known, np.column_stack([np.ones(len(known)), late]), q_cust, g)
-    whole = _asof_sums(np.zeros(len(known), dtype=np.int64), known, np.column_stack([np.ones(len(known)), late]),
-                       everyone, g)
+    hist = ix.hist.query(q_cust, g)
+    whole = ix.whole.query(everyone, g)
     self_known = (out.known_day[rows] <= g)
     hist -= np.column_stack([self_known, self_known * out.late[rows]]).astype(float)
     whole -= np.column_stack([self_known, self_known * out.late[rows]]).astype(float)
@@ -219,10 +288,8 @@ def features(ledger: Ledger, rows: np.ndarray, feature_day: np.ndarray, threshol
     late_share = (hist[:, 1] + PRIOR_WEIGHT * prior) / (hist[:, 0] + PRIOR_WEIGHT)
 
     # days late of paid invoices: all and the last TREND_DAYS
-    paid = out.paid_day[e]
-    vals = np.column_stack([np.ones(len(paid)), out.days_late[e]])
-    paid_all = _asof_sums(cust_e, paid, vals, q_cust, g)
-    paid_old = _asof_sums(cust_e, paid, vals, q_cust, g - TREND_DAYS)
+    paid_all = ix.paid.query(q_cust, g)
+    paid_old = ix.paid.query(q_cust, g - TREND_DAYS)
     self_paid = (out.paid_day[rows] <= g)
     self_vals = np.column_stack([self_paid, self_paid * out.days_late[rows]]).astype(float)
     paid_all -= self_vals
@@ -233,26 +300,19 @@ def features(ledger: Ledger, rows: np.ndarray, feature_day: np.ndarray, threshol
     trend = np.where(recent[:, 0] > 0, recent_late - mean_late, 0.0)
 
     # invoices issued, their log amounts and disputes (other invoices of the customer)
-    inv_day = np.where(e, tl.inv_day, FAR)[e]
-    log_amount = np.log(np.maximum(tl.amount, 1e-9))
-    issued = _asof_sums(cust_e, inv_day, np.column_stack([np.ones(len(inv_day)), log_amount[e]]), q_cust, g)
+    log_amount = ix.log_amount
+    issued = ix.issued.query(q_cust, g)
     self_issued = (tl.inv_day[rows] <= g)
     issued -= np.column_stack([self_issued, self_issued * log_amount[rows]]).astype(float)
     usual = np.divide(issued[:, 1], issued[:, 0], out=log_amount[rows].copy(), where=issued[:, 0] > 0)
-    dispute_day = _dispute_day(ledger, out)
-    disputes = _asof_sums(cust_e, dispute_day[e], np.ones(int(e.sum())), q_cust, g)[:, 0]
-    disputes -= (dispute_day[rows] <= g)
+    disputes = ix.disputes.query(q_cust, g)[:, 0]
+    disputes -= (ix.dispute_day[rows] <= g)
     dispute_share = np.divide(disputes, issued[:, 0], out=np.zeros(len(rows)), where=issued[:, 0] > 0)
     first_day = _asof_first_invoice(tl.customer[e], tl.inv_day[e], q_cust, len(tl.customer_ids))
 
     # balances of the other invoices at g: open (events ≤ g) and overdue (events counted from due + 1)
-    ev_e = e[tl.ev_inv]
-    ev_c = tl.customer[tl.ev_inv][ev_e]
-    ev_day = tl.ev_day[ev_e]
-    ev_due = tl.due_day[tl.ev_inv][ev_e]
-    delta = tl.ev_delta[ev_e]
-    open_bal = _asof_sums(ev_c, ev_day, delta, q_cust, g)[:, 0]
-    overdue_bal = _asof_sums(ev_c, np.maximum(ev_day, ev_due + 1), delta, q_cust, g)[:, 0]
+    open_bal = ix.open_bal.query(q_cust, g)[:, 0]
+    overdue_bal = ix.overdue_bal.query(q_cust, g)[:, 0]
     own = _own_balance(ledger, rows, g)
     open_bal -= own
     overdue_bal -= np.where(tl.due_day[rows] < g, own, 0.0)
@@ -301,9 +361,13 @@ def _asof_first_invoice(customer: np.ndarray, inv_day: np.ndarray, q_cust: np.nd
 
 
 def _own_balance(ledger: Ledger, rows: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """open(i, g) of each row's own invoice (events of that invoice dated ≤ g)."""
+    """open(i, g) of each row's own invoice (events of that invoice dated ≤ g; only the rows' events
+    are indexed)."""
     tl = ledger.timeline
-    return _asof_sums(tl.ev_inv, tl.ev_day, tl.ev_delta, rows, g)[:, 0]
+    member = np.zeros(len(tl.amount), dtype=bool)
+    member[rows] = True
+    pick = member[tl.ev_inv]
+    return _asof_sums(tl.ev_inv[pick], tl.ev_day[pick], tl.ev_delta[pick], rows, g)[:, 0]
 
 
 def _oldest_other(cust: np.ndarray, due: np.ndarray, settle: np.ndarray, positions: np.ndarray,

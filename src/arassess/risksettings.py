@@ -11,6 +11,7 @@
       test_share: 0.3        # share of the history (by due date) kept for the test
       seed: 7                # every random choice of the fit
       bootstrap: 200         # resamples for the AUC intervals
+      max_history_rows: 60000  # a larger history is fitted and tested on a seeded sample of this size
 
 Kept apart from :mod:`arassess.risk` so the config loader can validate it without importing the
 model code.
@@ -38,11 +39,12 @@ class RiskSettings:
     test_share: float = 0.30       # share of the history rows (by due date) in the test period
     seed: int = 7
     bootstrap: int = 200           # paired bootstrap resamples of the test period
+    max_history_rows: int = 60_000  # above this, a seeded uniform sample of the history rows is used
 
 
 _INT_KEYS = {"threshold_days": (1, 365), "min_train_rows": (50, 10 ** 7), "min_test_rows": (20, 10 ** 7),
              "min_class_rows": (5, 10 ** 6), "burn_in_days": (0, 3650), "seed": (0, 2 ** 31 - 1),
-             "bootstrap": (50, 10_000)}
+             "bootstrap": (50, 10_000), "max_history_rows": (1_000, 10 ** 7)}
 _FLOAT_KEYS = {"low_below": (0.0, 1.0), "high_from": (0.0, 1.0), "test_share": (0.1, 0.5)}
 
 

@@ -47,6 +47,7 @@ OPEN_ITEMS_FILES = ("client.yaml", "open_items.csv")
 HISTORY_MONTHS = 28
 MIN_INVOICES = 100
 N_CUSTOMERS = 150
+MIN_CUSTOMERS = 20
 N_BAD_CUSTOMERS = 6
 LARGE_SHARE = 0.15            # the one large customer's share of sales
 BAD_SHARE = 0.009             # target sales share of each customer that goes bad
@@ -157,13 +158,30 @@ def _write_csv(frame: pd.DataFrame, path: Path, sep: str = ",") -> None:
 
 # --- the ledger sample ----------------------------------------------------------------
 
-def _customers(rng: np.random.Generator, n_invoices: int, as_of: np.datetime64) -> dict[str, np.ndarray]:
-    """Customer master data and hidden behaviour parameters (one array per attribute)."""
-    c = N_CUSTOMERS
+def _names(rng: np.random.Generator, places: tuple[str, ...], trades: tuple[str, ...], n: int) -> np.ndarray:
+    """``n`` distinct "place trade" names; beyond the combinations there are, numbered (Hanse
+    Robotik 2, ...)."""
+    combos = len(places) * len(trades)
+    if n <= combos:
+        pick = rng.choice(combos, size=n, replace=False)
+        suffix = np.full(n, "", dtype=object)
+    else:
+        pick = rng.permutation(n) % combos
+        suffix = np.where(np.arange(n) >= combos, " " + (np.arange(n) // combos + 1).astype(str), "").astype(object)
+        suffix = suffix[np.argsort(rng.permutation(n))]
+    return (np.array(places)[pick // len(trades)].astype(object) + " " + np.array(trades)[pick % len(trades)]
+            + suffix)
+
+
+def _customers(rng: np.random.Generator, n_invoices: int, as_of: np.datetime64,
+               c: int = N_CUSTOMERS) -> dict[str, np.ndarray]:
+    """Customer master data and hidden behaviour parameters (one array per attribute); ``c``
+    customers, of which the first is large and a few (6 of 150, in proportion) go bad."""
+    n_bad = N_BAD_CUSTOMERS if c == N_CUSTOMERS else max(1, round(N_BAD_CUSTOMERS * c / N_CUSTOMERS))
     behaviour = np.empty(c, dtype=object)
     behaviour[0] = "large"
-    behaviour[1:1 + N_BAD_CUSTOMERS] = "bad"
-    rest = np.arange(1 + N_BAD_CUSTOMERS, c)
+    behaviour[1:1 + n_bad] = "bad"
+    rest = np.arange(1 + n_bad, c)
     behaviour[rest] = rng.choice(["prompt", "average", "chronic"], size=rest.size, p=[0.35, 0.40, 0.25])
     segments = np.array(list(SEGMENT_MEDIAN_EUR))
     segment = segments[rng.choice(len(segments), size=c, p=SEGMENT_P)]
@@ -175,10 +193,11 @@ def _customers(rng: np.random.Generator, n_invoices: int, as_of: np.datetime64) 
     # invoice frequency: heavy-tailed, then fixed sales shares for the large and the bad customers
     mean_amount = median * np.exp(AMOUNT_SIGMA ** 2 / 2)
     sales = np.minimum(rng.lognormal(0.0, 0.9, c), 8.0) * mean_amount   # no second giant
-    fixed = LARGE_SHARE + N_BAD_CUSTOMERS * BAD_SHARE
+    bad_share = BAD_SHARE * N_BAD_CUSTOMERS / n_bad  # the bad customers together: the same share of sales
+    fixed = LARGE_SHARE + n_bad * bad_share
     other = sales[rest].sum()
     sales[0] = LARGE_SHARE / (1 - fixed) * other
-    sales[1:1 + N_BAD_CUSTOMERS] = BAD_SHARE / (1 - fixed) * other
+    sales[1:1 + n_bad] = bad_share / (1 - fixed) * other
     weight = sales / mean_amount
     weight /= weight.sum()
 
@@ -194,17 +213,14 @@ def _customers(rng: np.random.Generator, n_invoices: int, as_of: np.datetime64) 
 
     stop = np.full(c, np.datetime64("NaT"), dtype="datetime64[D]")
     hold = stop.copy()
-    jitter = rng.integers(-15, 16, N_BAD_CUSTOMERS)
-    stop[1:1 + N_BAD_CUSTOMERS] = as_of - (np.array(BAD_STOP_DAYS) + jitter) * DAY
-    hold[1:1 + N_BAD_CUSTOMERS] = stop[1:1 + N_BAD_CUSTOMERS] + rng.integers(45, 91, N_BAD_CUSTOMERS) * DAY
+    jitter = rng.integers(-15, 16, n_bad)
+    stop[1:1 + n_bad] = as_of - (np.resize(np.array(BAD_STOP_DAYS), n_bad) + jitter) * DAY
+    hold[1:1 + n_bad] = stop[1:1 + n_bad] + rng.integers(45, 91, n_bad) * DAY
 
-    combos = rng.choice(len(_PLACES) * len(_TRADES), size=c, replace=False)
+    base = _names(rng, _PLACES, _TRADES, c)
     legal = np.array(_LEGAL)[rng.choice(len(_LEGAL), size=c, p=_LEGAL_P)]
-    name = (np.array(_PLACES)[combos // len(_TRADES)].astype(object) + " "
-            + np.array(_TRADES)[combos % len(_TRADES)] + " " + legal)
-    us_combos = rng.choice(len(_US_PLACES) * len(_US_TRADES), size=int(usd.sum()), replace=False)
-    name[usd] = (np.array(_US_PLACES)[us_combos // len(_US_TRADES)].astype(object) + " "
-                 + np.array(_US_TRADES)[us_combos % len(_US_TRADES)] + " "
+    name = base + " " + legal
+    name[usd] = (_names(rng, _US_PLACES, _US_TRADES, int(usd.sum())) + " "
                  + np.array(_US_LEGAL)[rng.integers(0, len(_US_LEGAL), usd.sum())])
     name[0] = LARGE_CUSTOMER_NAME
 
@@ -229,11 +245,12 @@ def _invoice_dates(rng: np.random.Generator, n: int, as_of: np.datetime64) -> np
     return np.sort(days[rng.choice(days.size, size=n, p=w / w.sum())])
 
 
-def _ledger(rng: np.random.Generator, n: int, as_of: np.datetime64) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _ledger(rng: np.random.Generator, n: int, as_of: np.datetime64,
+            n_customers: int = N_CUSTOMERS) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(invoices export, payments, customers) as text tables, ready to write."""
-    cus = _customers(rng, n, as_of)
+    cus = _customers(rng, n, as_of, n_customers)
     inv_date = _invoice_dates(rng, n, as_of)
-    cust = rng.choice(N_CUSTOMERS, size=n, p=cus["weight"])
+    cust = rng.choice(n_customers, size=n, p=cus["weight"])
     on_hold = ~np.isnat(cus["hold"][cust]) & (inv_date > cus["hold"][cust])
     good = np.flatnonzero(cus["behaviour"] != "bad")
     cust[on_hold] = rng.choice(good, size=on_hold.sum(), p=cus["weight"][good] / cus["weight"][good].sum())
@@ -368,7 +385,7 @@ def _break_rows(rng: np.random.Generator, invoices: pd.DataFrame, candidates: np
 
 
 def write_sample_client(out_dir: Path, *, seed: int = 7, n_invoices: int = 24000,
-                        as_of: dt.date = DEFAULT_AS_OF) -> Path:
+                        as_of: dt.date = DEFAULT_AS_OF, n_customers: int = N_CUSTOMERS) -> Path:
     """Write the Voltline full-ledger sample client (client.yaml + CSVs) to ``out_dir``.
 
     Parameters
@@ -379,6 +396,7 @@ def write_sample_client(out_dir: Path, *, seed: int = 7, n_invoices: int = 24000
     n_invoices : number of invoices generated (the file also holds 3 credit notes
         and a few duplicated rows).
     as_of : the export date; the history covers the 28 months ending there.
+    n_customers : number of customers (150 by default; a large client may have tens of thousands).
 
     Returns
     -------
@@ -388,7 +406,9 @@ def write_sample_client(out_dir: Path, *, seed: int = 7, n_invoices: int = 24000
         raise ValueError(f"n_invoices must be at least {MIN_INVOICES} for a meaningful sample, got {n_invoices}.")
     out = _prepare(Path(out_dir), LEDGER_FILES)
     rng = np.random.default_rng(seed)
-    invoices, payments, customers = _ledger(rng, int(n_invoices), np.datetime64(as_of, "D"))
+    if n_customers < MIN_CUSTOMERS:
+        raise ValueError(f"n_customers must be at least {MIN_CUSTOMERS}, got {n_customers}.")
+    invoices, payments, customers = _ledger(rng, int(n_invoices), np.datetime64(as_of, "D"), int(n_customers))
     _write_csv(invoices, out / "invoices.csv")
     _write_csv(payments, out / "payments.csv")
     _write_csv(customers, out / "customers.csv")

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from arassess.keys import first_positions
+
 if TYPE_CHECKING:  # pragma: no cover
     from arassess.ledger import Ledger
 
@@ -88,7 +90,7 @@ def build_timeline(ledger: "Ledger") -> Timeline:
     inv_day = to_days(inv["invoice_date"])
     due_day = to_days(inv["due_date"])
     amount = inv["amount"].to_numpy(dtype=float)
-    codes, customer_ids = pd.factorize(inv["customer_id"])
+    codes, customer_ids = pd.factorize(inv["customer_id"])  # few distinct customers: Arrow-fast
     empty_i = np.zeros(0, dtype=np.int64)
     empty_f = np.zeros(0, dtype=float)
 
@@ -104,9 +106,9 @@ def build_timeline(ledger: "Ledger") -> Timeline:
     # reductions: payments (on or after the invoice date) and write-offs, while the invoice is open
     pay = ledger.payments
     if len(pay):
-        # invoice ids are unique and come first, so their codes are their positions
-        ids = np.concatenate([inv["invoice_id"].to_numpy(dtype=object), pay["invoice_id"].to_numpy(dtype=object)])
-        pos = pd.factorize(ids)[0][n:]
+        pos = ledger.payment_invoice
+        if pos is None or len(pos) != len(pay):
+            pos = first_positions(pay["invoice_id"], inv["invoice_id"])
         keep = (pos >= 0) & (pos < n)
         p_inv = pos[keep].astype(np.int64)
         p_day = np.maximum(to_days(pay["payment_date"])[keep], inv_day[p_inv])
