@@ -46,10 +46,15 @@ test: install-test system-deps ## Set up and run the whole test suite
 serve: install ## Serve the notebooks as Voila dashboards on http://127.0.0.1:8866/
 	$(BIN)/arassess serve
 
-bench: install-test ## Benchmark the KPI engine against DuckDB (prints ratios), time the cost model and the risk model
+bench: install-test system-deps ## Run every benchmark (~20 min): KPIs, intake, assess end to end, dashboards, cost and risk models
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/kpi_engine.py
+	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/costmodel.py
 	$(BIN)/python bench/risk.py
+	$(BIN)/python bench/risk.py --subsample
 
 sample: install ## Regenerate the committed sample clients from the generator
 	$(BIN)/arassess sample --out sample_data/voltline

@@ -40,7 +40,7 @@ sys.path.insert(0, str(HERE))
 import duckdb  # noqa: E402
 
 import duckdb_reference as ref  # noqa: E402
-from arassess.keys import first_positions  # noqa: E402
+from arassess.keys import customer_codes, first_positions  # noqa: E402
 from arassess.kpis import compute_kpis, kpi_series  # noqa: E402
 from arassess.ledger import Ledger  # noqa: E402
 
@@ -162,14 +162,16 @@ def make_ledger(invoices: pd.DataFrame, payments: pd.DataFrame, *, validate: boo
     inv = invoices.assign(currency="EUR", amount_original=invoices["amount"])  # copy-on-write: no deep copy
     # the intake matches each payment to its invoice row once; the KPIs start from that
     return Ledger(invoices=inv, payments=payments, customers=None, shape="ledger", currency="EUR",
-                  as_of=_as_of_timestamp(), payment_invoice=first_positions(payments["invoice_id"], inv["invoice_id"]))
+                  as_of=_as_of_timestamp(), payment_invoice=first_positions(payments["invoice_id"], inv["invoice_id"]),
+                  customer_codes=customer_codes(inv))
 
 
 def fresh(ledger: Ledger) -> Ledger:
     """A copy of ``ledger`` sharing its frames but without a cached timeline."""
     return Ledger(invoices=ledger.invoices, payments=ledger.payments, customers=ledger.customers,
                   shape=ledger.shape, currency=ledger.currency, as_of=ledger.as_of,
-                  quality=ledger.quality, name=ledger.name, payment_invoice=ledger.payment_invoice)
+                  quality=ledger.quality, name=ledger.name, payment_invoice=ledger.payment_invoice,
+                  customer_codes=ledger.customer_codes)
 
 
 def _as_of_timestamp() -> pd.Timestamp:

@@ -12,8 +12,19 @@ shipped sample) and loaded once (intake is not measured). Then, as the median of
   the floor any such pipeline pays. ``assess_risk / reference`` says how many such fits the whole
   method costs.
 
-It also prints the decision and the test AUC / Brier of the model and the baseline. A benchmark,
-not a test: nothing here is compared with a fixed time. See bench/README.md.
+It also prints the decision and the test AUC / Brier of the model and the baseline.
+
+``--subsample`` instead checks the seeded sample of history rows a large ledger is fitted on
+(``risk.max_history_rows``, 60,000 by default) on the 1M-invoice client of ``bench/pipeline.py``:
+fitted twice at its default settings (the two results must be identical), then once on its whole
+history (~800,000 rows, the reference), and the 250,000-invoice client of the same generator once
+on its whole history. It prints each predictor's test AUC (95% interval), Brier score and time,
+and whether the sampled fit is within the stated tolerance (arassess.risk, step 1): the reference
+AUC of the predictor used inside the sampled fit's 95% interval, the Brier scores within 0.01.
+The 250k client is another ledger (fewer years of the same customers), so its figures are shown
+beside, judged by the same rule but not the reference.
+
+A benchmark, not a test: nothing here is compared with a fixed time. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -69,11 +80,60 @@ def run(size: int, repeat: int, folder: Path) -> dict[str, object]:
             "model Brier": v.loc[v["chosen"]].iloc[0]["brier"], "baseline Brier": v.loc["baseline", "brier"]}
 
 
+BRIER_TOLERANCE = 0.01  # the stated tolerance of a sampled fit (arassess.risk, step 1)
+
+
+def subsample(sampled_size: int = 1_000_000, other_size: int = 250_000) -> int:
+    """The ``--subsample`` comparison (module docstring); exit status 1 when outside the tolerance
+    or not reproducible."""
+    import dataclasses
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from intake import sample_client
+
+    rows, results = [], {}
+    for label, size, whole in (("sampled", sampled_size, False), ("whole history", sampled_size, True),
+                               ("whole history", other_size, True)):
+        print(f"{size:,} invoices, {label} ...", file=sys.stderr, flush=True)
+        config, ledger = load(sample_client(size, 150))
+        s = dataclasses.replace(config.risk, max_history_rows=10 ** 8) if whole else config.risk
+        seconds, result = median_s(lambda: assess_risk(ledger, config.as_of, s), 1)
+        results[(label, size)] = result
+        if not whole:
+            again = assess_risk(ledger, config.as_of, s)
+            same = again.validation.equals(result.validation) and again.customers.equals(result.customers)
+        for name, r in result.validation.set_index("predictor").iterrows():
+            rows.append({"invoices": size, "fit": label, "rows used": result.split["history_rows"],
+                         "of": result.split["history_rows_available"], "seconds": seconds, "predictor": name,
+                         "used": bool(r["used"]), "AUC": r["auc"], "AUC low": r["auc_low"],
+                         "AUC high": r["auc_high"], "Brier": r["brier"]})
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:.3f}".format):
+        print(pd.DataFrame(rows).to_string(index=False))
+    sampled = results[("sampled", sampled_size)].validation.set_index("predictor")
+    used = sampled[sampled["used"]].iloc[0]
+    verdicts = []
+    for key in (("whole history", sampled_size), ("whole history", other_size)):
+        ref = results[key].validation.set_index("predictor").loc[used.name]
+        inside = bool(used["auc_low"] <= ref["auc"] <= used["auc_high"]
+                      and abs(used["brier"] - ref["brier"]) <= BRIER_TOLERANCE)
+        verdicts.append(inside)
+        print(f"{used.name} on the sample of {sampled_size:,}: AUC {used['auc']:.3f} [{used['auc_low']:.3f}, "
+              f"{used['auc_high']:.3f}], Brier {used['brier']:.4f}; whole history of {key[1]:,}: AUC {ref['auc']:.3f}, "
+              f"Brier {ref['brier']:.4f} → {'within' if inside else 'OUTSIDE'} the tolerance"
+              + ("" if key[1] == sampled_size else " (another ledger: shown, not the reference)"))
+    print(f"two sampled runs {'identical' if same else 'DIFFER'}")
+    return 0 if verdicts[0] and same else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="24000,120000", help="invoice counts, comma-separated")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--subsample", action="store_true",
+                        help="compare the sampled fit at 1M invoices with a full fit at 250k (see above)")
     args = parser.parse_args(argv)
+    if args.subsample:
+        return subsample()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(x) for x in args.sizes.split(",")):

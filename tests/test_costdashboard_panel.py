@@ -37,7 +37,9 @@ def test_starts_at_the_client_assumptions(panel, voltline_case):
     assert (panel.ftes.value, panel.salary.value, panel.fee.value) == (3.0, 42_800, 25.0)
     assert panel.handoff.value == voltline_case.handoff_day and panel.optimal.value
     assert strategy(panel) == voltline_case.strategy == "in_house"
+    panel.wait()  # the charts follow the answer
     assert "Updated in" in panel.status.value and len(panel.charts.outputs) == 4
+    assert 'data-done="' in panel.done.value
     for o in panel.charts.outputs:  # base64 text, as the front end needs (bytes show as broken images)
         png = o["data"]["image/png"]
         assert isinstance(png, str) and base64.b64decode(png)[:8] == b"\x89PNG\r\n\x1a\n"
@@ -68,6 +70,14 @@ def test_moving_d_leaves_optimal_and_the_optimal_box_brings_it_back(panel, voltl
     assert np.isnan(panel.case.optimal_day) and np.isnan(voltline_case.optimal_day)  # no hand-off pays
     panel.optimal.value = True
     assert panel.handoff.value == voltline_case.handoff_day and "hybrid" not in panel.case.days
+
+
+def test_the_answer_comes_first_and_the_break_evens_follow(panel):
+    panel.fee.value = 30
+    assert "working them out" in panel.decision.value and not panel.case.sensitive
+    panel.wait()
+    assert panel.case.sensitive and "working them out" not in panel.decision.value
+    assert "Agency fee" in panel.decision.value and len(panel.charts.outputs) == 4
 
 
 def test_capacity_shortfall_is_said(panel):

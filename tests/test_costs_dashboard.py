@@ -37,8 +37,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 from arassess.costcase import analyse
 from arassess.costreport import load_case
 from conftest import digest
-from voila_server import (REPO_ROOT, VoilaServer, chromium, dashboard_page, open_until, served_copy,
-                          voila_server)
+from voila_server import (REPO_ROOT, VoilaServer, chromium, commit_change, dashboard_page, open_until,
+                          served_copy, voila_server)
 from voila_server import assert_clean as page_is_clean
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -60,33 +60,6 @@ WEAKER_TEAM = 0.70
 
 STATUS = ".arassess-status"
 STRATEGY = ".arassess-decision-box [data-strategy]"
-
-# Arms a probe for the next committed change: the first keydown's timestamp and the first
-# mutations that change the status text and the comparison table (page clock, ms).
-ARM_PROBE = """() => {
-  const status = document.querySelector('.arassess-status');
-  const table = document.querySelector('.arassess-comparison');
-  const w = {t0: null, key: null, statusAt: null, tableAt: null,
-             before: status.innerText, tableBefore: table.innerHTML, status: null};
-  window.__probe = w;
-  document.addEventListener('keydown', (e) => { if (w.t0 === null) { w.t0 = e.timeStamp; w.key = e.key; } },
-                            {capture: true, once: true});
-  const so = new MutationObserver(() => {
-    if (w.statusAt === null && status.innerText !== w.before) {
-      w.statusAt = performance.now(); w.status = status.innerText; so.disconnect();
-    }
-  });
-  so.observe(status, {subtree: true, childList: true, characterData: true, attributes: true});
-  const to = new MutationObserver(() => {
-    if (w.tableAt === null && table.innerHTML !== w.tableBefore) { w.tableAt = performance.now(); to.disconnect(); }
-  });
-  to.observe(table, {subtree: true, childList: true, characterData: true});
-}"""
-# done: the status text changed, or the table changed and the status stayed identical for a while
-# (the kernel sends nothing for an unchanged value: same label and same ms as before)
-PROBE_DONE = f"""() => {{ const w = window.__probe;
-  return w.statusAt !== null || (w.tableAt !== null && performance.now() - w.tableAt > {QUIET_MS}); }}"""
-
 
 # --- the library's answer -------------------------------------------------------------------
 @functools.lru_cache(maxsize=1)
@@ -161,19 +134,9 @@ def server_ms(page: Page) -> int | None:
 
 
 def commit(page: Page, action: Callable[[], None]) -> dict[str, Any]:
-    """Arm the probe, run ``action`` (the keypress that commits a value), wait for the redraw.
-
-    Returns the probe: ``t0`` (keydown), ``statusAt`` (status text changed; None if the kernel's
-    status string was identical to the previous one), ``tableAt``, ``status`` (new text).
-    """
-    page.evaluate(ARM_PROBE)
-    action()
-    try:
-        page.wait_for_function(PROBE_DONE, timeout=UPDATE_TIMEOUT_MS, polling=50)
-    except Exception as exc:  # playwright's TimeoutError: say what the page shows
-        raise AssertionError(f"no redraw within {UPDATE_TIMEOUT_MS / 1000:.0f} s of the change; status: "
-                             f"{page.locator(STATUS).inner_text()!r}") from exc
-    return page.evaluate("() => window.__probe")
+    """Run ``action`` (the keypress that commits a value) and wait for the redraw
+    (voila_server.commit_change on the status and the comparison table)."""
+    return commit_change(page, action, STATUS, ".arassess-comparison", UPDATE_TIMEOUT_MS, QUIET_MS)
 
 
 def press_on_slider(page: Page, css: str, key: str) -> dict[str, Any]:

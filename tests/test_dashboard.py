@@ -62,7 +62,9 @@ def riskiest_customer(as_of: str) -> str:
 
 def assert_risk_section(page: Page, as_of: str) -> None:
     """The dashboard shows the late-payment risk section with the library's riskiest customer first
-    and its two charts loaded (page_is_clean checks that no image is broken)."""
+    and its two charts loaded (page_is_clean checks that no image is broken), once every section is
+    shown (the headline comes first, the other sections as they finish)."""
+    expect(page.locator(".arassess-complete [data-complete]")).to_have_count(1, timeout=RENDER_TIMEOUT_MS)
     expect(page.get_by_role("heading", name=re.compile(r"^6\. Late-payment risk"))).to_be_visible()
     table = page.locator("table", has_text="Past late share")
     expect(table).to_have_count(1)

@@ -65,10 +65,12 @@ def test_panel_recomputes_on_a_date_change_and_reports_bad_input_in_the_status()
     panel = AssessmentDashboard(a, LEDGER)
     assert "Ready: Voltline Components GmbH at 2026-10-31" in panel.status.value
     panel.as_of.value = dt.date(2026, 6, 30)
-    assert "at 2026-06-30" in panel.status.value
+    assert "at 2026-06-30" in panel.status.value  # ready: headline and the first sections shown
     expected = compute_kpis(load_client(LEDGER), "2026-06-30").value("dso")
     assert f'data-kpi="dso">{expected:.1f}<' in panel.headline.value
+    panel.wait()  # the other sections are built in the background
     assert len(panel.output.outputs) > 20  # title + every section's tables and charts
+    assert panel.complete.value == '<span data-complete="2"></span>'  # the date change's render, not the first
     panel.client.value = "northwind_open_items"  # a new client starts at its own as-of date
     assert "Ready: Northwind" in panel.status.value and "at 2026-10-31" in panel.status.value
     assert 'data-kpi="dso">n/a<' in panel.headline.value  # open items: no sales history

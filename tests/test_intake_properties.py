@@ -237,3 +237,67 @@ def test_payment_totals_balance_and_accepted_payments_obey_the_rules(make_client
     for number, (inv, _, amount) in enumerate(rows, start=2):
         if inv in ("A3", "ZZ") or amount in ("", "n/a") or float(amount) <= 0:
             assert number in problem_rows
+
+
+# --- the vectorized rules are the declared pandera schema's ------------------------------------
+invoice_rows = st.lists(st.tuples(
+    st.sampled_from(["A", "B", "C", "D", ""]),                        # invoice id (repeats, empty)
+    st.sampled_from(["C1", "C2", ""]),                                # customer id
+    st.integers(0, 40), st.integers(-5, 40), st.one_of(st.none(), st.integers(-5, 60)),  # invoice, due, paid day
+    st.one_of(st.none(), st.sampled_from([0.0, -20.0, 5.0, 120.0, 1e6])),  # amount (None: unreadable)
+    st.booleans(),                                                    # is_credit_note
+    st.one_of(st.none(), st.sampled_from([-1.0, 0.0, 50.0, 150.0])),  # written_off_amount
+    st.booleans(),                                                    # has a write-off date
+), min_size=1, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(invoice_rows)
+def test_vectorized_rules_find_what_the_pandera_schema_finds(rows):
+    import numpy as np
+    import pandas as pd
+
+    from arassess.validation import pandera_problems, schema_problems
+
+    day = pd.Timestamp("2026-01-01")
+    frame = pd.DataFrame({
+        "invoice_id": pd.Series([r[0] for r in rows], dtype="str"),
+        "customer_id": pd.Series([r[1] for r in rows], dtype="str"),
+        "invoice_date": [day + pd.Timedelta(days=r[2]) for r in rows],
+        "due_date": [day + pd.Timedelta(days=r[3]) for r in rows],
+        "paid_date": pd.Series([day + pd.Timedelta(days=r[4]) if r[4] is not None else pd.NaT for r in rows],
+                               dtype="datetime64[us]"),
+        "amount": [np.nan if r[5] is None else r[5] for r in rows],
+        "is_credit_note": pd.array([r[6] for r in rows], dtype="boolean"),
+        "written_off_amount": [np.nan if r[7] is None else r[7] for r in rows],
+        "written_off_date": pd.Series([day + pd.Timedelta(days=50) if r[8] else pd.NaT for r in rows],
+                                      dtype="datetime64[us]"),
+    })
+    ours = schema_problems("invoices", frame, "invoices.csv", lambda index: np.asarray(index) + 2,
+                           {c: c for c in frame.columns})
+    found = {(int(p.row) - 2, p.column, "field_uniqueness" if p.problem.startswith("duplicate") else p.problem)
+             for p in ours.itertuples()}
+    assert found == pandera_problems("invoices", frame)
+
+
+# --- the integer keys kept from intake (arassess.keys) ------------------------------------------
+ids = st.lists(st.sampled_from(["C1", "C2", "c1", "Ä-7", "", " C1", "C10", "x" * 40]), max_size=40)
+
+
+@settings(max_examples=80, deadline=None)
+@given(values=ids, keys=ids)
+def test_key_codes_are_pandas_factorize_and_first_positions(values, keys):
+    import numpy as np
+    import pandas as pd
+
+    from arassess.keys import codes, customer_codes, first_positions
+
+    series = pd.Series(values, dtype="string[pyarrow]")
+    want_code, want_ids = pd.factorize(series)
+    code, distinct = codes(series)
+    assert code.tolist() == want_code.tolist() and distinct.to_pylist() == list(want_ids)
+    code, distinct = customer_codes(pd.DataFrame({"customer_id": series}))
+    assert code.tolist() == want_code.tolist() and distinct.tolist() == list(want_ids)
+    first = {k: i for i, k in reversed(list(enumerate(keys)))}
+    got = first_positions(series, pd.Series(keys, dtype="string[pyarrow]"))
+    assert got.dtype == np.int64 and got.tolist() == [first.get(v, -1) for v in values]

@@ -30,6 +30,8 @@ def _same(a, b) -> None:
     for name in ("invoices", "payments", "customers"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
     np.testing.assert_array_equal(a.payment_invoice, b.payment_invoice)
+    for x, y in zip(a.customer_codes, b.customer_codes):  # the customers' integer codes, kept from intake
+        np.testing.assert_array_equal(x, y)
     assert (a.shape, a.currency, a.as_of, a.name) == (b.shape, b.currency, b.as_of, b.name)
     assert a.quality.totals == b.quality.totals and a.quality.notes == b.quality.notes
     pd.testing.assert_frame_equal(a.quality.problems.reset_index(drop=True), b.quality.problems, check_dtype=False)

@@ -112,6 +112,18 @@ def test_section_states_the_decision_the_meaning_of_late_and_the_split(voltline)
     assert sum(isinstance(item, Image) for item in items) == 2  # calibration and score distribution
 
 
+def test_section_says_when_the_history_was_sampled(voltline):
+    a = voltline.assessment
+    r, sp = a.risk, a.risk.split
+    assert not sp["sampled"] and f"learn from {sp['history_rows']:,} invoices with a known outcome" in \
+        markdown(section(a, "risk"))[1]
+    sampled = dict(sp, sampled=True, history_rows=12_000, history_rows_available=sp["history_rows"])
+    b = dataclasses.replace(a, known_risk=dataclasses.replace(r, split=sampled))
+    intro = markdown(section(b, "risk"))[1]
+    assert (f"learn from a seeded random sample of 12,000 of the {sp['history_rows']:,} invoices with a known "
+            "outcome (a larger history is sampled to risk.max_history_rows, set in client.yaml), due ") in intro
+
+
 def test_section_validation_table_has_every_predictor_with_readable_columns(voltline):
     r = voltline.assessment.risk
     shown = frames(section(voltline.assessment, "risk"))[0]
@@ -340,10 +352,12 @@ def test_dashboard_shows_the_risk_section_and_keeps_the_fit_when_only_the_window
 
     a = voltline.assessment
     panel = AssessmentDashboard(a, LEDGER)
+    panel.wait()
     shown = [o["data"].get("text/markdown", "") for o in panel.output.outputs]
     assert "## 6. Late-payment risk" in shown and "## 8. Findings" in shown
     assert shown.index("## 6. Late-payment risk") > shown.index("## 5. Payment behaviour")
     panel.window.value = 60
+    panel.wait()
     assert "window 60 days" in panel.status.value
     assert panel._shown.window_days == 60 and panel._shown.risk is a.risk  # not refitted
     assert panel._reusable_risk(a.ledger, dt.date(2026, 6, 30)) is None  # another date: a new fit

@@ -264,6 +264,52 @@ def dashboard_page(browser: Any, viewport: dict[str, int], open_page: Callable[[
         context.close()
 
 
+# Arms a probe for the next committed change: the first keydown's timestamp and the first
+# mutations that change the status text and a watched element (page clock, ms).
+_ARM_PROBE = """([statusCss, watchCss]) => {
+  const status = document.querySelector(statusCss);
+  const watched = document.querySelector(watchCss);
+  const w = {t0: null, key: null, statusAt: null, tableAt: null,
+             before: status.innerText, tableBefore: watched.innerHTML, status: null};
+  window.__probe = w;
+  document.addEventListener('keydown', (e) => { if (w.t0 === null) { w.t0 = e.timeStamp; w.key = e.key; } },
+                            {capture: true, once: true});
+  const so = new MutationObserver(() => {
+    if (w.statusAt === null && status.innerText !== w.before) {
+      w.statusAt = performance.now(); w.status = status.innerText; so.disconnect();
+    }
+  });
+  so.observe(status, {subtree: true, childList: true, characterData: true, attributes: true});
+  const to = new MutationObserver(() => {
+    if (w.tableAt === null && watched.innerHTML !== w.tableBefore) { w.tableAt = performance.now(); to.disconnect(); }
+  });
+  to.observe(watched, {subtree: true, childList: true, characterData: true});
+}"""
+# done: the status text changed, or the watched element changed and the status stayed identical for
+# a while (the kernel sends nothing for an unchanged value: same label and same ms as before)
+_PROBE_DONE = """(quietMs) => { const w = window.__probe;
+  return w.statusAt !== null || (w.tableAt !== null && performance.now() - w.tableAt > quietMs); }"""
+
+
+def commit_change(page: Any, action: Callable[[], None], status: str, watched: str, timeout_ms: float,
+                  quiet_ms: float = 1_500) -> dict[str, Any]:
+    """Arm a probe, run ``action`` (the keypress that commits a value), wait for the redraw.
+
+    Returns the probe, on the page's ``performance.now()`` clock: ``t0`` (the first keydown's
+    ``event.timeStamp``), ``key``, ``statusAt`` (the ``status`` element's text changed; None when
+    the kernel's new status text was identical to the previous one), ``tableAt`` (the ``watched``
+    element changed), ``status`` (the new text). Done when the status changed, or the watched
+    element changed and nothing else for ``quiet_ms``; AssertionError after ``timeout_ms``."""
+    page.evaluate(_ARM_PROBE, [status, watched])
+    action()
+    try:
+        page.wait_for_function(_PROBE_DONE, arg=quiet_ms, timeout=timeout_ms, polling=50)
+    except Exception as exc:  # playwright's TimeoutError: say what the page shows
+        raise AssertionError(f"no redraw within {timeout_ms / 1000:.0f} s of the change; status: "
+                             f"{page.locator(status).inner_text()!r}") from exc
+    return page.evaluate("() => window.__probe")
+
+
 #: The default client_dir in every notebook's parameters cell.
 DEFAULT_CLIENT_LITERAL = '"sample_data/voltline"'
 

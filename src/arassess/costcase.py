@@ -330,6 +330,8 @@ class CostCase:
     tornado: pd.DataFrame
     notes: tuple[str, ...]          # everything worth saying (input notes first)
     provenance: tuple[Provenance, ...] = ()
+    fixed_day: float | None = None     # the hybrid's D held by the caller (None: optimised)
+    sensitive: bool = True             # break-evens and tornado worked out (analyse(sensitivity=False): not yet)
     input_notes: tuple[str, ...] = ()  # the notes about the data passed to analyse
     configured: tuple[str, ...] = ()   # cost keys set for this client (client.yaml costs: + scenario)
 
@@ -468,11 +470,23 @@ def _reason(case_days: dict[str, float], net: dict[str, float], best: str, basis
     return f"{LABELS[best]}{when}: {net[best]:,.0f} {currency} net over {period}, {versus}."
 
 
+def with_sensitivity(case: CostCase) -> CostCase:
+    """``case`` with its break-evens (fee and recovery levers) and tornado worked out (each takes a
+    few hundred evaluations of the model: the dashboard shows the answer first, then these)."""
+    if case.sensitive:
+        return case
+    a, d = case.assumptions, case.fixed_day
+    return dataclasses.replace(case, break_evens=tuple(break_even(case.book, a, d, lv) for lv in BREAK_EVEN_LEVERS),
+                               tornado=tornado(case.book, a, d), sensitive=True)
+
+
 def analyse(client: str, currency: str, as_of: pd.Timestamp, claims: pd.DataFrame, flow: OverdueFlow | None,
             book: Book, a: Assumptions, handoff_day: float | None = None, notes: tuple[str, ...] = (),
-            observed: CollectionCurve | None = None, provenance: tuple[Provenance, ...] = ()) -> CostCase:
+            observed: CollectionCurve | None = None, provenance: tuple[Provenance, ...] = (), *,
+            sensitivity: bool = True) -> CostCase:
     """Evaluate in-house, agency (at the minimum placement age) and the hybrid (at its optimal D, or
-    at ``handoff_day``), the break-evens of the fee and recovery levers, and the tornado."""
+    at ``handoff_day``); with ``sensitivity`` also the break-evens of the fee and recovery levers and
+    the tornado (else later, by :func:`with_sensitivity`)."""
     tolerance = tie(book)
     net_opt, days_opt, _ = strategy_days(book, a)
     optimal = days_opt.get("hybrid", np.nan)  # only a hand-off that beats keeping everything is "best"
@@ -502,14 +516,14 @@ def analyse(client: str, currency: str, as_of: pd.Timestamp, claims: pd.DataFram
         all_notes.append(stock_note)
     d_fixed = None if handoff_day is None else float(handoff_day)
     shown = days.get("hybrid", optimal if np.isfinite(optimal) else float(a.min_placement_age))
-    return CostCase(
+    case = CostCase(
         client=client, currency=currency, as_of=as_of, claims=claims, flow=flow, book=book, observed=observed,
         assumptions=a, handoff_day=float(shown), optimal_day=float(optimal), days=days,
         handoff_curve=handoff_curve(book, a), result=result, stock=stock, strategy=best,
         reason=_reason(days, net, best, book.basis, currency, tolerance),
-        break_evens=tuple(break_even(book, a, d_fixed, lv) for lv in BREAK_EVEN_LEVERS),
-        tornado=tornado(book, a, d_fixed), notes=tuple(all_notes), provenance=provenance,
-        input_notes=tuple(notes))
+        break_evens=(), tornado=pd.DataFrame(), notes=tuple(all_notes), provenance=provenance,
+        input_notes=tuple(notes), fixed_day=d_fixed, sensitive=False)
+    return with_sensitivity(case) if sensitivity else case
 
 
 def _stock_note(book: Book, a: Assumptions, currency: str, tolerance: float) -> str:
@@ -664,5 +678,5 @@ def cost_case(config: ClientConfig, ledger: Ledger, as_of: str | pd.Timestamp | 
     return dataclasses.replace(case, configured=tuple(sorted(given)))
 
 
-__all__ = ["BreakEven", "CostCase", "LEVERS", "Provenance", "analyse", "answer_sentence", "break_even",
+__all__ = ["BreakEven", "CostCase", "LEVERS", "Provenance", "analyse", "with_sensitivity", "answer_sentence", "break_even",
            "build_book", "cost_case", "net_at", "provenance_of", "strategy_net", "tornado"]

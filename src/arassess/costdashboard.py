@@ -2,16 +2,20 @@
 
 Controls: collector FTEs, salary, agency fee, in-house and agency recovery (× curve), cost-of-
 capital rate, relationship loss share, hand-off day D (or "optimal D"). Every change re-runs
-:func:`arassess.costcase.analyse` on claims read once, and redraws the recommendation, the
-comparison table and the charts. "Reset" returns to the client's assumptions; "Save scenario"
-writes the current values to ``<client>/scenarios/<name>.yaml`` and never replaces one.
-The status line reports how long the last update took (``data-ms``).
+:func:`arassess.costcase.analyse` on claims read once and shows the answer at once: the
+recommendation and the comparison table (the status line reports how long that took,
+``data-ms``); the break-evens and the charts (a few hundred model evaluations, and a tenth of a
+second per chart) follow from a background thread, and ``.arassess-charts-done`` carries
+``data-done`` when they are all drawn. A newer change makes an unfinished one stop. "Reset"
+returns to the client's assumptions; "Save scenario" writes the current values to
+``<client>/scenarios/<name>.yaml`` and never replaces one.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import html
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -20,7 +24,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from arassess import costcharts
-from arassess.costcase import CostCase, analyse, lever_value, with_lever
+from arassess.costcase import CostCase, analyse, lever_value, with_lever, with_sensitivity
 from arassess.costmodel import MAX_HANDOFF_DAY, Assumptions
 from arassess.costreport import assumptions_table, comparison_table, decision_html, formatted
 from arassess.dashboard import display_bundle
@@ -99,6 +103,8 @@ class CostDashboard:
         self.table = widgets.HTML()
         self.table.add_class("arassess-comparison")
         self.charts = widgets.Output()
+        self.done = widgets.HTML()
+        self.done.add_class("arassess-charts-done")
         self.inputs = widgets.HTML()
         self.inputs.add_class("arassess-inputs")
         self._fee_moved = False
@@ -110,7 +116,10 @@ class CostDashboard:
                                 widgets.HBox([self.handoff, self.optimal])])
         actions = widgets.HBox([self.reset, self.name, self.save])
         self.widget = widgets.VBox([widgets.HTML("<h3>Assumptions</h3>"), sliders, actions, self.status,
-                                    self.decision, self.table, self.charts, self.inputs])
+                                    self.decision, self.table, self.charts, self.done, self.inputs])
+        self._generation = 0
+        self._lock = threading.Lock()
+        self._worker: threading.Thread | None = None
         self._show(case, time.perf_counter())
         for w in (self.salary, self.in_scale, self.ag_scale, self.rate, self.relationship, self.optimal):
             w.observe(self._changed, names="value")
@@ -148,12 +157,16 @@ class CostDashboard:
 
     # --- rendering ------------------------------------------------------------------------
     def _show(self, case: CostCase, started: float) -> None:
+        """The answer now (recommendation, table, inputs), the break-evens and charts after it."""
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
         self.case = case
         self.decision.value = decision_html(case)
         self.table.value = table(formatted(comparison_table(case)), index=True).to_html()
         self.inputs.value = ("<details><summary>Inputs and where they come from</summary>"
                              + table(assumptions_table(case)).to_html() + "</details>")
-        self.charts.outputs = tuple(display_bundle(chart(case, fast=True)) for chart in LIVE_CHARTS)
+        self.done.value = ""
         if self.optimal.value and self.handoff.value != int(case.handoff_day):
             self._quiet = True
             try:
@@ -168,6 +181,39 @@ class CostDashboard:
             self.fee_note.value = "<small>Flat fee on every placed claim.</small>"
         ms = (time.perf_counter() - started) * 1000
         self.status.value = (f'<span data-ms="{ms:.0f}">Updated in {ms:,.0f} ms: {html.escape(case.label)}</span>')
+        # not a daemon: exit waits for it instead of aborting under a running chart
+        self._worker = threading.Thread(target=self._finish, args=(case, generation))
+        self._worker.start()
+
+    def _finish(self, case: CostCase, generation: int) -> None:
+        """Break-evens, tornado and charts of ``case``, shown unless a newer change came first."""
+        try:
+            full = with_sensitivity(case)
+            with self._lock:
+                if generation != self._generation:
+                    return
+                self.case = full
+                self.decision.value = decision_html(full)
+            charts = []
+            for chart in LIVE_CHARTS:
+                charts.append(display_bundle(chart(full, fast=True)))
+                with self._lock:
+                    if generation != self._generation:
+                        return
+            with self._lock:
+                if generation == self._generation:
+                    self.charts.outputs = tuple(charts)
+                    self.done.value = f'<span data-done="{generation}"></span>'
+        except Exception as exc:  # noqa: BLE001 - a background failure is shown, not lost
+            with self._lock:
+                if generation == self._generation:
+                    self.status.value = (f'<span style="color:#b00">Cannot draw the charts: '
+                                         f"{html.escape(str(exc))}</span>")
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait until the break-evens and charts of the latest change are shown."""
+        if self._worker is not None:
+            self._worker.join(timeout)
 
     def update(self) -> None:
         """Re-evaluate with the current control values and redraw (bad values: a message)."""
@@ -177,7 +223,7 @@ class CostDashboard:
         try:
             c = self.case
             case = analyse(c.client, c.currency, c.as_of, c.claims, c.flow, c.book, self.assumptions(),
-                           self.handoff_day(), c.input_notes, c.observed, c.provenance)
+                           self.handoff_day(), c.input_notes, c.observed, c.provenance, sensitivity=False)
         except (ArassessError, ValueError) as exc:
             self.status.value = f'<span style="color:#b00">Cannot evaluate: {html.escape(str(exc))}</span>'
             return

@@ -233,7 +233,8 @@ def decision_lines(case: CostCase) -> tuple[str, str, list[str], list[str]]:
 def decision_html(case: CostCase) -> str:
     """The recommendation with its reason, the break-evens and notes, as HTML (dashboard)."""
     head, answer, evens, notes = decision_lines(case)
-    items = "".join(f"<li>{html.escape(b)}</li>" for b in evens)
+    items = ("".join(f"<li>{html.escape(b)}</li>" for b in evens) if case.sensitive
+             else "<li><i>working them out…</i></li>")
     noted = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
     return (f'<div class="arassess-decision"><p style="font-size:1.25em"><b>'
             f'<span data-strategy="{case.strategy}">{html.escape(head)}</span></b></p>'

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from arassess.config import ClientConfig, FileSpec, load_config
 from arassess.errors import InputError, RejectionLimitError
-from arassess.keys import codes, first_positions
+from arassess.keys import codes, customer_codes, first_positions
 from arassess.ledger import Ledger
 from arassess.parsing import RawFile, read_file, type_columns
 from arassess.quality import FileTotals, QualityReport, summarize_problems
@@ -262,6 +262,7 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
         quality=report,
         name=config.name,
         payment_invoice=payment_invoice,
+        customer_codes=customer_codes(inv_ok),
     )
 
 
@@ -314,5 +315,5 @@ def ledger_from_frames(invoices: pd.DataFrame, payments: pd.DataFrame | None = N
     totals = (_totals("invoices", inv, pd.Series(False, index=inv.index), "amount"),)
     return Ledger(invoices=inv, payments=pay, customers=customers, shape=shape,  # type: ignore[arg-type]
                   payment_invoice=first_positions(pay["invoice_id"], inv["invoice_id"]) if len(pay) else None,
-                  currency=currency, as_of=pd.Timestamp(as_of) if as_of is not None else None,
+                  customer_codes=customer_codes(inv), currency=currency, as_of=pd.Timestamp(as_of) if as_of is not None else None,
                   quality=QualityReport(totals=totals), name=name)

@@ -37,4 +37,12 @@ def codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, pa.Array]:
     return code, encoded.dictionary
 
 
-__all__ = ["codes", "first_positions"]
+def customer_codes(invoices: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each invoice's customer, the distinct customer ids as an object array): what
+    ``pandas.factorize(invoices["customer_id"])`` gives, kept on the Ledger so the KPIs never
+    hash the ids again."""
+    code, distinct = codes(invoices["customer_id"])
+    return code, np.asarray(distinct.to_pylist(), dtype=object)
+
+
+__all__ = ["codes", "customer_codes", "first_positions"]

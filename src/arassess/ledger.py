@@ -46,6 +46,10 @@ class Ledger:
     #: row position in ``invoices`` of each payment's invoice (computed once at intake, so the
     #: timeline needs no join on text ids); None: worked out when the timeline is built
     payment_invoice: np.ndarray | None = field(default=None, repr=False)
+    #: (code of each invoice's customer, the distinct customer ids in order of first appearance):
+    #: pandas.factorize of ``invoices.customer_id``, hashed once at intake (arassess.keys); None:
+    #: worked out when the timeline is built
+    customer_codes: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     @cached_property
     def timeline(self) -> "Timeline":

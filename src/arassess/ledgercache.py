@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from arassess.config import ClientConfig
+from arassess.keys import customer_codes
 from arassess.ledger import Ledger
 from arassess.quality import PROBLEM_COLUMNS, FileTotals, QualityReport
 
@@ -107,12 +108,13 @@ def read(folder: str | Path, key: str) -> Ledger | None:
                             notes=tuple(meta["notes"]),
                             rejected={label: pd.read_parquet(target / name) for label, name in meta["rejected"].items()})
     pos = target / "payment_invoice.npy"
-    return Ledger(invoices=pd.read_parquet(target / "invoices.parquet"),
+    invoices = pd.read_parquet(target / "invoices.parquet")
+    return Ledger(invoices=invoices,
                   payments=pd.read_parquet(target / "payments.parquet"),
                   customers=pd.read_parquet(target / "customers.parquet") if meta["customers"] else None,
                   shape=meta["shape"], currency=meta["currency"],
                   as_of=pd.Timestamp(meta["as_of"]) if meta["as_of"] else None, quality=quality, name=meta["name"],
-                  payment_invoice=np.load(pos) if pos.exists() else None)
+                  payment_invoice=np.load(pos) if pos.exists() else None, customer_codes=customer_codes(invoices))
 
 
 @contextlib.contextmanager

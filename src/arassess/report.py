@@ -203,7 +203,11 @@ def risk_section(a: Assessment) -> list[Any]:
     lines = [
         f"**Late** means paid more than {s.threshold_days} days after the due date; an open invoice already "
         f"more than {s.threshold_days} days past due counts as late (probability 100%). The predictors learn "
-        f"from {sp['history_rows']:,} invoices with a known outcome, due {sp['first_due']:%Y-%m-%d} to "
+        + (f"from a seeded random sample of {sp['history_rows']:,} of the {sp['history_rows_available']:,} invoices "
+           f"with a known outcome (a larger history is sampled to risk.max_history_rows, set in client.yaml), "
+           f"due " if sp.get("sampled") else
+           f"from {sp['history_rows']:,} invoices with a known outcome, due ")
+        + f"{sp['first_due']:%Y-%m-%d} to "
         f"{sp['last_due']:%Y-%m-%d}: trained on what was known at the cut-off {sp['cutoff']:%Y-%m-%d} "
         f"({sp['train_rows']:,} invoices, {sp['train_late_share']:.0%} late) and tested on the "
         f"{sp['test_rows']:,} invoices due after it ({sp['test_late_share']:.0%} late).",

@@ -30,17 +30,23 @@ these canonical columns (extra columns are kept and reported)::
                terms_days   int     optional  >= 0
 
 Typing (strings to dates, numbers, booleans) happens in :mod:`arassess.parsing`;
-the rules on typed values are the pandera schemas below, validated lazily so
-every failing row is collected. Check names are the reasons users read, so
-every check is a named custom check (pandera's built-ins report internal names).
+the rules on typed values are the pandera schemas below (:func:`pandera_schema`), the
+declared contract; the intake applies the same rules in one vectorized pass
+(:func:`arassess.validation.schema_problems`), kept equal to pandera's by a property test.
+Check names are the reasons users read, so every check is a named custom check
+(pandera's built-ins report internal names).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandera.pandas as pa
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,9 @@ def required_columns(kind: str) -> list[str]:
 
 
 # --- rules on typed values (pandera) -------------------------------------------------
-# Check names double as the user-facing reason, so they are written as sentences.
+# Check names double as the user-facing reason, so they are written as sentences. The schemas
+# are built on first use: the intake applies the same rules in one vectorized pass
+# (arassess.validation.schema_problems), so importing arassess does not import pandera.
 
 def _due_not_before_invoice(df: pd.DataFrame) -> pd.Series:
     return ~(df["due_date"] < df["invoice_date"])
@@ -130,59 +138,61 @@ def _written_off_has_date(df: pd.DataFrame) -> pd.Series:
     return ~has_amount | has_date
 
 
-INVOICE_SCHEMA = pa.DataFrameSchema(
-    {
-        "invoice_id": pa.Column(str, nullable=False, unique=True,
-                                checks=pa.Check(lambda s: s.str.len() > 0, name="invoice id must not be empty")),
-        "customer_id": pa.Column(str, nullable=False,
-                                 checks=pa.Check(lambda s: s.str.len() > 0, name="customer id must not be empty")),
-        "invoice_date": pa.Column("datetime64[ns]", nullable=False, coerce=True),
-        "due_date": pa.Column("datetime64[ns]", nullable=False, coerce=True),
-        "amount": pa.Column(float, nullable=False,
-                            checks=pa.Check(lambda s: s != 0, name="amount must not be zero")),
-        "written_off_amount": pa.Column(float, nullable=True, required=False,
-                                        checks=pa.Check(lambda s: s >= 0, name="write-off amount must not be negative")),
-        "open_amount": pa.Column(float, nullable=True, required=False),
-    },
-    checks=[
-        pa.Check(_due_not_before_invoice, name="due date is before the invoice date"),
-        pa.Check(_paid_not_before_invoice, name="paid date is before the invoice date"),
-        pa.Check(_negative_only_if_credit_note,
-                 name="negative amount on a row not flagged as a credit note (set is_credit_note)"),
-        pa.Check(_written_off_within_amount, name="write-off amount exceeds the invoice amount"),
-        pa.Check(_written_off_has_date, name="write-off amount given without a write-off date"),
-    ],
-    strict=False,
-    name="invoices",
-)
+@functools.lru_cache(maxsize=None)
+def pandera_schema(kind: str) -> "pa.DataFrameSchema":
+    """The declared pandera schema of the file ``kind`` (invoices, payments, customers)."""
+    import pandera.pandas as pa
 
-PAYMENT_SCHEMA = pa.DataFrameSchema(
-    {
-        "invoice_id": pa.Column(str, nullable=False,
-                                checks=pa.Check(lambda s: s.str.len() > 0, name="invoice id must not be empty")),
-        "payment_date": pa.Column("datetime64[ns]", nullable=False, coerce=True),
-        "amount": pa.Column(float, nullable=False,
-                            checks=pa.Check(lambda s: s > 0, name="payment amount must be greater than zero")),
-    },
-    strict=False,
-    name="payments",
-)
-
-CUSTOMER_SCHEMA = pa.DataFrameSchema(
-    {
-        "customer_id": pa.Column(str, nullable=False, unique=True,
-                                 checks=pa.Check(lambda s: s.str.len() > 0, name="customer id must not be empty")),
-        "credit_limit": pa.Column(float, nullable=True, required=False,
-                                  checks=pa.Check(lambda s: s >= 0, name="credit limit must not be negative")),
-        "terms_days": pa.Column(float, nullable=True, required=False,
-                                checks=pa.Check(lambda s: s >= 0, name="terms must not be negative")),
-    },
-    strict=False,
-    name="customers",
-)
-
-SCHEMAS: dict[str, pa.DataFrameSchema] = {
-    "invoices": INVOICE_SCHEMA,
-    "payments": PAYMENT_SCHEMA,
-    "customers": CUSTOMER_SCHEMA,
-}
+    if kind == "invoices":
+        return pa.DataFrameSchema(
+            {
+                "invoice_id": pa.Column(str, nullable=False, unique=True,
+                                        checks=pa.Check(lambda s: s.str.len() > 0, name="invoice id must not be empty")),
+                "customer_id": pa.Column(str, nullable=False,
+                                         checks=pa.Check(lambda s: s.str.len() > 0, name="customer id must not be empty")),
+                "invoice_date": pa.Column("datetime64[ns]", nullable=False, coerce=True),
+                "due_date": pa.Column("datetime64[ns]", nullable=False, coerce=True),
+                "amount": pa.Column(float, nullable=False,
+                                    checks=pa.Check(lambda s: s != 0, name="amount must not be zero")),
+                "written_off_amount": pa.Column(float, nullable=True, required=False,
+                                                checks=pa.Check(lambda s: s >= 0,
+                                                                name="write-off amount must not be negative")),
+                "open_amount": pa.Column(float, nullable=True, required=False),
+            },
+            checks=[
+                pa.Check(_due_not_before_invoice, name="due date is before the invoice date"),
+                pa.Check(_paid_not_before_invoice, name="paid date is before the invoice date"),
+                pa.Check(_negative_only_if_credit_note,
+                         name="negative amount on a row not flagged as a credit note (set is_credit_note)"),
+                pa.Check(_written_off_within_amount, name="write-off amount exceeds the invoice amount"),
+                pa.Check(_written_off_has_date, name="write-off amount given without a write-off date"),
+            ],
+            strict=False,
+            name="invoices",
+        )
+    if kind == "payments":
+        return pa.DataFrameSchema(
+            {
+                "invoice_id": pa.Column(str, nullable=False,
+                                        checks=pa.Check(lambda s: s.str.len() > 0, name="invoice id must not be empty")),
+                "payment_date": pa.Column("datetime64[ns]", nullable=False, coerce=True),
+                "amount": pa.Column(float, nullable=False,
+                                    checks=pa.Check(lambda s: s > 0, name="payment amount must be greater than zero")),
+            },
+            strict=False,
+            name="payments",
+        )
+    if kind == "customers":
+        return pa.DataFrameSchema(
+            {
+                "customer_id": pa.Column(str, nullable=False, unique=True,
+                                         checks=pa.Check(lambda s: s.str.len() > 0, name="customer id must not be empty")),
+                "credit_limit": pa.Column(float, nullable=True, required=False,
+                                          checks=pa.Check(lambda s: s >= 0, name="credit limit must not be negative")),
+                "terms_days": pa.Column(float, nullable=True, required=False,
+                                        checks=pa.Check(lambda s: s >= 0, name="terms must not be negative")),
+            },
+            strict=False,
+            name="customers",
+        )
+    raise ValueError(f"unknown file kind {kind!r}; valid: invoices, payments, customers")

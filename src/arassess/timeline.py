@@ -90,7 +90,10 @@ def build_timeline(ledger: "Ledger") -> Timeline:
     inv_day = to_days(inv["invoice_date"])
     due_day = to_days(inv["due_date"])
     amount = inv["amount"].to_numpy(dtype=float)
-    codes, customer_ids = pd.factorize(inv["customer_id"])  # few distinct customers: Arrow-fast
+    if ledger.customer_codes is not None and len(ledger.customer_codes[0]) == n:
+        codes, customer_ids = ledger.customer_codes  # hashed once at intake
+    else:
+        codes, customer_ids = pd.factorize(inv["customer_id"])
     empty_i = np.zeros(0, dtype=np.int64)
     empty_f = np.zeros(0, dtype=float)
 

@@ -11,13 +11,12 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow
 
 from arassess.errors import InputError
 from arassess.keys import codes, first_positions
 from arassess.quality import PROBLEM_COLUMNS
-from arassess.schemas import SCHEMAS
+from arassess.schemas import pandera_schema
 
 MONEY_TOLERANCE = 0.005  # half a cent: rounding in exports is not a problem
 
@@ -139,10 +138,12 @@ def schema_problems(kind: str, typed: pd.DataFrame, label: str, rows: RowNumbers
 def pandera_problems(kind: str, typed: pd.DataFrame) -> set[tuple[int, str, str]]:
     """(row position, column, check) of every failure of the declared pandera schema of ``kind``
     (the reference the vectorized rules are tested against)."""
+    import pandera.errors
+
     try:
-        SCHEMAS[kind].validate(typed, lazy=True)
+        pandera_schema(kind).validate(typed, lazy=True)
         return set()
-    except pa.errors.SchemaErrors as errors:
+    except pandera.errors.SchemaErrors as errors:
         cases = errors.failure_cases
     cases = cases[cases["index"].notna()]
     out = set()
