@@ -13,7 +13,7 @@ export PIP_NO_CACHE_DIR := 1
 export HYPOTHESIS_STORAGE_DIRECTORY := $(CURDIR)/.hypothesis
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test install install-test system-deps bench sample serve nbval-reference clean
+.PHONY: help demo test test-fast install install-test system-deps bench sample serve nbval-reference clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,6 +42,9 @@ demo: install system-deps ## Set up and run the whole assessment on the sample c
 
 test: install-test system-deps ## Set up and run the whole test suite
 	$(BIN)/python -m pytest
+
+test-fast: install-test ## The suite without browsers, notebook kernels or end-to-end subprocess runs
+	$(BIN)/python -m pytest -m "not slow and not browser" --ignore=tests/nbval
 
 serve: install ## Serve the notebooks as Voila dashboards on http://127.0.0.1:8866/
 	$(BIN)/arassess serve

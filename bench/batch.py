@@ -3,8 +3,8 @@
     python bench/batch.py                  # 20 clients x 24,000 invoices (the sample's size), ~4 min on 2 cores
     python bench/batch.py --clients 8 --invoices 100000 --workers 1,2
 
-Generates N full-ledger sample clients (arassess.sample.write_sample_client, seeds 1..N) into a
-temporary workspace, then times :func:`arassess.batch.run_batch` for each worker count, each on
+Generates N full-ledger sample clients (arassess.inputs.sample.write_sample_client, seeds 1..N) into a
+temporary workspace, then times :func:`arassess.monthly.batch.run_batch` for each worker count, each on
 its own store and run folders. It prints the wall time and the speed-up against 1 worker, and
 what one client's run is made of:
 
@@ -32,9 +32,9 @@ from pathlib import Path
 
 import nbformat
 
-from arassess.batch import run_batch, summary_table
-from arassess.runner import export_html
-from arassess.sample import write_sample_client
+from arassess.inputs.sample import write_sample_client
+from arassess.monthly.batch import run_batch, summary_table
+from arassess.run.notebooks import export_html
 
 
 def _children_cpu() -> float:
@@ -72,7 +72,7 @@ def trivial_run(root: Path) -> float:
     over IPC sockets, Papermill (with a parameters cell) and the HTML export."""
     import papermill
 
-    from arassess.runner import KERNEL, _local_kernel
+    from arassess.run.notebooks import KERNEL, _local_kernel
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -97,11 +97,11 @@ from pathlib import Path
 t = {}
 start = time.perf_counter()
 from IPython.display import display
-import arassess.monthlyreport as mr
-from arassess.assessment import load
-from arassess.clientreport import write_pdf
-from arassess.history import HistoryStore
-from arassess.monthly import review
+import arassess.monthly.sections as mr
+from arassess.assessment.case import load
+from arassess.report.client import write_pdf
+from arassess.monthly.store import HistoryStore
+from arassess.monthly.review import review
 t["imports (pandas, matplotlib, arassess) in a fresh process"] = time.perf_counter() - start
 client, month, out = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 start = time.perf_counter(); load(client); t["load the ledger (intake, validation), alone"] = time.perf_counter() - start

@@ -25,11 +25,19 @@ from typing import Callable
 
 import pandas as pd
 
-from arassess.assessment import load
-from arassess.claims import overdue_claims, yearly_overdue_flow
-from arassess.collection import observed_curve
-from arassess.costcase import BREAK_EVEN_LEVERS, analyse, break_even, build_book, cost_case, ledger_assumptions, tornado
-from arassess.costmodel import strategy_days
+from arassess.assessment.case import load
+from arassess.costs.case import (
+    BREAK_EVEN_LEVERS,
+    analyse,
+    break_even,
+    build_book,
+    cost_case,
+    ledger_assumptions,
+    tornado,
+)
+from arassess.costs.claims import overdue_claims, yearly_overdue_flow
+from arassess.costs.collection import observed_curve
+from arassess.costs.model import strategy_days
 from arassess.paths import SAMPLE_DATA_DIR
 
 CLIENT = "voltline"

@@ -42,9 +42,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import nbformat  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
-from voila_server import (chromium, commit_change, offline_context, open_until, served_copy,  # noqa: E402
-                          voila_server)
+from voila_server import chromium, commit_change, offline_context, open_until, served_copy, voila_server  # noqa: E402
 
 VIEWPORT = {"width": 1400, "height": 1000}
 TIMEOUT_MS = 180_000

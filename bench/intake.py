@@ -10,7 +10,7 @@ fresh process (so peak RSS is the step's own):
   with every column typed by its kind (dates with the client's format, amounts as doubles, flags),
   the core checks (duplicate invoice ids, due date before invoice date, negative amounts, payments
   without invoice, payments above their invoice) and the typed tables handed to pandas;
-- **arassess**: :func:`arassess.intake.load_ledger` (every rule, problems with file, row, column
+- **arassess**: :func:`arassess.inputs.intake.load_ledger` (every rule, problems with file, row, column
   and value, control totals, rejected rows, currency conversion).
 
 Prints the median wall time and peak RSS of each and their ratio. A benchmark, not a test:
@@ -32,8 +32,8 @@ DATA = BENCH / "_data"  # git-ignored
 REFERENCE = r'''
 import json, resource, sys, time
 import duckdb
-from arassess.config import load_config
-from arassess.schemas import COLUMNS
+from arassess.config.client import load_config
+from arassess.ledger.columns import COLUMNS
 cfg = load_config(sys.argv[1])
 start = time.perf_counter()
 con = duckdb.connect()
@@ -84,8 +84,8 @@ print(json.dumps({"seconds": seconds, "rss_mb": resource.getrusage(resource.RUSA
 
 ARASSESS = r'''
 import json, resource, sys, time
-from arassess.config import load_config
-from arassess.intake import load_ledger
+from arassess.config.client import load_config
+from arassess.inputs.intake import load_ledger
 cfg = load_config(sys.argv[1])
 start = time.perf_counter()
 ledger = load_ledger(cfg, max_rejected_share=1.0)

@@ -8,8 +8,8 @@ numpy, fixed seed), then times
 (a) the as-of snapshot of every KPI: ``compute_kpis(ledger, T)``;
 (b) the 24-month KPI series: ``kpi_series(ledger, T, months=24)``;
 
-with arassess (from a fresh :class:`~arassess.ledger.Ledger`, so building its
-timeline is included) and with DuckDB SQL (``duckdb_reference.py``) over the
+with arassess (from a fresh :class:`~arassess.ledger.model.Ledger`, so building its
+timeline is included) and with DuckDB SQL (``tests/duckdb_reference.py``) over the
 same pandas frames registered in an in-memory connection. It prints the ratio
 arassess / DuckDB of each, the series / snapshot ratio of arassess, and
 arassess's peak memory (measured in a fresh subprocess per size). At the
@@ -35,14 +35,14 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests"))  # the DuckDB oracle lives with the tests
 
 import duckdb  # noqa: E402
-
 import duckdb_reference as ref  # noqa: E402
-from arassess.keys import customer_codes, first_positions  # noqa: E402
-from arassess.kpis import compute_kpis, kpi_series  # noqa: E402
-from arassess.ledger import Ledger  # noqa: E402
+
+from arassess.kpi.engine import compute_kpis, kpi_series  # noqa: E402
+from arassess.ledger.keys import customer_codes, first_positions  # noqa: E402
+from arassess.ledger.model import Ledger  # noqa: E402
 
 DEFAULT_SIZES = (100_000, 1_000_000, 5_000_000)
 SEED = 20240601
@@ -156,7 +156,7 @@ def synthetic_frames(n: int, seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFra
 def make_ledger(invoices: pd.DataFrame, payments: pd.DataFrame, *, validate: bool) -> Ledger:
     """The Ledger ``ledger_from_frames`` would build (without pandera when ``validate`` is False)."""
     if validate:
-        from arassess.intake import ledger_from_frames
+        from arassess.inputs.intake import ledger_from_frames
 
         return ledger_from_frames(invoices, payments, currency="EUR", as_of=_as_of_timestamp())
     inv = invoices.assign(currency="EUR", amount_original=invoices["amount"])  # copy-on-write: no deep copy
@@ -179,7 +179,7 @@ def _as_of_timestamp() -> pd.Timestamp:
 
 
 def series_dates() -> pd.DatetimeIndex:
-    from arassess.kpis import month_end_dates
+    from arassess.kpi.engine import month_end_dates
 
     return month_end_dates(SNAPSHOT, SERIES_MONTHS)
 

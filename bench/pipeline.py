@@ -7,7 +7,7 @@
 A size is ``sample`` (the committed 24,000-invoice client), ``N`` (a client written by
 ``arassess sample --invoices N``, seed 3, 150 customers) or ``N:C`` (with C customers); generated
 clients are kept in ``bench/_data/`` (git-ignored) for the next run. For each size the whole
-assessment — :func:`arassess.pipeline.run_assessment`, what ``arassess assess`` runs — is run in a
+assessment — :func:`arassess.run.pipeline.run_assessment`, what ``arassess assess`` runs — is run in a
 fresh process into a temporary runs folder, while this process samples the memory of that process
 and of everything it starts (kernels, Chromium) every 0.1 s. Printed per step: wall time (the
 pipeline's own step times), the peak RSS of the largest single process in the step (the number an
@@ -18,7 +18,7 @@ this overstates the report step).
 start over IPC, Papermill, the HTML export: what any notebook step costs, ``bench/batch.py``'s
 ``trivial_run``), the DuckDB intake of the same client (``bench/intake.py``'s reference: the three
 CSVs read with typed casts and the core checks, handed to pandas) and one headless Chromium print
-of a one-page HTML file (:func:`arassess.clientreport.write_pdf`). ``× floor`` = the run's wall
+of a one-page HTML file (:func:`arassess.report.client.write_pdf`). ``× floor`` = the run's wall
 time / the floor.
 
 Targets (issue 13): at 1M invoices ≤ 90 s and ≤ 2 GB peak RSS on 2 cores; at the sample ≤ 2× the
@@ -43,7 +43,7 @@ from typing import Any
 import psutil
 
 from arassess.paths import SAMPLE_DATA_DIR
-from arassess.pipeline import STEP_LABELS, STEPS
+from arassess.run.pipeline import STEP_LABELS, STEPS
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
@@ -55,7 +55,7 @@ from intake import run as run_code  # noqa: E402
 SAMPLE_MS = 0.1  # seconds between two memory samples
 CHILD = r"""
 import json, sys, time
-from arassess.pipeline import run_assessment
+from arassess.run.pipeline import run_assessment
 def step(name):
     print(json.dumps({"step": name, "t": time.time()}), flush=True)
 done = run_assessment(sys.argv[1], runs_dir=sys.argv[2], on_step=step)
@@ -130,7 +130,7 @@ def run_assess(client: Path, runs: Path) -> Run:
 def floor(root: Path, repeat: int = 3) -> dict[str, float]:
     """The fixed costs every run pays: a bare notebook run (median of ``repeat``) and a Chromium
     print of a one-page HTML file (median of ``repeat``)."""
-    from arassess.clientreport import write_pdf
+    from arassess.report.client import write_pdf
 
     notebook = statistics.median(trivial_run(root) for _ in range(repeat))
     page = root / "page.html"

@@ -1,8 +1,8 @@
-"""Benchmark of the late-payment risk model (arassess.risk) on the Voltline sample and larger ledgers.
+"""Benchmark of the late-payment risk model (arassess.risk.model) on the Voltline sample and larger ledgers.
 
     python bench/risk.py [--sizes 24000,120000] [--repeat 1]
 
-For each size a sample client is generated with arassess.sample (seed 7; 24,000 invoices is the
+For each size a sample client is generated with arassess.inputs.sample (seed 7; 24,000 invoices is the
 shipped sample) and loaded once (intake is not measured). Then, as the median of ``--repeat`` runs:
 
 - ``features``: the feature table of every history row (riskfeatures.features, as-of sums);
@@ -19,7 +19,7 @@ It also prints the decision and the test AUC / Brier of the model and the baseli
 fitted twice at its default settings (the two results must be identical), then once on its whole
 history (~800,000 rows, the reference), and the 250,000-invoice client of the same generator once
 on its whole history. It prints each predictor's test AUC (95% interval), Brier score and time,
-and whether the sampled fit is within the stated tolerance (arassess.risk, step 1): the reference
+and whether the sampled fit is within the stated tolerance (arassess.risk.model, step 1): the reference
 AUC of the predictor used inside the sampled fit's 95% interval, the Brier scores within 0.01.
 The 250k client is another ledger (fewer years of the same customers), so its figures are shown
 beside, judged by the same rule but not the reference.
@@ -40,11 +40,11 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from arassess.assessment import load
-from arassess.risk import _fit_predict, _history_rows, assess_risk
-from arassess.timeline import day_number
-from arassess.riskfeatures import features, outcomes
-from arassess.sample import write_sample_client
+from arassess.assessment.case import load
+from arassess.inputs.sample import write_sample_client
+from arassess.ledger.balances import day_number, timeline_of
+from arassess.risk.features import features, outcomes
+from arassess.risk.model import _fit_predict, _history_rows, assess_risk
 
 
 def median_s(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
@@ -60,14 +60,14 @@ def median_s(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
 def run(size: int, repeat: int, folder: Path) -> dict[str, object]:
     client = write_sample_client(folder / f"sample_{size}", seed=7, n_invoices=size)
     config, ledger = load(client)
-    ledger.timeline  # built once, as in an assessment
+    timeline_of(ledger)  # built once, as in an assessment
     s, t = config.risk, day_number(pd.Timestamp(config.as_of))
     out = outcomes(ledger, s.threshold_days)
     rows = _history_rows(ledger, out, t, s)
-    inv_day = ledger.timeline.inv_day[rows]
+    inv_day = timeline_of(ledger).inv_day[rows]
     feat_s, frame = median_s(lambda: features(ledger, rows, inv_day - 1, s.threshold_days, out), repeat)
     risk_s, result = median_s(lambda: assess_risk(ledger, config.as_of, s), repeat)
-    due = ledger.timeline.due_day[rows]
+    due = timeline_of(ledger).due_day[rows]
     cutoff = result.split["cutoff"]
     train = due + s.threshold_days + 1 <= day_number(cutoff)
     y = out.late[rows].astype(int)
@@ -80,7 +80,7 @@ def run(size: int, repeat: int, folder: Path) -> dict[str, object]:
             "model Brier": v.loc[v["chosen"]].iloc[0]["brier"], "baseline Brier": v.loc["baseline", "brier"]}
 
 
-BRIER_TOLERANCE = 0.01  # the stated tolerance of a sampled fit (arassess.risk, step 1)
+BRIER_TOLERANCE = 0.01  # the stated tolerance of a sampled fit (arassess.risk.model, step 1)
 
 
 def subsample(sampled_size: int = 1_000_000, other_size: int = 250_000) -> int:

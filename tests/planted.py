@@ -18,8 +18,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from arassess.intake import ledger_from_frames
-from arassess.ledger import Ledger
+from arassess.inputs.intake import ledger_from_frames
+from arassess.ledger.model import Ledger
 
 HORIZON = 730
 Hazard = Callable[[np.ndarray], np.ndarray]
@@ -98,7 +98,7 @@ def planted_config(costs: dict | None = None, as_of: str = "2026-10-31", name: s
     import datetime as dt
     from pathlib import Path
 
-    from arassess.config import DEFAULT_AGING_EDGES, ClientConfig
+    from arassess.config.client import DEFAULT_AGING_EDGES, ClientConfig
 
     return ClientConfig(root=Path("planted"), name=name, currency="EUR", as_of=dt.date.fromisoformat(as_of),
                         shape="ledger", files={}, fx_rates={}, max_rejected_share=0.05, window_days=90,

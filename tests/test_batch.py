@@ -1,4 +1,4 @@
-"""arassess.batch and `arassess batch` / `arassess monthly`: finding a workspace's clients, the
+"""arassess.monthly.batch and `arassess batch` / `arassess monthly`: finding a workspace's clients, the
 summary table, failures that never stop the other clients, and (slow) whole workspaces run on
 local processes and on a Dask LocalCluster, plus the backfill."""
 
@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from arassess.batch import ClientResult, find_workspace_clients, run_batch, run_monthly, summary_table
 from arassess.cli import main
 from arassess.errors import ConfigError
+from arassess.monthly.batch import ClientResult, find_workspace_clients, run_batch, run_monthly, summary_table
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -141,7 +141,7 @@ RUN_DIR = r"\d{4}-\d{2}-\d{2}_\d{8}-\d{6}(?:-\d+)?"
 def workspace_template(tmp_path_factory) -> Path:
     """3 small full-ledger sample clients and 'delta', whose invoices file is missing (it fails
     inside the notebook, when the ledger is loaded)."""
-    from arassess.sample import write_sample_client
+    from arassess.inputs.sample import write_sample_client
 
     ws = tmp_path_factory.mktemp("template") / "ws"
     for seed, name in enumerate((*GOOD, "delta"), start=1):
@@ -168,9 +168,9 @@ def inputs(ws: Path) -> dict[str, bytes]:
 def check_batch(result: subprocess.CompletedProcess[str], ws: Path, runs: Path, store: Path) -> None:
     """3 ok with a run folder each, delta failed with its reason and its notebook kept, exit 1,
     the store holding exactly the 3 good clients' snapshots of the month."""
-    from arassess.assessment import load
-    from arassess.history import HistoryStore
-    from arassess.monthly import snapshot_at
+    from arassess.assessment.case import load
+    from arassess.monthly.review import snapshot_at
+    from arassess.monthly.store import HistoryStore
 
     assert result.returncode == 1, result.stderr[-3000:]
     out = result.stdout
@@ -241,7 +241,7 @@ def test_monthly_one_client_defaults_to_its_workspace(workspace):
                         ("Report:", "monthly_report.html")):
         assert f"{label:<11} {run / name}" in result.stdout
     assert f"Store:      {workspace / 'history.sqlite'}" in result.stdout
-    from arassess.history import HistoryStore
+    from arassess.monthly.store import HistoryStore
 
     assert HistoryStore(workspace / "history.sqlite").clients() == ["alpha"]
     failed = cli("monthly", str(workspace / "delta"), "--month", MONTH)
@@ -252,9 +252,9 @@ def test_monthly_one_client_defaults_to_its_workspace(workspace):
 
 @pytest.mark.slow
 def test_backfill_writes_every_month_end_and_reruns_replace_them(workspace):
-    from arassess.assessment import load
-    from arassess.history import HistoryStore
-    from arassess.monthly import snapshot_at
+    from arassess.assessment.case import load
+    from arassess.monthly.review import snapshot_at
+    from arassess.monthly.store import HistoryStore
 
     client, store = workspace / "alpha", workspace / "history.sqlite"
     first = CliRunner().invoke(main, ["monthly", str(client), "--backfill", "2025-11", "2026-10"])

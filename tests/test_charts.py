@@ -14,8 +14,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
-from arassess import charts, chartstyle
-from arassess.scorecard import format_value
+from arassess.assessment import charts
+from arassess.display import style as chartstyle
+from arassess.display.format import format_value
 
 BUCKETS = ["Current", "1–30", "31–60", "61–90", "91–120", "120+"]
 MONTHS = pd.date_range("2025-01-31", periods=12, freq="ME", name="as_of")
@@ -77,7 +78,7 @@ def behaviour_frame(rate_scale: float = 100.0) -> pd.DataFrame:
 
 
 def roll_frame() -> pd.DataFrame:
-    from arassess.rollrates import ROLL_LABELS
+    from arassess.kpi.rollrates import ROLL_LABELS
 
     rng = np.random.default_rng(3)
     rolls = pd.DataFrame(rng.uniform(0.05, 0.95, (12, len(ROLL_LABELS))), index=MONTHS.rename("month_end"),
@@ -434,7 +435,7 @@ def test_scorecard_styler_formats_colours_and_hides_the_index():
     assert list(shown.columns) == ["KPI", "Value", "Benchmark", "Status", "3 months ago", "Change vs 3 m", "Note"]
     assert shown["Value"].tolist() == [format_value(v, u, "EUR") for v, u in zip(card["value"], card["unit"])]
     assert shown["Benchmark"].tolist() == ["", "≤ 45.0 days", "≥ 80.0%", "≥ 8.00x"]
-    assert shown["Status"].tolist() == ["", "✖ attention", "✔ good", ""]
+    assert shown["Status"].tolist() == ["", "✖ needs attention", "✔ within benchmark", ""]
     assert shown["Change vs 3 m"].tolist() == ["+234,567 EUR", "+4.3 days", "-1.7 pp", "n/a"]
     assert "the ledger does not reach back 365 days" in html
     assert "1,234,567 EUR" in html and "EUR" in styler.caption

@@ -1,4 +1,4 @@
-"""What the cost model reads from the ledger (arassess.claims): overdue claims, the yearly
+"""What the cost model reads from the ledger (arassess.costs.claims): overdue claims, the yearly
 overdue flow and annual credit sales — hand-computed cases, boundaries and properties.
 
 The hand-built ledger, assessed at T = 2026-10-31 (T − 365 = 2025-10-31, T − 364 = 2025-11-01)::
@@ -32,8 +32,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arassess.assessment import load
-from arassess.claims import (
+from arassess.assessment.case import load
+from arassess.costs.claims import (
     CLAIM_COLUMNS,
     OverdueFlow,
     annual_credit_sales,
@@ -41,8 +41,8 @@ from arassess.claims import (
     overdue_claims,
     yearly_overdue_flow,
 )
-from arassess.intake import ledger_from_frames, load_client
-from arassess.kpis import kpi_value
+from arassess.inputs.intake import ledger_from_frames, load_client
+from arassess.kpi.engine import kpi_value
 from arassess.paths import SAMPLE_DATA_DIR
 
 T = pd.Timestamp("2026-10-31")

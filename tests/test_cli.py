@@ -45,7 +45,7 @@ def test_kpis_table_shows_control_totals_scorecard_and_aging():
 
 
 def test_risk_json_matches_the_library_and_the_table_names_the_decision():
-    from arassess.risk import assess_risk
+    from arassess.risk.model import assess_risk
 
     result = run("risk", str(LEDGER), "--format", "json", "--top", "5")
     assert result.returncode == 0, result.stderr
@@ -82,7 +82,7 @@ def test_kpis_json_matches_the_library():
 
 
 def test_kpis_csv_has_one_row_per_registry_kpi():
-    from arassess.registry import KPIS
+    from arassess.kpi.registry import KPIS
 
     result = run("kpis", str(LEDGER), "--format", "csv")
     assert result.returncode == 0, result.stderr

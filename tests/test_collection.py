@@ -1,4 +1,4 @@
-"""The observed collection curve (arassess.collection): a brute-force reference without censoring,
+"""The observed collection curve (arassess.costs.collection): a brute-force reference without censoring,
 planted curves recovered within their interval, censoring handled (a naive share is not), no
 look-ahead, and properties of the estimate."""
 
@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from arassess.collection import HORIZON_DAYS, observed_curve, survey_curve
-from arassess.costassumptions import SURVEY_CURVE
-from arassess.intake import ledger_from_frames
 from planted import SHAPES, planted_ledger, true_collected
+
+from arassess.costs.assumptions import SURVEY_CURVE
+from arassess.costs.collection import HORIZON_DAYS, observed_curve, survey_curve
+from arassess.inputs.intake import ledger_from_frames
 
 AS_OF = "2026-10-31"
 CHECK_AGES = (0, 15, 30, 45, 60, 90, 120, 180)

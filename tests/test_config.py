@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from arassess import ConfigError, load_client
-from arassess.config import (DEFAULT_AGING_EDGES, DEFAULT_MAX_REJECTED_SHARE, DEFAULT_WINDOW_DAYS,
-                             load_config)
+from arassess.config.client import DEFAULT_AGING_EDGES, DEFAULT_MAX_REJECTED_SHARE, DEFAULT_WINDOW_DAYS, load_config
 
 
 def write_yaml(folder: Path, text: str) -> Path:
@@ -241,7 +240,7 @@ def test_bad_escalation_is_a_clear_error_on_load(tmp_path, text, expected):
 # --- risk: parsed into RiskSettings, every key checked -------------------------------------------
 
 def test_risk_settings_are_read_and_default(tmp_path):
-    from arassess.risksettings import RiskSettings
+    from arassess.config.risk import RiskSettings
 
     config = load_config(write_yaml(tmp_path / "r", "name: X\ncurrency: EUR\nrisk:\n  threshold_days: 45\n"
                                                     "  high_from: 0.6\n  seed: 3\n"))

@@ -1,4 +1,4 @@
-"""Cost case (arassess.costcase): break-even and tornado by hand, the recommendation following
+"""Cost case (arassess.costs.case): break-even and tornado by hand, the recommendation following
 planted curves, the sample clients, provenance, and sanity across scales (a 50-invoice ledger,
 the sample, the sample × 40)."""
 
@@ -11,12 +11,11 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from planted import SHAPES, Shape, planted_config, planted_ledger, true_collected
 
-from arassess.assessment import load
-from arassess.claims import annual_credit_sales, overdue_claims, yearly_overdue_flow
-from arassess.collection import survey_curve
-from arassess.costassumptions import DEFAULT_EFFORT_HOURS
-from arassess.costcase import (
+from arassess.assessment.case import load
+from arassess.costs.assumptions import DEFAULT_EFFORT_HOURS
+from arassess.costs.case import (
     BREAK_EVEN_LEVERS,
     LEVER,
     answer_sentence,
@@ -28,18 +27,10 @@ from arassess.costcase import (
     tornado,
     with_lever,
 )
-from arassess.costmodel import (
-    COST_LINES,
-    SURVEY_CURVE,
-    Assumptions,
-    Book,
-    Claims,
-    agency_share,
-    best_strategy,
-    tie,
-)
+from arassess.costs.claims import annual_credit_sales, overdue_claims, yearly_overdue_flow
+from arassess.costs.collection import survey_curve
+from arassess.costs.model import COST_LINES, Assumptions, Book, Claims, agency_share, best_strategy, tie
 from arassess.paths import SAMPLE_DATA_DIR
-from planted import SHAPES, Shape, planted_config, planted_ledger, true_collected
 
 AS_OF = pd.Timestamp("2026-10-31")
 NO_COSTS = dict(collector_salary=0.0, software_per_year=0.0, training_per_year=0.0, management_per_year=0.0,
@@ -264,8 +255,8 @@ def _sane(case) -> None:
     np.testing.assert_allclose(r["in_house_recovery"] + r["agency_recovery"], r["gross_recovery"], rtol=1e-9)
     np.testing.assert_allclose(r["gross_recovery"] - r[list(COST_LINES)].sum(axis=1), r["net_recovery"], rtol=1e-9)
     assert (r["gross_recovery"] <= r["amount"] * (1 + 1e-9)).all()
-    from arassess.clientreport import decision_text
-    from arassess.costreport import decision_lines
+    from arassess.costs.sections import decision_lines
+    from arassess.report.client import decision_text
 
     words = " ".join([decision_text(case), *decision_lines(case)[1:2], *case.notes])
     assert "% of it" not in words and not re.search(r"-\d[\d,.]*%", words)

@@ -8,20 +8,12 @@ import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from arassess import costcharts
-from arassess.claims import CLAIM_COLUMNS
-from arassess.costcase import analyse, build_book, strategy_net
-from arassess.collection import survey_curve
-from arassess.costmodel import SHORT, Assumptions, best_strategy, tie
-from arassess.costreport import (
-    SECTIONS,
-    assumptions_table,
-    claims_table,
-    comparison_table,
-    formatted,
-    load_case,
-    section,
-)
+from arassess.costs import charts as costcharts
+from arassess.costs.case import analyse, build_book, load_case, strategy_net
+from arassess.costs.claims import CLAIM_COLUMNS
+from arassess.costs.collection import survey_curve
+from arassess.costs.model import SHORT, Assumptions, best_strategy, tie
+from arassess.costs.sections import SECTIONS, assumptions_table, claims_table, comparison_table, formatted, section
 from arassess.paths import SAMPLE_DATA_DIR
 
 CHARTS = (costcharts.waterfall_chart, costcharts.handoff_chart, costcharts.tornado_chart,
@@ -166,7 +158,7 @@ def test_comparison_and_claims_tables(case):
 
 
 def test_a_cost_row_is_labelled_once_for_every_reader(case):
-    from arassess.costreport import COMPARISON_ROWS
+    from arassess.costs.sections import COMPARISON_ROWS
 
     for line, consultant, client, _kind in COMPARISON_ROWS:
         assert line in case.result.columns
@@ -179,7 +171,7 @@ def test_nothing_overdue_is_said_and_still_renders():
     empty = pd.DataFrame({c: pd.Series(dtype=float if c in ("amount", "days_past_due", "customer_annual_sales")
                                         else object) for c in CLAIM_COLUMNS})
     empty["bucket"] = pd.Categorical([], categories=["1–30"])
-    from arassess.intake import ledger_from_frames
+    from arassess.inputs.intake import ledger_from_frames
 
     ledger = ledger_from_frames(pd.DataFrame({"invoice_id": ["A"], "customer_id": ["C"],
                                               "invoice_date": ["2026-09-01"], "due_date": ["2026-12-01"],
@@ -197,6 +189,6 @@ def test_nothing_overdue_is_said_and_still_renders():
 
 
 def test_only_a_comparison_without_history_is_indicative(case):
-    from arassess.clientreport import indicative
+    from arassess.report.client import indicative
 
     assert (indicative(case) is not None) == (case.flow is None)  # Northwind: open items, no history

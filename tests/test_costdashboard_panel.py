@@ -9,11 +9,10 @@ import shutil
 import numpy as np
 import pytest
 
-from arassess.costcase import analyse, with_lever
-from arassess.costdashboard import CostDashboard, scenario_costs
-from arassess.costreport import load_case
+from arassess.costs.case import analyse, load_case, with_lever
+from arassess.costs.dashboard import CostDashboard, scenario_costs
+from arassess.costs.scenarios import load_scenario
 from arassess.paths import SAMPLE_DATA_DIR
-from arassess.scenarios import load_scenario
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +114,7 @@ def test_save_writes_only_the_changes_and_refuses_to_overwrite(panel):
 
 
 def test_fee_schedule_client_scales_its_schedule_to_the_chosen_effective_fee(tmp_path):
-    from arassess.costcase import effective_fee
+    from arassess.costs.case import effective_fee
 
     case = load_case(SAMPLE_DATA_DIR / "northwind_open_items")[0]
     p = CostDashboard(case, tmp_path)

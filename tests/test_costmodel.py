@@ -1,4 +1,4 @@
-"""Cost model (arassess.costmodel): the yearly flow and the stock by hand on small ledgers, fee
+"""Cost model (arassess.costs.model): the yearly flow and the stock by hand on small ledgers, fee
 table boundaries, properties of the decision, and loading the assumptions from client.yaml."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arassess.collection import observed_curve, survey_curve
-from arassess.config import load_config
-from arassess.costassumptions import DEFAULT_EFFORT_HOURS
-from arassess.costcase import build_book
-from arassess.costmodel import (
+from arassess.config.client import load_config
+from arassess.costs.assumptions import DEFAULT_EFFORT_HOURS
+from arassess.costs.case import build_book
+from arassess.costs.collection import observed_curve, survey_curve
+from arassess.costs.model import (
     IN_HOUSE,
     SOURCES,
     SURVEY_CURVE,
@@ -33,7 +33,7 @@ from arassess.costmodel import (
     strategy_days,
 )
 from arassess.errors import ConfigError, InputError
-from arassess.intake import ledger_from_frames
+from arassess.inputs.intake import ledger_from_frames
 from arassess.paths import SAMPLE_DATA_DIR
 
 T = pd.Timestamp("2026-12-31")
@@ -178,7 +178,7 @@ def test_flow_fee_follows_the_mix_of_claim_sizes_reaching_d(five):
     book, a = five
     schedule = dataclasses.replace(a, agency_fee_pct=None)
     # every claim reaching 30 is 1,000 (band 300-2,000: 30%); beyond a year old 50%
-    from arassess.costmodel import flow_fee_rate
+    from arassess.costs.model import flow_fee_rate
 
     np.testing.assert_allclose(flow_fee_rate(book, schedule, np.array([30.0, 60.0])), [0.30, 0.30])
 
@@ -227,7 +227,7 @@ def test_raising_the_fee_never_favours_the_agency(rows, kw, more):
     base, high = stock_lines(book, a, days), stock_lines(book, dearer, days)
     assert high["net_recovery"][0] == base["net_recovery"][0]
     assert (high["net_recovery"][1:] <= base["net_recovery"][1:] + 1e-6).all()
-    from arassess.costmodel import best_strategy
+    from arassess.costs.model import best_strategy
 
     if best_strategy(strategy_days(book, a)[0]) == "in_house":
         assert best_strategy(strategy_days(book, dearer)[0]) == "in_house"

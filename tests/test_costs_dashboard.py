@@ -5,13 +5,13 @@ parameters cell points ``client_dir`` at a copy of ``sample_data/voltline`` in a
 dashboard's "Save scenario" writes into the client folder, and the repository's sample data must
 stay untouched. Every test opens a fresh page (so a fresh kernel at the client's assumptions).
 
-The page is driven through the dashboard's CSS classes (``arassess.costdashboard``):
+The page is driven through the dashboard's CSS classes (``arassess.costs.dashboard``):
 ``.arassess-status`` (``<span data-ms="183">Updated in 183 ms: <label></span>`` after each
 update, ``data-saved`` after a save, "Not saved: …" when refused), ``.arassess-decision-box``
 (``<span data-strategy="in_house">``), the sliders ``.arassess-fee`` / ``.arassess-ftes`` (moved with
 the keyboard on their noUiSlider handle, or by typing into the readout and pressing Enter, as a
 user would), ``.arassess-reset``, ``.arassess-scenario-name`` and ``.arassess-save``. The strategy
-shown must be the library's (``arassess.costcase.analyse``) for the same assumptions.
+shown must be the library's (``arassess.costs.case.analyse``) for the same assumptions.
 
 Latency is measured, not asserted: in the browser, from the keydown that commits a value
 (``event.timeStamp``) to the mutation that changes the status element's text (both on the
@@ -32,14 +32,21 @@ from typing import Any, Callable
 
 import pytest
 import yaml
-from playwright.sync_api import Page, expect, sync_playwright
-
-from arassess.costcase import analyse
-from arassess.costreport import load_case
 from conftest import digest
-from voila_server import (REPO_ROOT, VoilaServer, chromium, commit_change, dashboard_page, open_until,
-                          served_copy, voila_server)
+from playwright.sync_api import Page, expect, sync_playwright
+from voila_server import (
+    REPO_ROOT,
+    VoilaServer,
+    chromium,
+    commit_change,
+    dashboard_page,
+    open_until,
+    served_copy,
+    voila_server,
+)
 from voila_server import assert_clean as page_is_clean
+
+from arassess.costs.case import analyse, load_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -186,7 +193,7 @@ def test_dashboard_loads_with_the_clients_recommendation(page, tmp_path, record_
 def test_fee_slider_past_the_break_even_flips_the_recommendation(page, tmp_path):
     case = sample_case()
     assert next(b for b in case.break_evens if b.lever == "agency_fee_pct").value is None  # the ledger wins
-    from arassess.costcase import break_even
+    from arassess.costs.case import break_even
 
     weaker = dataclasses.replace(case.assumptions, in_house_recovery_scale=WEAKER_TEAM)
     fee_even = break_even(case.book, weaker, None, "agency_fee_pct")

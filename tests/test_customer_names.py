@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from arassess.intake import ledger_from_frames
+from arassess.inputs.intake import ledger_from_frames
+from arassess.kpi.open_items import UNKNOWN_SEGMENT, customer_table
 from arassess.paths import SAMPLE_DATA_DIR
-from arassess.planreport import load_plan_case
-from arassess.positions import UNKNOWN_SEGMENT, customer_table
+from arassess.plan.case import load_plan_case
 
 
 def invoices(**extra) -> pd.DataFrame:
@@ -40,7 +40,7 @@ def test_open_items_sample_letters_greet_the_customer_by_name(tmp_path):
     names = source.drop_duplicates("Kunde").set_index("Kunde")["Kundenname"]
     shown = pc.customers.set_index("customer_id")["customer_name"]
     assert (shown == names.reindex(shown.index)).all()
-    from arassess.planreport import write_outputs
+    from arassess.plan.case import write_outputs
 
     written = write_outputs(pc, tmp_path)["letters"]
     html = [p for p in written if p.suffix == ".html"]

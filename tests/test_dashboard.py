@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
-
-from arassess.intake import load_client
-from arassess.kpis import compute_kpis
 from voila_server import REPO_ROOT, VoilaServer, chromium, offline_context, open_until, voila_server
 from voila_server import assert_clean as page_is_clean
+
+from arassess.inputs.intake import load_client
+from arassess.kpi.engine import compute_kpis
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -55,7 +55,7 @@ def sample_ledger():
 @functools.lru_cache(maxsize=2)
 def riskiest_customer(as_of: str) -> str:
     """The library's riskiest customer of the sample client at ``as_of`` (risk section, first row)."""
-    from arassess.risk import assess_risk
+    from arassess.risk.model import assess_risk
 
     return str(assess_risk(sample_ledger(), as_of).customers["customer_name"].iloc[0])
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from arassess import compute_kpis, load_client
-from arassess.assessment import assess
-from arassess.dashboard import AssessmentDashboard, find_clients, headline_html, in_dashboard, upload_client
+from arassess.assessment.case import assess
+from arassess.assessment.dashboard import AssessmentDashboard, find_clients, headline_html, in_dashboard, upload_client
 
 ROOT = Path(__file__).resolve().parents[1]
 LEDGER = ROOT / "sample_data" / "voltline"

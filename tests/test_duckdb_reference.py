@@ -1,4 +1,4 @@
-"""arassess's KPI engine agrees with an independent DuckDB SQL implementation (bench/duckdb_reference.py).
+"""arassess's KPI engine agrees with an independent DuckDB SQL implementation (tests/duckdb_reference.py).
 
 Small random ledgers (fixed seeds), loaded through ``ledger_from_frames`` (the
 real input contract), full of edge cases: instalments, payments on and after
@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from arassess.intake import ledger_from_frames
-from arassess.kpis import compute_kpis, kpi_series
+from arassess.inputs.intake import ledger_from_frames
+from arassess.kpi.engine import compute_kpis, kpi_series
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
@@ -37,7 +37,7 @@ def _load(name: str):
     return module
 
 
-ref = _load("duckdb_reference")
+import duckdb_reference as ref  # noqa: E402  (tests/ is on the path, as for conftest)
 
 START = np.datetime64("2024-01-01", "D")
 SPAN_DAYS = 760                      # a bit over two years of invoices

@@ -13,22 +13,30 @@ import pandas as pd
 import pytest
 
 import arassess
-from arassess.aging import aging_summary, top_overdue_customers
-from arassess.config import load_config
-from arassess.findings import (MAX_FINDINGS, SEVERITY_ORDER, Finding, dso_change, generate_findings,
-                               relative_gap, seasonality_note, severity_of_gap)
-from arassess.kpis import compute_kpis, kpi_series, month_end_dates
-from arassess.maturity import load_questionnaire, score_maturity
-from arassess.positions import open_invoices
-from arassess.registry import KPIS
-from arassess.scorecard import scorecard
+from arassess.assessment.aging import aging_summary, top_overdue_customers
+from arassess.assessment.findings import (
+    MAX_FINDINGS,
+    SEVERITY_ORDER,
+    Finding,
+    dso_change,
+    generate_findings,
+    relative_gap,
+    seasonality_note,
+    severity_of_gap,
+)
+from arassess.assessment.maturity import load_questionnaire, score_maturity
+from arassess.config.client import load_config
+from arassess.kpi.engine import compute_kpis, kpi_series, month_end_dates
+from arassess.kpi.open_items import open_invoices
+from arassess.kpi.registry import KPIS
+from arassess.kpi.scorecard import scorecard
 
 BUCKETS = ["Current", "1–30", "31–60", "61–90", "91–120", "120+"]
 NO_AGING = pd.DataFrame({"amount": 0.0, "count": 0, "share": np.nan}, index=pd.Index(BUCKETS, name="bucket"))
 
 
 def card(notes: dict[str, str] | None = None, **values: float) -> pd.DataFrame:
-    """A scorecard (columns as arassess.scorecard.scorecard) with ``values``, every other KPI missing."""
+    """A scorecard (columns as arassess.kpi.scorecard.scorecard) with ``values``, every other KPI missing."""
     notes = notes or {}
     rows = []
     for kpi in KPIS:
@@ -72,7 +80,7 @@ def findings_by_key(findings: list[Finding]) -> dict[str, Finding]:
 
 
 def test_card_helper_has_the_scorecard_columns():
-    ledger = arassess.intake.ledger_from_frames(pd.DataFrame([dict(
+    ledger = arassess.inputs.intake.ledger_from_frames(pd.DataFrame([dict(
         invoice_id="X", customer_id="c", invoice_date="2026-01-01", due_date="2026-01-31", amount=1.0)]))
     assert list(card().columns) == list(scorecard(compute_kpis(ledger, "2026-02-01")).columns)
 

@@ -32,15 +32,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from IPython.display import Markdown
 
-from arassess.assessment import assess
+from arassess.assessment.case import assess
 from arassess.errors import ConfigError
-from arassess.goalreport import GoalsCase, load_goals_case, section
-from arassess.goals import (
-    GOAL_KPIS, GOALS_FILE, Goal, cash_basis, cash_effect, default_goals, default_target, glide_path,
-    glide_path_chart, glide_paths, goal_set, goals_table, resolve_goals, save_goals, save_goals_with_backup,
+from arassess.goals.case import GoalsCase, load_goals_case
+from arassess.goals.cash import cash_basis, cash_effect
+from arassess.goals.charts import glide_path_chart
+from arassess.goals.dashboard import GoalsDashboard
+from arassess.goals.model import Goal, glide_path, glide_paths
+from arassess.goals.sections import section
+from arassess.goals.store import GOALS_FILE, save_goals, save_goals_with_backup
+from arassess.goals.targets import (
+    GOAL_KPIS,
+    default_goals,
+    default_target,
+    goal_set,
+    goals_table,
+    resolve_goals,
     validate_goal,
 )
-from arassess.goalsdashboard import GoalsDashboard
 from arassess.paths import SAMPLE_DATA_DIR
 
 VOLTLINE = SAMPLE_DATA_DIR / "voltline"
@@ -409,7 +418,7 @@ def test_an_existing_backup_is_never_overwritten(hand_built, tmp_path, monkeypat
     taken = tmp_path / "goals.20261102-103005.yaml"
     taken.write_text("an older backup\n", encoding="utf-8")
     before = (tmp_path / GOALS_FILE).read_bytes()
-    monkeypatch.setattr("arassess.goalfile.backup_path", lambda *_a, **_k: taken)  # as if a race took the name
+    monkeypatch.setattr("arassess.goals.store.backup_path", lambda *_a, **_k: taken)  # as if a race took the name
     with pytest.raises(FileExistsError):
         save_goals(tmp_path, [dataclasses.replace(goals[0], target=70.0)])
     assert taken.read_text(encoding="utf-8") == "an older backup\n"
@@ -424,7 +433,7 @@ def test_a_failed_write_leaves_the_old_file(hand_built, tmp_path, monkeypatch):
     def broken(*_args):
         raise OSError("disk full")
 
-    monkeypatch.setattr("arassess.goalfile.os.replace", broken)
+    monkeypatch.setattr("arassess.goals.store.os.replace", broken)
     with pytest.raises(OSError, match="disk full"):
         save_goals(tmp_path, [dataclasses.replace(goals[0], target=70.0)], now=dt.datetime(2026, 11, 3))
     assert (tmp_path / GOALS_FILE).read_bytes() == before
@@ -552,7 +561,7 @@ def test_inputs_are_not_modified(tmp_path, folder_digest, voltline):
 ])
 def test_the_refusal_names_a_baseline_that_reads_differently_from_the_target(baseline, target, higher, shown,
                                                                              allowed):
-    from arassess.goals import _baseline_texts
+    from arassess.goals.targets import _baseline_texts
 
     assert _baseline_texts(baseline, target, higher) == (shown, allowed)
     assert (float(allowed) >= baseline) if higher else (float(allowed) <= baseline)

@@ -5,10 +5,10 @@ cell points ``client_dir`` at a copy of ``sample_data/voltline`` in a temp folde
 writes ``goals.yaml`` (and its dated backups) into the client folder, and the repository's sample
 data must stay untouched. Every test opens a fresh page, so a fresh kernel that reads the client
 copy as it is then; what the page must show is computed here with the library
-(``arassess.goalreport.load_goals_case`` on the same copy, ``arassess.goals``) — never read back
+(``arassess.goals.case.load_goals_case`` on the same copy, ``arassess.goals.targets``) — never read back
 from the page. The save test runs last: after it, the copy holds a goals.yaml.
 
-The page is driven through the dashboard's CSS classes (``arassess.goalsdashboard``): per goal
+The page is driven through the dashboard's CSS classes (``arassess.goals.dashboard``): per goal
 ``.arassess-target-<key>`` (a FloatText: ``<input type=number>``, committed with Enter),
 ``.arassess-deadline-<key>`` (``<input type=date>``), ``.arassess-owner-<key>`` (a Text, sent on
 every keystroke) and ``.arassess-cash-<key>`` (the cash-effect sentence, or the validation
@@ -31,18 +31,20 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
-from playwright.sync_api import Locator, Page, expect, sync_playwright
-
-from arassess.assessment import assess
-from arassess.errors import ConfigError
-from arassess.goalreport import GoalsCase, cash_table, display_table, goal_cash_text, load_goals_case
-from arassess.goals import GOALS_FILE, Goal, goal_set, validate_goal
-from arassess.goalsdashboard import EDITED
-from arassess.scorecard import format_value
 from conftest import digest
-from voila_server import (REPO_ROOT, VoilaServer, chromium, dashboard_page, open_until, served_copy,
-                          voila_server)
+from playwright.sync_api import Locator, Page, expect, sync_playwright
+from voila_server import REPO_ROOT, VoilaServer, chromium, dashboard_page, open_until, served_copy, voila_server
 from voila_server import assert_clean as page_is_clean
+
+from arassess.assessment.case import assess
+from arassess.display.format import format_value
+from arassess.errors import ConfigError
+from arassess.goals.case import GoalsCase, load_goals_case
+from arassess.goals.dashboard import EDITED
+from arassess.goals.model import Goal
+from arassess.goals.sections import cash_table, display_table, goal_cash_text
+from arassess.goals.store import GOALS_FILE
+from arassess.goals.targets import goal_set, validate_goal
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -57,7 +59,7 @@ SOURCE_TEXT = ("load_goals_case(", "from arassess", "goals_dashboard(", "in_dash
 UPDATED = re.compile(r"Updated in [\d,]+ ms: ")
 READY = re.compile(r"Updated in [\d,]+ ms: ready to save\.")
 BACKUP_NAME = re.compile(r"goals\.(\d{8}-\d{6})(-\d+)?\.yaml")
-DEFAULT_KEYS = ["dso", "pct_over_90", "cei"]  # arassess.goals.DEFAULT_GOAL_KPIS, all measurable for voltline
+DEFAULT_KEYS = ["dso", "pct_over_90", "cei"]  # arassess.goals.targets.DEFAULT_GOAL_KPIS, all measurable for voltline
 
 # the edits (DSO baseline 59.26 days, default target 52.3; CEI baseline 83.3 %, higher is better)
 EDITED_DSO = 50.0

@@ -1,4 +1,4 @@
-"""The KPI history store (arassess.history) on hand-built snapshots.
+"""The KPI history store (arassess.monthly.store) on hand-built snapshots.
 
 Snapshots are built by ``snap(client, month, base)``: KPI number i of the registry is
 ``base + i / 4`` (so dso, the third, is ``base + 0.5``), except that ``cei`` is NaN; the
@@ -20,12 +20,18 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from arassess import quality
-from arassess.errors import ArassessError, InputError
-from arassess.history import (
-    _MIGRATIONS, DEFAULT_STORE, SCHEMA_VERSION, TOTAL_COLUMNS, HistoryStore, Snapshot, StoreError, checksums,
+from arassess.errors import ArassessError, InputError, StoreError
+from arassess.kpi.registry import KPIS
+from arassess.ledger import quality
+from arassess.inputs.checksums import checksums
+from arassess.monthly.store import (
+    _MIGRATIONS,
+    DEFAULT_STORE,
+    SCHEMA_VERSION,
+    TOTAL_COLUMNS,
+    HistoryStore,
+    Snapshot,
 )
-from arassess.registry import KPIS
 
 KEYS = [k.key for k in KPIS]
 TABLES = ["aging_values", "control_totals", "input_checksums", "kpi_values", "snapshots"]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from arassess import InputError, RejectionLimitError, load_client
-from arassess.quality import PROBLEM_COLUMNS
+from arassess.ledger.quality import PROBLEM_COLUMNS
 
 LENIENT = {"validation": {"max_rejected_share": 1.0}, "as_of": "2026-12-31"}
 FULL_HEADER = "invoice_id,customer_id,invoice_date,due_date,amount,paid_date,is_credit_note,disputed"
@@ -738,7 +738,7 @@ def test_xlsx_with_non_whole_amounts(tmp_path, make_client):
 # --- frames already typed (tests, notebooks) ------------------------------------------------
 
 def test_ledger_from_frames_applies_the_same_rules():
-    from arassess.intake import ledger_from_frames
+    from arassess.inputs.intake import ledger_from_frames
 
     invoices = pd.DataFrame({"invoice_id": ["A", "A", "B"], "customer_id": ["c"] * 3,
                              "invoice_date": ["2026-01-01"] * 3,

@@ -257,7 +257,7 @@ def test_vectorized_rules_find_what_the_pandera_schema_finds(rows):
     import numpy as np
     import pandas as pd
 
-    from arassess.validation import pandera_problems, schema_problems
+    from arassess.inputs.validation import pandera_problems, schema_problems
 
     day = pd.Timestamp("2026-01-01")
     frame = pd.DataFrame({
@@ -280,7 +280,7 @@ def test_vectorized_rules_find_what_the_pandera_schema_finds(rows):
     assert found == pandera_problems("invoices", frame)
 
 
-# --- the integer keys kept from intake (arassess.keys) ------------------------------------------
+# --- the integer keys kept from intake (arassess.ledger.keys) ------------------------------------------
 ids = st.lists(st.sampled_from(["C1", "C2", "c1", "Ä-7", "", " C1", "C10", "x" * 40]), max_size=40)
 
 
@@ -290,7 +290,7 @@ def test_key_codes_are_pandas_factorize_and_first_positions(values, keys):
     import numpy as np
     import pandas as pd
 
-    from arassess.keys import codes, customer_codes, first_positions
+    from arassess.ledger.keys import codes, customer_codes, first_positions
 
     series = pd.Series(values, dtype="string[pyarrow]")
     want_code, want_ids = pd.factorize(series)

@@ -8,15 +8,14 @@ recovery). Amounts are whole numbers so that scaled ledgers add up exactly.
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arassess.intake import ledger_from_frames
-from arassess.kpis import compute_kpis, kpi_series
+from arassess.inputs.intake import ledger_from_frames
+from arassess.kpi.engine import compute_kpis, kpi_series
 
 START = pd.Timestamp("2024-07-01")
 SPAN_DAYS = 730
@@ -132,7 +131,7 @@ def test_ar_never_negative(frames):
 
 
 def _open_at(invoices: pd.DataFrame, payments: pd.DataFrame, t: pd.Timestamp) -> np.ndarray:
-    """open(i, T) straight from DESIGN §4, one invoice at a time: amount − payments ≤ T − write-offs
+    """open(i, T) straight from docs/kpis.md, one invoice at a time: amount − payments ≤ T − write-offs
     ≤ T (a write-off without an amount takes all that is open), never below zero; 0 once paid_date ≤ T."""
     out = []
     for row in invoices.itertuples():

@@ -1,4 +1,4 @@
-"""KPI engine: tables of named cases with hand-computed expectations (DESIGN §4).
+"""KPI engine: tables of named cases with hand-computed expectations (docs/kpis.md).
 
 Every case is a tiny ledger whose numbers can be checked with pencil and paper;
 the arithmetic is in the comment next to each expectation. Unless a case says
@@ -24,9 +24,9 @@ import pandas as pd
 import pytest
 
 from arassess.errors import ArassessError
-from arassess.intake import ledger_from_frames
-from arassess.kpis import compute_kpis, kpi_series, kpi_value
-from arassess.registry import KPIS
+from arassess.inputs.intake import ledger_from_frames
+from arassess.kpi.engine import compute_kpis, kpi_series, kpi_value
+from arassess.kpi.registry import KPIS
 
 T = "2026-06-30"
 HISTORY_KEYS = [k.key for k in KPIS if k.needs_history]
@@ -483,7 +483,7 @@ def test_aging_bucket_boundaries(days, bucket, over_90):
 
 # --- countback DSO ---------------------------------------------------------------------------
 
-# DESIGN §4: AR 212,000 against monthly sales 100k, 80k, 70k of 30-day months → 30 + 30 + 32/70 × 30
+# docs/kpis.md: AR 212,000 against monthly sales 100k, 80k, 70k of 30-day months → 30 + 30 + 32/70 × 30
 # = 73.7. No two calendar months in a row have 30 days, so the engine (actual days) gives:
 #   T = 2026-06-30: June 30 + May 31 + 32/70 × April 30 = 74.714
 #   T = 2026-07-30: July 1–30 is 30 days + June 30 + 32/70 × May 31 = 74.171
@@ -536,7 +536,7 @@ def test_countback_needs_whole_months_of_history():
 
 
 def test_design_countback_arithmetic_with_30_day_months():
-    """The DESIGN example's own arithmetic (three 30-day months): 73.7 days."""
+    """The docs/kpis.md example's own arithmetic (three 30-day months): 73.7 days."""
     assert round(30 + 30 + 32 / 70 * 30, 1) == 73.7
 
 

@@ -1,4 +1,4 @@
-"""One load per run (arassess.ledgercache): the validated ledger kept as Parquet is read back only
+"""One load per run (arassess.inputs.run_cache): the validated ledger kept as Parquet is read back only
 while its inputs are unchanged, never from another client, never written over; and the intake at
 scale names exactly the rows planted bad in a million."""
 
@@ -10,13 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
-from arassess import assessment
-from arassess.config import load_config
-from arassess.intake import load_ledger
-from arassess.ledgercache import CACHE_ENV, input_key, read, save, shared_ledger
-from arassess.paths import SAMPLE_DATA_DIR
 from conftest import digest
+
+from arassess.assessment import case as assessment
+from arassess.config.client import load_config
+from arassess.inputs.intake import load_ledger
+from arassess.inputs.run_cache import CACHE_ENV, input_key, read, save, shared_ledger
+from arassess.ledger.balances import timeline_of
+from arassess.paths import SAMPLE_DATA_DIR
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def test_round_trip_keeps_every_table_and_the_quality_report(client, tmp_path):
     assert save(ledger, tmp_path / "cache", key) == tmp_path / "cache"
     back = read(tmp_path / "cache", key)
     _same(ledger, back)
-    assert back.timeline.amount.sum() == pytest.approx(ledger.timeline.amount.sum())
+    assert timeline_of(back).amount.sum() == pytest.approx(timeline_of(ledger).amount.sum())
 
 
 @pytest.mark.parametrize("change", ["byte", "mapping", "date_format", "rate"])

@@ -13,12 +13,18 @@ import pytest
 import yaml
 from jinja2 import UndefinedError
 
-from arassess.config import load_config
+from arassess.config.client import load_config
+from arassess.config.escalation import default_ladder
 from arassess.errors import ConfigError
-from arassess.escalation import default_ladder
-from arassess.letters import (customer_slug, missing_sender_details, oldest_phrase, placeholder, render_letters,
-                               sort_oldest_first)
-from arassess.worklist import build_worklist, customer_worklist, write_worklist_xlsx
+from arassess.plan.letters import (
+    customer_slug,
+    missing_sender_details,
+    oldest_phrase,
+    placeholder,
+    render_letters,
+    sort_oldest_first,
+)
+from arassess.plan.worklist import build_worklist, customer_worklist, write_worklist_xlsx
 
 AS_OF = pd.Timestamp("2026-10-31")
 SCRIPT = "<script>alert(1)</script>"
@@ -445,7 +451,7 @@ def test_templates_are_strict(tmp_path, config):
 
 
 def test_voltline_letters(tmp_path):
-    from arassess.assessment import assess
+    from arassess.assessment.case import assess
 
     a = assess("sample_data/voltline")
     assert a.as_of == AS_OF

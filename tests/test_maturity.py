@@ -1,4 +1,4 @@
-"""Process maturity: loading the questionnaire and scoring client answers (DESIGN §5).
+"""Process maturity: loading the questionnaire and scoring client answers (docs/process.md).
 
 Scoring cases use a two-area questionnaire (area a: q1, q2, q3; area b: q1, q2)
 so each mean can be checked by hand; the samples' answers are checked against
@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from arassess.config import load_config
+from arassess.assessment.maturity import NOT_ASSESSED, Maturity, level_name, load_questionnaire, score_maturity
+from arassess.config.client import load_config
 from arassess.errors import ConfigError
-from arassess.maturity import NOT_ASSESSED, Maturity, level_name, load_questionnaire, score_maturity
 from arassess.paths import TEMPLATES_DIR
 
 AREAS = ["credit_policy", "invoicing", "reminders", "escalation", "disputes", "technology", "training",

@@ -1,4 +1,4 @@
-"""The monthly review (arassess.monthly): months, snapshots and backfill, the goal-status rule at
+"""The monthly review (arassess.monthly.review): months, snapshots and backfill, the goal-status rule at
 its boundaries, what moved on a hand-built ledger, the plan's due actions, and review() itself."""
 
 from __future__ import annotations
@@ -11,19 +11,26 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from arassess import monthly
-from arassess.assessment import load
-from arassess.errors import ArassessError
-from arassess.goals import Goal
-from arassess.history import HistoryStore
-from arassess.monthly import (
-    MonthError, actions_due, backfill_snapshots, goal_status, month_end, new_over_90, overdue_changes,
-    reached_handoff, review, snapshot_at,
+from arassess.assessment.case import load
+from arassess.errors import ArassessError, MonthError
+from arassess.goals.model import Goal
+from arassess.kpi.open_items import open_invoices
+from arassess.kpi.registry import KPIS
+from arassess.monthly import review as monthly
+from arassess.monthly.review import (
+    actions_due,
+    backfill_snapshots,
+    goal_status,
+    month_end,
+    new_over_90,
+    overdue_changes,
+    reached_handoff,
+    review,
+    snapshot_at,
 )
-from arassess.monthlyreport import summary
+from arassess.monthly.sections import summary
+from arassess.monthly.store import HistoryStore
 from arassess.paths import SAMPLE_DATA_DIR
-from arassess.positions import open_invoices
-from arassess.registry import KPIS
 
 LEDGER = SAMPLE_DATA_DIR / "voltline"
 OPEN_ITEMS = SAMPLE_DATA_DIR / "northwind_open_items"
@@ -315,7 +322,7 @@ def test_a_goal_whose_deadline_passed_is_shown_not_fatal(small, tmp_path, make_c
     assert status.status == "deadline passed"
     assert status.reason == "deadline 2026-02-28 passed: 8.3% at 2026-02-28, target 10.0% reached"
     assert any("not after the assessment date 2026-03-31" in n for n in got.goal_notes)
-    from arassess.monthlyreport import SECTIONS, section
+    from arassess.monthly.sections import SECTIONS, section
 
     shown = [item for name in SECTIONS for item in section(got, name)]  # every section, charts included
     tables = [item.data for item in shown if hasattr(item, "hide")]  # Stylers
@@ -352,13 +359,14 @@ def test_review_of_the_sample_at_its_assessment_month(voltline, tmp_path):
 
 
 def test_outputs_without_chromium_and_never_overwritten(small, tmp_path, monkeypatch):
-    from arassess import clientreport
-    from arassess.monthlyreport import write_outputs
+    from arassess.errors import ReportError
+    from arassess.monthly import sections
+    from arassess.monthly.sections import write_outputs
 
     def no_chromium(html, pdf):
-        raise clientreport.ReportError("PDF needs Chromium at /nowhere")
+        raise ReportError("PDF needs Chromium at /nowhere")
 
-    monkeypatch.setattr(clientreport, "write_pdf", no_chromium)
+    monkeypatch.setattr(sections, "write_pdf", no_chromium)
     got = review(small, "2026-03", None, record=False)
     out = tmp_path / "out"
     out.mkdir()

@@ -11,10 +11,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from arassess.goalreport import load_goals_case
-from arassess.goals import GOALS_FILE, save_goals
+from arassess.goals.case import load_goals_case
+from arassess.goals.store import GOALS_FILE, save_goals
 from arassess.paths import SAMPLE_DATA_DIR
-from arassess.runner import notebook_path, run_notebook
+from arassess.run.notebooks import notebook_path, run_notebook
 
 LEDGER = SAMPLE_DATA_DIR / "voltline"
 OPEN_ITEMS = SAMPLE_DATA_DIR / "northwind_open_items"

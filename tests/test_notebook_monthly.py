@@ -10,13 +10,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from arassess.assessment import load
-from arassess.clientreport import CHROMIUM
-from arassess.history import HistoryStore
-from arassess.monthly import backfill_snapshots, review
-from arassess.monthlyreport import SECTION_TITLES, summary
+from arassess.assessment.case import load
+from arassess.monthly.review import backfill_snapshots, review
+from arassess.monthly.sections import SECTION_TITLES, summary
+from arassess.monthly.store import HistoryStore
 from arassess.paths import REPO_ROOT, SAMPLE_DATA_DIR
-from arassess.runner import notebook_path, run_notebook
+from arassess.report.client import CHROMIUM
+from arassess.run.notebooks import notebook_path, run_notebook
 
 LEDGER = SAMPLE_DATA_DIR / "voltline"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from arassess import compute_kpis, load_client
-from arassess.runner import NOTEBOOKS, NotebookError, notebook_path, run_notebook
+from arassess.errors import NotebookError
+from arassess.run.notebooks import NOTEBOOKS, notebook_path, run_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 LEDGER = ROOT / "sample_data" / "voltline"
@@ -87,8 +88,9 @@ def test_open_items_run_reports_unavailable_kpis(open_items_run):
 
 
 def test_runs_never_overwrite_each_other(tmp_path):
-    from arassess.runner import new_run_dir
     import datetime as dt
+
+    from arassess.run.notebooks import new_run_dir
 
     now = dt.datetime(2026, 11, 23, 10, 0, 0)
     first = new_run_dir(tmp_path, "acme", "2026-10-31", now)
@@ -140,7 +142,7 @@ def costs_runs(tmp_path_factory):
     """Notebook 02 for the sample client as configured, and for a saved scenario of a copy of it."""
     import shutil
 
-    from arassess.scenarios import Scenario, save_scenario
+    from arassess.costs.scenarios import Scenario, save_scenario
 
     runs = tmp_path_factory.mktemp("runs")
     client = tmp_path_factory.mktemp("clients") / "voltline"
@@ -151,7 +153,7 @@ def costs_runs(tmp_path_factory):
 
 
 def test_costs_run_matches_the_library_and_shows_every_section(costs_runs):
-    from arassess.costreport import load_case
+    from arassess.costs.case import load_case
 
     run, _ = costs_runs
     summary = json.loads((run.run_dir / "costs_summary.json").read_text())
@@ -206,7 +208,7 @@ def test_unknown_scenario_fails_before_a_kernel_starts(tmp_path):
 
 @pytest.mark.parametrize("client", [LEDGER, OPEN_ITEMS], ids=["ledger", "open_items"])
 def test_plan_run_writes_worklist_letters_and_matches_the_library(client, tmp_path):
-    from arassess.planreport import load_plan_case
+    from arassess.plan.case import load_plan_case
 
     run = run_notebook("plan", client, runs_dir=tmp_path)
     summary = json.loads((run.run_dir / "plan_summary.json").read_text())
@@ -226,7 +228,7 @@ def test_plan_run_writes_worklist_letters_and_matches_the_library(client, tmp_pa
 
 
 def test_plan_outputs_are_never_overwritten(tmp_path):
-    from arassess.planreport import load_plan_case, write_outputs
+    from arassess.plan.case import load_plan_case, write_outputs
 
     pc = load_plan_case(OPEN_ITEMS)
     write_outputs(pc, tmp_path)

@@ -1,4 +1,4 @@
-"""The action catalog, the plan (choice, order, dates) and its timeline chart (DESIGN §7).
+"""The action catalog, the plan (choice, order, dates) and its timeline chart (docs/process.md).
 
 Choice and order are checked on a small hand-written catalog whose priorities and dates can be
 worked out by hand (see SMALL below); the shipped catalog is checked for coverage, its
@@ -21,13 +21,15 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arassess.actions import Action, area_labels, dependency_cycle, load_catalog
-from arassess.assessment import assess
-from arassess.costreport import load_case
+from arassess.assessment.case import assess
+from arassess.assessment.maturity import load_questionnaire
+from arassess.costs.case import load_case
 from arassess.errors import ConfigError
-from arassess.maturity import load_questionnaire
+from arassess.kpi.registry import KPIS
 from arassess.paths import SAMPLE_DATA_DIR, TEMPLATES_DIR
-from arassess.plan import (
+from arassess.plan.catalog import Action, area_labels, dependency_cycle, load_catalog
+from arassess.plan.charts import LABEL_CHARS, gantt_chart, wrap_title
+from arassess.plan.roadmap import (
     PLAN_COLUMNS,
     PlanContext,
     action_plan,
@@ -38,8 +40,6 @@ from arassess.plan import (
     schedule,
     trigger_reasons,
 )
-from arassess.plancharts import LABEL_CHARS, gantt_chart, wrap_title
-from arassess.registry import KPIS
 
 AS_OF = pd.Timestamp("2026-10-31")
 D = pd.Timestamp  # short for expected dates

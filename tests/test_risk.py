@@ -1,4 +1,4 @@
-"""Late-payment risk (arassess.risk) on synthetic ledgers whose truth is known.
+"""Late-payment risk (arassess.risk.model) on synthetic ledgers whose truth is known.
 
 The generator draws ~100 customers and ~4,700 invoices over two years (seeded numpy) and decides
 for every invoice whether it is paid late (more than 30 days after its due date) before drawing its
@@ -28,12 +28,19 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from arassess.config.risk import RiskSettings, risk_settings
 from arassess.errors import ConfigError
-from arassess.intake import ledger_from_frames
-from arassess.ledger import Ledger
-from arassess.risk import (RiskResult, _decision, assess_risk, bootstrap_auc, rank_auc, still_open_share,
-                           update_for_age)
-from arassess.risksettings import RiskSettings, risk_settings
+from arassess.inputs.intake import ledger_from_frames
+from arassess.ledger.model import Ledger
+from arassess.risk.model import (
+    RiskResult,
+    _decision,
+    assess_risk,
+    bootstrap_auc,
+    rank_auc,
+    still_open_share,
+    update_for_age,
+)
 
 START = pd.Timestamp("2023-01-02")
 DAYS = 730
@@ -274,7 +281,7 @@ def test_two_runs_on_the_same_ledger_are_identical(planted):
 
 
 def test_a_history_above_the_cap_is_fitted_on_a_seeded_sample_close_to_the_full_fit(planted):
-    """The stated tolerance (arassess.risk, step 1): the whole history's test AUC of the predictor the
+    """The stated tolerance (arassess.risk.model, step 1): the whole history's test AUC of the predictor the
     sampled fit uses lies inside the sampled fit's 95% interval, and their Brier scores differ by at
     most 0.01 (held for ten seeds out of ten when this test was written; two are checked here)."""
     syn, full = planted

@@ -2,7 +2,7 @@
 the block in the client report's current-state chapter and the dashboard's reuse of a fit.
 
 The Voltline sample (a full ledger: risk available) is assessed once for the module through the
-client report's :func:`~arassess.clientreport.gather` (one fit, ~4 s); Northwind (an open-items
+client report's :func:`~arassess.report.client.gather` (one fit, ~4 s); Northwind (an open-items
 export: no risk scores) is cheap. Expected values are read from the :class:`RiskResult` and
 written out the way the section should show them.
 """
@@ -24,13 +24,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
-from arassess import riskcharts
-from arassess.chartstyle import GREEN, ORANGE, VERMILLION, money
-from arassess.clientreport import CHAPTERS, chapters, gather, risk_blocks
-from arassess.report import SECTION_TITLES, SECTIONS, risk_validation_table, section
-from arassess.risk import unavailable
-from arassess.risksettings import RiskSettings
-from arassess.scorecard import format_value
+from arassess.assessment.sections import SECTION_TITLES, SECTIONS, risk_validation_table, section
+from arassess.config.risk import RiskSettings
+from arassess.display.format import format_value
+from arassess.display.style import GREEN, ORANGE, VERMILLION, money
+from arassess.report.client import CHAPTERS, chapters, gather, risk_blocks
+from arassess.risk import charts as riskcharts
+from arassess.risk.model import unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 LEDGER = ROOT / "sample_data" / "voltline"
@@ -347,8 +347,8 @@ def test_risk_block_when_nobody_is_high_risk(voltline):
 # --- the dashboard --------------------------------------------------------------------------
 
 def test_dashboard_shows_the_risk_section_and_keeps_the_fit_when_only_the_window_changes(voltline):
-    from arassess.assessment import load
-    from arassess.dashboard import AssessmentDashboard
+    from arassess.assessment.case import load
+    from arassess.assessment.dashboard import AssessmentDashboard
 
     a = voltline.assessment
     panel = AssessmentDashboard(a, LEDGER)

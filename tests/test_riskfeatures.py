@@ -1,4 +1,4 @@
-"""Features and outcomes of the late-payment risk model (arassess.riskfeatures).
+"""Features and outcomes of the late-payment risk model (arassess.risk.features).
 
 Three kinds of test:
 
@@ -9,7 +9,7 @@ Three kinds of test:
 - no look-ahead: features at T do not change when everything dated after T is dropped;
 - outcomes: hand-checked boundary cases of ``outcomes``.
 
-Days are integers (days since the epoch, as ``arassess.timeline.to_days``); offsets in the hand
+Days are integers (days since the epoch, as ``arassess.ledger.balances.to_days``); offsets in the hand
 ledger are days from START.
 """
 
@@ -24,10 +24,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arassess import riskfeatures as rf
-from arassess.intake import ledger_from_frames
-from arassess.positions import open_balance
-from arassess.timeline import MONEY_EPSILON, to_days
+from arassess.inputs.intake import ledger_from_frames
+from arassess.kpi.open_items import open_balance
+from arassess.ledger.balances import MONEY_EPSILON, timeline_of, to_days
+from arassess.risk import features as rf
 
 START = pd.Timestamp("2024-01-01")
 S0 = int(to_days(pd.DatetimeIndex([START]))[0])   # START as a day number
@@ -576,7 +576,7 @@ def assert_no_look_ahead(invoices, payments, customers, t_day: int, threshold: i
     open_cut = eligible_cut & (open_balance(cut, t) > MONEY_EPSILON)
     assert sorted(ids_full[open_full]) == sorted(ids_cut[open_cut])
     compared = same(ids_cut[open_cut], np.full(int(open_cut.sum()), t_day), "open rows")
-    compared += same(ids_cut[eligible_cut], cut.timeline.inv_day[eligible_cut] - 1, "history rows")
+    compared += same(ids_cut[eligible_cut], timeline_of(cut).inv_day[eligible_cut] - 1, "history rows")
     if more_rows:
         compared += same([i for i, _ in more_rows], [g for _, g in more_rows], "rows at other days")
     return compared

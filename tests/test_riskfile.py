@@ -10,10 +10,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from arassess.assessment import assess, load
+from arassess.assessment.case import assess, load
 from arassess.paths import SAMPLE_DATA_DIR
-from arassess.planreport import load_plan_case
-from arassess.riskfile import RISK_FILE, load_risk, risk_key, save_risk
+from arassess.plan.case import load_plan_case
+from arassess.risk.store import RISK_FILE, load_risk, risk_key, save_risk
 
 FRAMES = ("invoices", "customers", "validation", "calibration")
 

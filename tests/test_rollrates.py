@@ -1,4 +1,4 @@
-"""Roll rates and the chained write-off forecast on hand-checked cohorts (DESIGN §4).
+"""Roll rates and the chained write-off forecast on hand-checked cohorts (docs/kpis.md).
 
 The cohort ledger: for each month M, one invoice of 1,000 dated the 16th of M − 1 and due
 the 15th of M. An invoice due on the 15th is, at the month-ends that follow,
@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from arassess.intake import ledger_from_frames
-from arassess.kpis import compute_kpis, kpi_series
-from arassess.rollrates import ROLL_LABELS, ROLL_MONTHS, roll_rate_table
+from arassess.inputs.intake import ledger_from_frames
+from arassess.kpi.engine import compute_kpis, kpi_series
+from arassess.kpi.rollrates import ROLL_LABELS, ROLL_MONTHS, roll_rate_table
 
 T = "2026-06-30"
 STEADY = [0.4, 0.5, 0.5, 0.5, 0.5, 1.0]

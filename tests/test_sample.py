@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from arassess.errors import ArassessError
-from arassess.sample import (
+from arassess.inputs.sample import (
     INVOICE_EXPORT_COLUMNS,
     LEDGER_FILES,
     OPEN_ITEMS_FILES,
@@ -41,7 +41,7 @@ def small(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def tables(small) -> dict[str, pd.DataFrame]:
-    """The small sample's files, typed by hand (independently of arassess.intake)."""
+    """The small sample's files, typed by hand (independently of arassess.inputs.intake)."""
     inv = pd.read_csv(small / "invoices.csv", dtype=str, keep_default_na=False)
     inv = inv.rename(columns=INVOICE_EXPORT_COLUMNS)
     pay = pd.read_csv(small / "payments.csv", dtype=str, keep_default_na=False)
@@ -292,7 +292,7 @@ def test_sample_answers_cover_every_question_with_scores_0_to_4(folder):
 
 
 def test_intake_kit_lists_every_question_and_loads():
-    from arassess.config import load_config
+    from arassess.config.client import load_config
 
     config = load_config(KIT.parent)
     questions = _questions()

@@ -6,17 +6,10 @@ import datetime as dt
 
 import pytest
 
-from arassess.costreport import load_case
-from arassess.errors import ConfigError
+from arassess.costs.case import load_case
+from arassess.costs.scenarios import Scenario, list_scenarios, load_scenario, save_scenario, scenario_path
+from arassess.errors import ConfigError, ScenarioExistsError
 from arassess.paths import SAMPLE_DATA_DIR
-from arassess.scenarios import (
-    Scenario,
-    ScenarioExistsError,
-    list_scenarios,
-    load_scenario,
-    save_scenario,
-    scenario_path,
-)
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, 0)
 

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from arassess.cli import main
-from arassess.schedule import batch_command, crontab_line, log_path, systemd_units, venv_arassess
+from arassess.monthly.cron import batch_command, crontab_line, log_path, systemd_units, venv_arassess
 
 FAKE_ARASSESS = """#!/bin/sh
 # stands in for arassess: records where and how it was called

@@ -16,15 +16,30 @@ import pandas as pd
 import pytest
 
 import arassess
-from arassess.aging import aging_by_segment, aging_summary, customers_holding, top_overdue_customers
-from arassess.behaviour import (DisputeSummary, behaviour_by_segment, dispute_summary, payment_behaviour,
-                                settled_invoices)
-from arassess.coverage import (DISPUTE_COLUMNS, FULL_LEDGER, NOT_AN_INPUT, PAID_DATES, date_coverage,
-                               kpi_availability, monthly_sales, months_spanned, provided_by)
-from arassess.intake import ledger_from_frames
-from arassess.kpis import NO_HISTORY, compute_kpis
-from arassess.positions import open_invoices
-from arassess.registry import KPIS
+from arassess.assessment.aging import aging_by_segment, aging_summary, customers_holding, top_overdue_customers
+from arassess.assessment.behaviour import (
+    DisputeSummary,
+    behaviour_by_segment,
+    dispute_summary,
+    payment_behaviour,
+    settled_invoices,
+)
+from arassess.inputs.intake import ledger_from_frames
+from arassess.kpi.coverage import (
+    DISPUTE_COLUMNS,
+    FULL_LEDGER,
+    NOT_AN_INPUT,
+    PAID_DATES,
+    date_coverage,
+    kpi_availability,
+    monthly_sales,
+    months_spanned,
+    provided_by,
+)
+from arassess.kpi.engine import compute_kpis
+from arassess.kpi.formulas import NO_HISTORY
+from arassess.kpi.open_items import open_invoices
+from arassess.kpi.registry import KPIS
 
 T = "2026-06-30"
 BUCKETS = ["Current", "1–30", "31–60", "61–90", "91–120", "120+"]

@@ -12,17 +12,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from arassess.config.escalation import HANDOFF, default_ladder, handoff_day_of, ladder_from_config, parse_escalation
 from arassess.errors import ConfigError, InputError
-from arassess.escalation import (HANDOFF, default_ladder, handoff_day_of, ladder_from_config,
-                                 parse_escalation)
-from arassess.worklist import (DISPUTE_LABEL, RULE_AGE_WEIGHT, RULE_EXPECTED_LOSS, age_weight, build_worklist,
-                               customer_worklist, loss_rate, neutralise, write_worklist_xlsx)
+from arassess.plan.worklist import (
+    DISPUTE_LABEL,
+    RULE_AGE_WEIGHT,
+    RULE_EXPECTED_LOSS,
+    age_weight,
+    build_worklist,
+    customer_worklist,
+    loss_rate,
+    neutralise,
+    write_worklist_xlsx,
+)
 
 AS_OF = pd.Timestamp("2026-10-31")
 
 
 def positions(rows: list[dict]) -> pd.DataFrame:
-    """A positions table like arassess.positions.open_invoices; each row gives at least
+    """A positions table like arassess.kpi.open_items.open_invoices; each row gives at least
     invoice_id and days_past_due (due date = AS_OF − days past due)."""
     out = []
     for r in rows:
@@ -344,7 +352,7 @@ def test_voltline_worklist_rows(voltline):
 
 @pytest.fixture(scope="module")
 def voltline():
-    from arassess.assessment import assess
+    from arassess.assessment.case import assess
     return assess("sample_data/voltline")
 
 

@@ -1,4 +1,4 @@
-"""The dashboards' workspace cache (arassess.workspacecache): a second session of the same client
+"""The dashboards' workspace cache (arassess.assessment.workspace_cache): a second session of the same client
 reads the validated ledger and the risk fit back instead of redoing them, a changed input or
 another client never does, and a workspace that cannot be written only loses the speed-up."""
 
@@ -8,13 +8,13 @@ import shutil
 
 import pandas as pd
 import pytest
-
-from arassess import workspacecache
-from arassess.config import load_config
-from arassess.paths import SAMPLE_DATA_DIR
-from arassess.risk import RiskResult
-from arassess.risksettings import RiskSettings
 from conftest import digest
+
+from arassess.assessment import workspace_cache as workspacecache
+from arassess.config.client import load_config
+from arassess.config.risk import RiskSettings
+from arassess.paths import SAMPLE_DATA_DIR
+from arassess.risk.model import RiskResult
 
 
 @pytest.fixture

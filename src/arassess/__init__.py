@@ -8,10 +8,10 @@ The library behind the notebooks, the CLI and the reports. Typical use::
 """
 
 from arassess.errors import ArassessError, ConfigError, InputError, RejectionLimitError
-from arassess.intake import load_client
-from arassess.kpis import compute_kpis, kpi_series
-from arassess.ledger import Ledger
-from arassess.registry import KPIS
+from arassess.inputs.intake import load_client
+from arassess.kpi.engine import compute_kpis, kpi_series
+from arassess.kpi.registry import KPIS
+from arassess.ledger.model import Ledger
 
 __all__ = [
     "ArassessError",

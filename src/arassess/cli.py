@@ -1,7 +1,9 @@
 """The ``arassess`` command line: a thin layer over the library.
 
-Errors the user can act on print one paragraph and exit 1 (2 for usage
-errors); ``--debug`` shows the full traceback instead.
+Errors the user can act on (the project's :class:`~arassess.errors.ArassessError` family) print
+one paragraph and exit 1 (2 for usage errors); ``--debug`` anywhere on the command line, or
+ARASSESS_DEBUG=1, shows the full traceback instead. Any other exception is a bug: its traceback is
+printed with how to report it, exit 3.
 """
 
 from __future__ import annotations
@@ -10,36 +12,63 @@ import datetime as dt
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
 
 import click
 import pandas as pd
 
-from arassess.config import load_config
+from arassess.config.client import load_config
 from arassess.errors import ArassessError, RejectionLimitError
-from arassess.intake import load_ledger
-from arassess.kpis import compute_kpis
-from arassess.quality import summarize_problems
-from arassess.scorecard import aging_text, scorecard, scorecard_text, totals_text
+from arassess.inputs.intake import load_ledger
+from arassess.kpi.engine import compute_kpis
+from arassess.kpi.scorecard import aging_text, scorecard, scorecard_text, totals_text
+from arassess.ledger.quality import summarize_problems
+
+DEBUG_FLAG = "--debug"
+DEBUG_ENV = "ARASSESS_DEBUG"
+REPORT_BUG = ("This is a bug in arassess, not a problem with your data. Please report it with the "
+              "traceback above, the command you ran and, if you can, a small export that shows it.")
+
+
+def _debug_wanted(args: list[str]) -> bool:
+    """``--debug`` anywhere before a ``--`` on the command line, or ARASSESS_DEBUG=1 (or true/yes)."""
+    cut = args.index("--") if "--" in args else len(args)
+    return DEBUG_FLAG in args[:cut] or os.environ.get(DEBUG_ENV, "").strip().lower() in ("1", "true", "yes")
 
 
 class _Group(click.Group):
-    """Turns ArassessError (and bad input values) into one clear paragraph."""
+    """Turns the project's errors (ArassessError) into one clear paragraph; anything else is a
+    bug: its traceback is shown with how to report it. ``--debug`` (anywhere on the command line)
+    or ARASSESS_DEBUG=1 shows the traceback of the project's errors too."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["debug"] = _debug_wanted(args)
+        cut = args.index("--") if "--" in args else len(args)
+        args = [a for a in args[:cut] if a != DEBUG_FLAG] + args[cut:]
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
-        except (ArassessError, ValueError, FileExistsError) as exc:
-            if ctx.params.get("debug"):
+        except ArassessError as exc:
+            if ctx.meta.get("debug"):
                 raise
             click.echo(f"Error: {exc}", err=True)
             if isinstance(exc, RejectionLimitError):
                 click.echo("\nControl totals:\n" + totals_text(exc.report), err=True)
             sys.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, KeyboardInterrupt):
+            raise
+        except Exception:  # noqa: BLE001 - not one of ours: a bug, shown whole
+            traceback.print_exc()
+            click.echo(f"\n{REPORT_BUG}", err=True)
+            sys.exit(3)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.option("--debug", is_flag=True,
+              help="Show full tracebacks on errors (also anywhere after the command, or ARASSESS_DEBUG=1).")
 @click.version_option(package_name="arassess")
 def main(debug: bool) -> None:
     """arassess: accounts-receivable assessment from a client's ledger export.
@@ -156,11 +185,11 @@ def kpis(client_dir: Path, as_of: str | None, window_days: int | None, fmt: str)
 def risk_command(client_dir: Path, as_of: str | None, top: int, fmt: str) -> None:
     """Fit, validate and print the late-payment risk scores of CLIENT_DIR.
 
-    The model (risk: in client.yaml; method in arassess.risk) is trained on invoices due before a
+    The model (risk: in client.yaml; method in arassess.risk.model) is trained on invoices due before a
     cut-off and tested on those due after it against each customer's past late share; the scores
     come from whichever of the two predicted better. Nothing is written.
     """
-    from arassess.risk import assess_risk
+    from arassess.risk.model import assess_risk
 
     config = load_config(client_dir)
     date = _as_of(as_of) or config.as_of
@@ -224,7 +253,7 @@ def run(notebook: str, client_dir: Path, as_of: str | None, scenario: str | None
     """
     import yaml
 
-    from arassess.runner import run_notebook
+    from arassess.run.notebooks import run_notebook
 
     date = _as_of(as_of)
     parameters = {name: yaml.safe_load(value) for name, value in params}
@@ -250,7 +279,7 @@ def assess_command(client_dir: Path, as_of: str | None, paper: str, no_pdf: bool
     letters. Prints the paths at the end; an earlier run is never touched."""
     from tqdm import tqdm
 
-    from arassess.pipeline import STEP_LABELS, STEPS, run_assessment
+    from arassess.run.pipeline import STEP_LABELS, STEPS, run_assessment
 
     date = _as_of(as_of)
     steps = list(STEPS)
@@ -281,7 +310,7 @@ def serve(port: int, notebook: str, open_browser: bool) -> None:
     import subprocess
 
     from arassess.paths import NOTEBOOKS_DIR
-    from arassess.runner import notebook_path
+    from arassess.run.notebooks import notebook_path
 
     target = NOTEBOOKS_DIR if notebook == "all" else notebook_path(notebook)
     url = f"http://127.0.0.1:{port}/"
@@ -305,7 +334,7 @@ def serve(port: int, notebook: str, open_browser: bool) -> None:
 @click.option("--open-items", is_flag=True, help="Write the small open-items sample instead of a full ledger.")
 def sample(out_dir: Path, seed: int, n_invoices: int, n_customers: int, open_items: bool) -> None:
     """Generate a realistic sample client folder (client.yaml + CSV files)."""
-    from arassess.sample import write_open_items_client, write_sample_client
+    from arassess.inputs.sample import write_open_items_client, write_sample_client
 
     if open_items:
         path = write_open_items_client(out_dir, seed=seed)
@@ -318,7 +347,7 @@ def _workspace_paths(client_dir: Path, workspace: Path | None, store: Path | Non
                      runs_dir: Path | None) -> tuple[Path, Path, Path]:
     """A client's workspace (default: its folder's parent), store (default WORKSPACE/history.sqlite)
     and run folders (default WORKSPACE/runs)."""
-    from arassess.batch import RUNS_DIR, default_store
+    from arassess.monthly.batch import RUNS_DIR, default_store
 
     ws = workspace if workspace is not None else client_dir.resolve().parent
     return ws, store if store is not None else default_store(ws), runs_dir if runs_dir is not None else ws / RUNS_DIR
@@ -355,8 +384,8 @@ def monthly_command(client_dir: Path, month: str | None, backfill: tuple[str, st
     if backfill is not None:
         _backfill(client_dir, backfill, store_path)
         return
-    from arassess.batch import run_client_month
-    from arassess.monthly import month_end
+    from arassess.monthly.batch import run_client_month
+    from arassess.monthly.review import month_end
 
     end = month_end(month)
     click.echo(f"Monthly review {end:%Y-%m} for {client_dir} ...", err=True)
@@ -375,9 +404,9 @@ def _backfill(client_dir: Path, months: tuple[str, str], store_path: Path) -> No
     """``arassess monthly --backfill``: snapshots of every month-end in the range, one write."""
     from tqdm import tqdm
 
-    from arassess.assessment import load
-    from arassess.history import HistoryStore
-    from arassess.monthly import backfill_snapshots, month_end
+    from arassess.assessment.case import load
+    from arassess.monthly.review import backfill_snapshots, month_end
+    from arassess.monthly.store import HistoryStore
 
     first, last = month_end(months[0]), month_end(months[1])
     if first > last:
@@ -423,8 +452,8 @@ def batch_command(workspace: Path, month: str, workers: int | None, scheduler: s
     client's failure never stops the others. A table at the end lists each client's status,
     run folder and error; the exit code is 1 if any client failed.
     """
-    from arassess.batch import run_batch, summary_table
-    from arassess.monthly import month_end
+    from arassess.monthly.batch import run_batch, summary_table
+    from arassess.monthly.review import month_end
 
     if workers is not None and scheduler:
         raise click.UsageError("--workers is for local processes; with --scheduler the cluster's workers "
@@ -475,7 +504,7 @@ def schedule_command(workspace: Path, fmt: str, day: int, at: str, workers: int 
     A run exits 1 when any client failed: cron mails its owner (if mail is set up),
     systemd marks the service failed. Read the log for the summary table.
     """
-    from arassess.schedule import crontab_line, log_path, systemd_units
+    from arassess.monthly.cron import crontab_line, log_path, systemd_units
 
     try:
         hour, minute = (int(part) for part in at.split(":"))

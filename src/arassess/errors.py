@@ -1,15 +1,25 @@
-"""The project's exceptions: one base class, a few precise subclasses.
+"""The project's exceptions: one family, every class here.
 
-Every message is written for a finance user: it names the file, the row(s) as
-the user sees them in the file, the column, the bad value and what was expected.
+Every error arassess raises on purpose is an :class:`ArassessError`; its message is written for a
+finance user and names the file, the row(s) as the user sees them in the file, the column, the
+bad value and what was expected. The command line and the dashboards catch this family only, so
+anything else is a bug and keeps its traceback.
+
+- :class:`ConfigError`: client.yaml, goals.yaml, a scenario or the action catalog is invalid;
+- :class:`InputError`: a data file cannot be used (:class:`RejectionLimitError`: too many rows rejected);
+- :class:`ArgumentError`: a function was given a value it cannot use (also a ``ValueError``;
+  :class:`MonthError` for a month to review);
+- :class:`OverwriteError`: an output exists; nothing is ever written over an earlier one (also a
+  ``FileExistsError``; :class:`ScenarioExistsError` for a saved scenario);
+- :class:`StoreError`: the KPI history store cannot be used;
+- :class:`NotebookError`: a notebook cell failed (which cell, which error, where the notebook is);
+- :class:`ReportError`: the report could not be produced (e.g. no PDF engine).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
-
-if TYPE_CHECKING:  # pragma: no cover
-    from arassess.quality import QualityReport
+from pathlib import Path
+from typing import Any, Iterable, Mapping
 
 
 class ArassessError(Exception):
@@ -38,10 +48,52 @@ class InputError(ArassessError):
 class RejectionLimitError(InputError):
     """More rows were rejected than the configured share allows.
 
-    ``report`` holds the full data-quality report so the caller can still show
-    or export every rejected row with its reason.
+    ``report`` holds the full data-quality report (an :class:`arassess.ledger.quality.QualityReport`)
+    so the caller can still show or export every rejected row with its reason.
     """
 
-    def __init__(self, message: str, report: "QualityReport") -> None:
+    def __init__(self, message: str, report: Any) -> None:
         super().__init__(message)
         self.report = report
+
+
+class ArgumentError(ArassessError, ValueError):
+    """A function of the library was given a value it cannot use; the message names the value and
+    what is valid. A ``ValueError`` too, as Python code expects of a bad argument."""
+
+
+class MonthError(ArgumentError):
+    """A month that cannot be reviewed: badly written, or outside what the client's data covers."""
+
+
+class OverwriteError(ArassessError, FileExistsError):
+    """An output already exists: arassess never writes over an earlier run, report, worklist,
+    letter or export. A ``FileExistsError`` too."""
+
+
+class ScenarioExistsError(OverwriteError):
+    """A scenario of that name exists; saving would overwrite it."""
+
+
+class StoreError(ArassessError):
+    """The history store cannot be used: locked too long, not a store, too new, bad snapshot."""
+
+
+class NotebookError(ArassessError):
+    """A notebook cell failed; the executed notebook, with the error, is kept in the run folder.
+
+    ``notebook``: that executed notebook; ``cell_index``: the failing cell (0-based, as Papermill
+    counts); ``ename`` / ``evalue``: the error's class name and message inside the kernel.
+    """
+
+    def __init__(self, message: str, notebook: Path, cell_index: int | None = None, ename: str = "",
+                 evalue: str = "") -> None:
+        super().__init__(message)
+        self.notebook = notebook
+        self.cell_index = cell_index
+        self.ename = ename
+        self.evalue = evalue
+
+
+class ReportError(ArassessError):
+    """The report could not be produced (e.g. no PDF engine); the message says what to do."""

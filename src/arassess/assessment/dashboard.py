@@ -1,0 +1,292 @@
+"""The Voila dashboard of notebook 01: a control panel that re-renders the assessment in place.
+
+Controls: as-of date, window, client (every folder with a client.yaml under
+the sample data and ``clients/``), and an upload of a ledger file read with
+the column mapping of a chosen client (or canonical names). A change
+re-assesses and redraws the sections below without a page reload; bad input
+shows its message in the status line, never a traceback. Under Papermill the
+notebook does not build this panel (see :func:`in_dashboard`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+import ipywidgets as widgets
+import pandas as pd
+import yaml
+
+from arassess.assessment.case import Assessment, assess
+from arassess.assessment.sections import SECTIONS, section, title
+from arassess.assessment.workspace_cache import cached_load, cached_risk, keep_risk
+from arassess.config.yamlfile import read_yaml
+from arassess.display.format import format_value
+from arassess.display.items import display_bundle
+from arassess.errors import ArassessError
+from arassess.ledger.model import Ledger
+from arassess.paths import REPO_ROOT, SAMPLE_DATA_DIR, resolve_client_dir
+from arassess.risk.model import RiskResult
+
+CLIENT_ROOTS = (SAMPLE_DATA_DIR, REPO_ROOT / "clients")
+CANONICAL = "canonical column names"
+HEADLINE_KPIS = ("ar_total", "dso", "cei", "pct_over_90")
+
+
+def in_dashboard() -> bool:
+    """True when the kernel runs under Voila (Voila sets VOILA_* variables in the kernel)."""
+    return any(k in os.environ for k in ("VOILA_KERNEL_ID", "VOILA_APP_PORT", "VOILA_BASE_URL"))
+
+
+def find_clients(roots: Iterable[Path] = CLIENT_ROOTS) -> dict[str, Path]:
+    """Client folders (holding client.yaml) one level below each root, by folder name."""
+    found: dict[str, Path] = {}
+    for root in roots:
+        if root.is_dir():
+            for cfg in sorted(root.glob("*/client.yaml")):
+                found.setdefault(cfg.parent.name, cfg.parent)
+    return found
+
+
+def headline_html(a: Assessment) -> str:
+    """Headline KPIs as HTML spans ``<span data-kpi="dso">59.3</span>`` (n/a when missing)."""
+    def text(key: str) -> str:
+        value = a.table.value(key, a.as_of)
+        if value != value:
+            return "n/a"
+        return f"{value:,.0f}" if key == "ar_total" else f"{value:.1f}"
+
+    labels = {"ar_total": f"Total AR ({a.currency})", "dso": "DSO (days)", "cei": "CEI (%)",
+              "pct_over_90": "% over 90"}
+    cells = "".join(f'<div class="arassess-kpi"><div>{labels[k]}</div>'
+                    f'<b style="font-size:1.6em"><span data-kpi="{k}">{text(k)}</span></b></div>'
+                    for k in HEADLINE_KPIS)
+    return f'<div style="display:flex;gap:2.5em">{cells}</div>'
+
+
+def upload_client(content: bytes, filename: str, mapping_from: Path | None, as_of: dt.date,
+                  folder: Path | None = None) -> Path:
+    """A new client folder for an uploaded invoices file, read with the mapping and formats of
+    ``mapping_from`` (a client folder) or canonical column names. The upload is written as is."""
+    target = Path(folder or tempfile.mkdtemp(prefix="arassess-upload-"))
+    name = Path(filename).name
+    (target / name).write_bytes(content)
+    config: dict[str, Any] = {"name": f"Uploaded: {name}", "currency": "EUR", "as_of": as_of.isoformat()}
+    invoices: dict[str, Any] = {"path": name}
+    if mapping_from is not None:
+        raw = read_yaml(mapping_from / "client.yaml") or {}
+        config["currency"] = raw.get("currency", "EUR")
+        for key in ("formats", "fx", "validation", "kpis"):
+            if key in raw:
+                config[key] = raw[key]
+        given = (raw.get("files") or {}).get("invoices")
+        if isinstance(given, dict):
+            invoices.update({k: v for k, v in given.items() if k != "path"})
+        columns = (raw.get("columns") or {}).get("invoices")
+        if columns:
+            invoices["columns"] = {**columns, **invoices.get("columns", {})}
+    config["files"] = {"invoices": invoices}
+    (target / "client.yaml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return target
+
+
+#: Sections shown with the headline, at once; the others are filled in as they finish.
+FIRST_SECTIONS = ("data", "scorecard")
+#: Seconds the first fill waits after the page's first render: right after the notebook has run,
+#: the page fetches every widget's state from the kernel, and a fill drawing charts at the same
+#: time (holding the interpreter) delays the first "Ready" by ~1.3 s (bench/dashboard.py); the
+#: last section arrives no later for the wait.
+FIRST_FILL_DELAY = 1.5
+
+
+def dashboard_assessment(client_dir: str | Path, as_of: str | None = None, *, window_days: int | None = None,
+                         history_months: int = 24) -> Assessment:
+    """:func:`arassess.assessment.case.assess` for a dashboard session: the ledger, and the risk fit when
+    one of the same inputs, settings and date was made before, come from the workspace cache
+    (:mod:`arassess.assessment.workspace_cache`), so a page opens without re-reading the export or refitting."""
+    config, ledger = cached_load(client_dir)
+    date = pd.Timestamp(as_of or config.as_of or ledger.as_of).normalize()
+    return assess(client_dir, date, window_days=window_days, history_months=history_months,
+                  loaded=(config, ledger), risk=cached_risk(config, date))
+
+
+class AssessmentDashboard:
+    """Control panel + headline + sections; ``widget`` is what the notebook displays.
+
+    A render shows the headline, the title and the first sections (:data:`FIRST_SECTIONS`) at
+    once and says "Ready"; the other sections are built in a background thread and appended as
+    each finishes (charts and the risk fit take seconds), then ``complete`` carries
+    ``data-complete``. A newer change makes an unfinished fill stop: only the latest render is
+    shown. ``background=False`` builds everything before returning (tests, scripts).
+    """
+
+    def __init__(self, first: Assessment, client_dir: str | Path, history_months: int = 24, *,
+                 background: bool = True) -> None:
+        self.history_months = history_months
+        self.background = background
+        self.clients = find_clients()
+        current = resolve_client_dir(client_dir).resolve()
+        name = next((k for k, v in self.clients.items() if v.resolve() == current), current.name)
+        self.clients.setdefault(name, current)
+        self._loaded = {name: (first.config, first.ledger)}
+        self._shown = first  # the assessment on screen: its risk fit is reused while the date stays
+        self._generation = 0
+        self._fill: threading.Timer | None = None
+        self._lock = threading.Lock()
+
+        self.client = widgets.Dropdown(options=sorted(self.clients), value=name, description="Client")
+        self.as_of = widgets.DatePicker(value=first.as_of.date(), description="As of")
+        self.window = widgets.BoundedIntText(value=first.window_days, min=1, max=3660, description="Window (days)",
+                                             style={"description_width": "initial"})
+        self.upload = widgets.FileUpload(accept=".csv,.xlsx", multiple=False, description="Upload ledger")
+        self.mapping = widgets.Dropdown(options=[CANONICAL, *sorted(self.clients)], value=CANONICAL,
+                                        description="Read it as", style={"description_width": "initial"})
+        self.status = widgets.HTML()
+        self.headline = widgets.HTML()
+        self.output = widgets.Output()
+        self.complete = widgets.HTML()
+        for w, css in ((self.client, "arassess-client"), (self.as_of, "arassess-as-of"),
+                       (self.window, "arassess-window"), (self.upload, "arassess-upload"),
+                       (self.mapping, "arassess-mapping"), (self.status, "arassess-status"),
+                       (self.headline, "arassess-headline"), (self.complete, "arassess-complete")):
+            w.add_class(css)
+        controls = widgets.VBox([widgets.HBox([self.client, self.as_of, self.window]),
+                                 widgets.HBox([self.upload, self.mapping])])
+        self.widget = widgets.VBox([controls, self.status, self.headline, self.output, self.complete])
+        self._show(first, time.perf_counter(), delay=FIRST_FILL_DELAY)
+        self._quiet = False
+        self.client.observe(self._client_changed, names="value")
+        self.as_of.observe(self._changed, names="value")
+        self.window.observe(self._changed, names="value")
+        self.upload.observe(self._uploaded, names="value")
+
+    def _show(self, a: Assessment, started: float, delay: float = 0.0) -> None:
+        """Redraw the headline and the first sections now, the others as they finish (beginning
+        ``delay`` seconds later); ``started`` is when the change began (perf_counter).
+
+        The sections are set as the Output widget's outputs rather than displayed inside
+        ``with output:``: under Voila, capturing many displays during the first cell stalls
+        the page (a known Voila issue with server-side Output capture).
+        """
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+        self._shown = a
+        self.headline.value = headline_html(a)
+        first = [title(a), *(item for name in FIRST_SECTIONS for item in section(a, name))]
+        self.output.outputs = tuple(display_bundle(item) for item in first)
+        self.complete.value = ""
+        self.status.value = (f"Ready: {a.config.name} at {a.as_of:%Y-%m-%d} (window {a.window_days} days)"
+                             f" <small>— {time.perf_counter() - started:.2f} s</small>")
+        rest = [name for name in SECTIONS if name not in FIRST_SECTIONS]
+        if self.background:
+            if self._fill is not None:
+                self._fill.cancel()  # a fill still waiting to begin is not needed any more
+            self._fill = threading.Timer(delay, self._fill_sections, args=(a, rest, generation))
+            # not a daemon: the interpreter waits for it at exit rather than tearing down the
+            # C++ libraries (pyarrow, matplotlib) under a running fill, which aborts the process
+            self._fill.start()
+        else:
+            self._fill_sections(a, rest, generation)
+
+    def _fill_sections(self, a: Assessment, names: list[str], generation: int) -> None:
+        """Append each section as it is built; stop as soon as a newer render has begun."""
+        try:
+            for name in names:
+                if generation != self._generation:
+                    return
+                fitted = name == "risk" and a.known_risk is None
+                items = tuple(display_bundle(item) for item in section(a, name))
+                if fitted:
+                    keep_risk(a.config, a.risk)  # the next session of this client reuses the fit
+                with self._lock:
+                    if generation != self._generation:
+                        return
+                    self.output.outputs = self.output.outputs + items
+            with self._lock:
+                if generation == self._generation:
+                    self.complete.value = f'<span data-complete="{generation}"></span>'
+        except Exception as exc:  # noqa: BLE001 - a background failure is shown, not lost
+            with self._lock:
+                if generation == self._generation:
+                    self.status.value = (f'<span style="color:#b00">Cannot show every section: '
+                                         f"{html.escape(str(exc))}</span>")
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait until the sections of the latest render are all shown."""
+        if self._fill is not None:
+            self._fill.join(timeout)
+
+    def _client_changed(self, _change: Any = None) -> None:
+        """A new client starts at its own as-of date (client.yaml), then redraws once."""
+        name = self.client.value
+        try:
+            if name not in self._loaded:
+                self._loaded[name] = cached_load(self.clients[name])
+        except ArassessError as exc:
+            self.status.value = f'<span style="color:#b00">Cannot load {html.escape(name)}: {html.escape(str(exc))}</span>'
+            return
+        config, ledger = self._loaded[name]
+        default = config.as_of or (ledger.as_of.date() if ledger.as_of is not None else None)
+        if default is not None and default != self.as_of.value:
+            self._quiet = True
+            try:
+                self.as_of.value = default
+            finally:
+                self._quiet = False
+        self._changed()
+
+    def _changed(self, _change: Any = None) -> None:
+        if self._quiet:
+            return
+        if self.as_of.value is None:
+            self.status.value = "Pick an as-of date."
+            return
+        self.status.value = "Computing…"
+        started = time.perf_counter()
+        name = self.client.value
+        try:
+            if name not in self._loaded:
+                self._loaded[name] = cached_load(self.clients[name])
+            config, ledger = self._loaded[name]
+            a = assess(self.clients[name], self.as_of.value.isoformat(), window_days=self.window.value,
+                       history_months=self.history_months, loaded=self._loaded[name],
+                       risk=self._reusable_risk(ledger, self.as_of.value) or cached_risk(config, self.as_of.value))
+        except ArassessError as exc:
+            self.status.value = f'<span style="color:#b00">Cannot assess {html.escape(name)}: {html.escape(str(exc))}</span>'
+            return
+        self._show(a, started)
+
+    def _reusable_risk(self, ledger: Ledger, as_of: dt.date) -> RiskResult | None:
+        """The risk of the assessment on screen when it is of the same ledger and date (only the
+        window or history changed) and already fitted: the late-payment model is not refitted."""
+        shown = self._shown
+        if shown.ledger is ledger and shown.as_of == pd.Timestamp(as_of) and "risk" in shown.__dict__:
+            return shown.risk
+        return None
+
+    def _uploaded(self, change: Any) -> None:
+        files = change["new"]
+        if not files:
+            return
+        item = files[0]
+        mapping = None if self.mapping.value == CANONICAL else self.clients[self.mapping.value]
+        folder = upload_client(bytes(item["content"]), item["name"], mapping, self.as_of.value or dt.date.today())
+        label = f"upload: {item['name']}"
+        self.clients[label] = folder
+        self.client.options = sorted(self.clients)
+        self.client.value = label  # triggers the re-render
+
+
+def dashboard(first: Assessment, client_dir: str | Path, history_months: int = 24) -> widgets.Widget:
+    """The dashboard widget for notebook 01 (display it under Voila)."""
+    return AssessmentDashboard(first, client_dir, history_months).widget
+
+
+__all__ = ["AssessmentDashboard", "dashboard", "dashboard_assessment", "display_bundle", "find_clients", "format_value", "in_dashboard", "upload_client"]

@@ -1,0 +1,1 @@
+"""How things look, defined once: the charts' style."""

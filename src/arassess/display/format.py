@@ -1,0 +1,43 @@
+"""How values read, defined once: KPI values in their unit, the benchmark cell, and the words for a
+KPI's status against its benchmark, shared by the notebooks, dashboards, report and the CLI."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+#: A KPI's status against its benchmark (kpi.registry.Kpi.status) in words, with a mark so the
+#: status never rests on colour alone.
+STATUS_WORDS = {"good": "within benchmark", "bad": "needs attention"}
+STATUS_MARKS = {"good": "✔", "bad": "✖"}
+
+
+def format_value(value: float, unit: str, currency: str) -> str:
+    """A KPI value as a person reads it: '1,234,567 EUR', '45.2 days', '82.1%', '6.40x'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if unit == "currency":
+        return f"{value:,.0f} {currency}"
+    if unit == "days":
+        return f"{value:,.1f} days"
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit == "x":
+        return f"{value:.2f}x"
+    return f"{value:,.2f}"
+
+
+def status_text(status: str) -> str:
+    """'✔ within benchmark', '✖ needs attention', or '' for a KPI without a benchmark or value."""
+    if status not in STATUS_WORDS:
+        return ""
+    return f"{STATUS_MARKS[status]} {STATUS_WORDS[status]}"
+
+
+def benchmark_cell(benchmark: float | None, unit: str, better: str | None, currency: str) -> str:
+    """The benchmark as a target to meet: '≤ 45.0 days', '≥ 80.0%'; '' without one. ``better`` is
+    "higher" or "lower" (the scorecard's column)."""
+    if benchmark is None or pd.isna(benchmark) or not better:
+        return ""
+    return ("≥ " if better == "higher" else "≤ ") + format_value(benchmark, unit, currency)

@@ -1,0 +1,103 @@
+"""The KPI scorecard: registry KPIs at one date, with benchmark and status.
+
+Returns tables; printing is the caller's job (CLI, notebook).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from arassess.display.format import benchmark_cell, format_value, status_text
+from arassess.kpi.engine import KpiTable
+from arassess.kpi.registry import KPIS
+from arassess.ledger.quality import QualityReport
+
+
+def scorecard(table: KpiTable, as_of: pd.Timestamp | str | None = None) -> pd.DataFrame:
+    """One row per registry KPI at ``as_of`` (default: the table's last date).
+
+    Columns: key, kpi, value, unit, benchmark, status ('good'/'bad'/''), note
+    (why a value is missing).
+    """
+    row = table.values.index[-1] if as_of is None else pd.Timestamp(as_of)
+    records = []
+    for kpi in KPIS:
+        value = table.values.at[row, kpi.key]
+        reason = table.reasons.at[row, kpi.key]
+        records.append({
+            "key": kpi.key,
+            "kpi": kpi.label,
+            "value": value,
+            "unit": kpi.unit,
+            "benchmark": kpi.benchmark,
+            "better": "" if kpi.higher_is_better is None else ("higher" if kpi.higher_is_better else "lower"),
+            "status": kpi.status(value),
+            "note": reason if isinstance(reason, str) else "",
+        })
+    return pd.DataFrame.from_records(records)
+
+
+def _aligned(frame: pd.DataFrame, right: tuple[str, ...] = ()) -> str:
+    """Plain-text table: text columns left-aligned, the ``right`` ones right-aligned."""
+    widths = {c: max([len(str(c))] + [len(str(v)) for v in frame[c]]) for c in frame.columns}
+
+    def cell(column: str, value: object) -> str:
+        text = str(value)
+        return text.rjust(widths[column]) if column in right else text.ljust(widths[column])
+
+    lines = ["  ".join(cell(c, c) for c in frame.columns).rstrip()]
+    lines += ["  ".join(cell(c, v) for c, v in zip(frame.columns, row)).rstrip()
+              for row in frame.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def scorecard_text(table: KpiTable, as_of: pd.Timestamp | str | None = None) -> str:
+    """The scorecard as an aligned plain-text table; reasons for missing values as numbered notes."""
+    card = scorecard(table, as_of)
+    notes: list[str] = []
+
+    def note_ref(text: str) -> str:
+        if not text:
+            return ""
+        if text not in notes:
+            notes.append(text)
+        return f"[{notes.index(text) + 1}]"
+
+    shown = pd.DataFrame({
+        "KPI": card["kpi"],
+        "value": [format_value(v, u, table.currency) for v, u in zip(card["value"], card["unit"])],
+        "benchmark": [benchmark_cell(x, u, b, table.currency)
+                      for x, u, b in zip(card["benchmark"], card["unit"], card["better"])],
+        "status": [status_text(s) for s in card["status"].fillna("")],
+        "note": [note_ref(n) for n in card["note"]],
+    })
+    text = _aligned(shown, right=("value", "benchmark"))
+    if notes:
+        text += "\n\n" + "\n".join(f"[{i}] n/a: {n}" for i, n in enumerate(notes, start=1))
+    return text
+
+
+def aging_text(table: KpiTable, as_of: pd.Timestamp | str | None = None) -> str:
+    """AR by aging bucket (amount and share) as plain text."""
+    row = table.aging.index[-1] if as_of is None else pd.Timestamp(as_of)
+    amounts = table.aging.loc[row]
+    total = amounts.sum()
+    shown = pd.DataFrame({
+        "bucket (days past due)": amounts.index,
+        "amount": [format_value(v, "currency", table.currency) for v in amounts],
+        "share": [f"{v / total:.1%}" if total else "n/a" for v in amounts],
+    })
+    return _aligned(shown, right=("amount", "share"))
+
+
+def totals_text(report: QualityReport) -> str:
+    """Control totals (rows and amounts read = accepted + rejected) as plain text."""
+    frame = report.totals_frame()
+    if frame.empty:
+        return "(no files)"
+    for column in ("amount_read", "amount_accepted", "amount_rejected"):
+        frame[column] = frame[column].map("{:,.2f}".format)
+    for column in ("rows_read", "rows_accepted", "rows_rejected"):
+        frame[column] = frame[column].map("{:,}".format)
+    frame["balanced"] = ["yes" if t.balanced else "NO" for t in report.totals]
+    return frame.to_string(index=False)

@@ -1,0 +1,2 @@
+"""Notebook 04, the action plan: the action catalog, the plan, the worklist, letters, sections
+and charts."""

@@ -1,0 +1,104 @@
+"""Notebook 04 "Action plan": the plan, its timeline, the escalation ladder, the worklist and
+the letters, computed once (:func:`load_plan_case`) and shown as report sections.
+
+The plan follows from the assessment (notebook 01), the cost recommendation and its hand-off
+day D (notebook 02) and the goals (notebook 03), all recomputed here from the same library
+calls, so the notebooks never read each other's outputs. :func:`write_outputs` writes the
+deliverables a collector works from: ``worklist.xlsx`` and ``letters/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from IPython.display import Markdown
+
+from arassess.config.escalation import handoff_day_of, ladder_rows
+from arassess.display.items import SectionRegistry, figure_image, table
+from arassess.plan import charts as plancharts
+from arassess.plan.case import LETTERS_DIR, WORKLIST_FILE, PlanCase
+from arassess.plan.letters import missing_sender_details
+from arassess.plan.roadmap import actions_by_area, plan_table
+
+
+def plan_section(pc: PlanCase) -> list[Any]:
+    if not len(pc.plan):
+        return [Markdown("No action is triggered: no maturity gap, KPI gap or strategy change calls for one.")]
+    by_area = actions_by_area(pc.plan)
+    return [Markdown(f"{len(pc.plan)} actions, chosen by the rules of `templates/actions.yaml` from the gaps "
+                     f"found; priority = impact / effort. By area: "
+                     + ", ".join(f"{area} {n}" for area, n in by_area.items()) + "."),
+            table(plan_table(pc.plan))]
+
+
+def timeline_section(pc: PlanCase) -> list[Any]:
+    if not len(pc.plan):
+        return [Markdown("No actions to schedule.")]
+    return [Markdown("Each action starts the day after the actions it depends on are due."),
+            figure_image(plancharts.gantt_chart(pc.plan, pc.as_of))]
+
+
+def escalation_section(pc: PlanCase) -> list[Any]:
+    d = handoff_day_of(pc.case)
+    handoff = (f"claims still unpaid {d:g} days after their due date go to the agency "
+               f"(recommended: {pc.case.strategy.replace('_', '-')})" if d is not None
+               else "no agency hand-off: the recommendation is to keep collections in-house")
+    steps = pd.DataFrame(ladder_rows(pc.ladder)).rename(columns={"offset_days": "days from due date"})
+    return [Markdown(f"Every open invoice follows this ladder; {handoff}. Configure it under "
+                     f"`escalation:` in client.yaml."), table(steps)]
+
+
+def worklist_section(pc: PlanCase) -> list[Any]:
+    if not len(pc.worklist):
+        return [Markdown("Nothing to chase: no open invoice is overdue or close to its due date.")]
+    cols = [c for c in ("customer_name", "invoice_id", "due_date", "open_amount", "days_past_due", "stage",
+                        "next_step", "next_date", "late_probability", "expected_loss", "priority")
+            if c in pc.worklist.columns and not pc.worklist[c].isna().all()]
+    customers = pc.customers.drop(columns=["stage_key", "next_key", "stage_order"], errors="ignore")
+    customers = customers.loc[:, ~customers.isna().all()]
+    return [Markdown(f"{len(pc.worklist):,} invoices of {len(pc.customers):,} customers, "
+                     f"{pc.worklist['open_amount'].sum():,.0f} {pc.currency} open, ordered by "
+                     f"{pc.worklist.attrs.get('priority_rule', 'priority')}; the first 20 "
+                     f"(the full list goes to {WORKLIST_FILE}):"),
+            table(pc.worklist[cols].head(20)),
+            Markdown("Customers to call first:"), table(customers.head(10))]
+
+
+def letters_section(pc: PlanCase, written: list[Path] | None = None) -> list[Any]:
+    if written is None:
+        return [Markdown(f"Letters and e-mails are written to `{LETTERS_DIR}/` when the notebook runs with "
+                         "an output folder (`arassess run plan` or `arassess assess`).")]
+    html = [p for p in written if p.suffix == ".html"]
+    kinds = pd.Series([p.stem.split("_", 1)[1] for p in html], dtype="object").value_counts()
+    items = [Markdown(f"{len(html)} letters (each with a plain-text e-mail) written to `{LETTERS_DIR}/`: "
+                      + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in kinds.items()) + ".")]
+    missing = missing_sender_details(pc.assessment.config)
+    if missing:
+        items.append(Markdown("**Before sending:** the letters show placeholders for "
+                              + ", ".join(f"`escalation.letters.{k}`" for k in missing)
+                              + " — fill them in client.yaml and run again."))
+    return items
+
+
+SECTIONS = SectionRegistry(
+    ("plan", "Action plan", plan_section),
+    ("timeline", "Timeline", timeline_section),
+    ("escalation", "Escalation ladder", escalation_section),
+    ("worklist", "Worklist", worklist_section),
+    ("letters", "Letters", letters_section),  # built with the letters written (see section)
+)
+SECTION_TITLES = SECTIONS.titles  # numbered from the order above
+
+
+def section(pc: PlanCase, name: str, written: list[Path] | None = None) -> list[Any]:
+    """The items of section ``name`` (one of SECTIONS), headed by its title; "letters" lists
+    ``written``, the letter files of this run."""
+    if name == "letters":
+        return SECTIONS.titled(pc, name, written)
+    return SECTIONS.titled(pc, name)
+
+
+def title(pc: PlanCase) -> Markdown:
+    return Markdown(f"# {pc.assessment.config.name}: action plan ({pc.as_of:%d %B %Y})")

@@ -1,0 +1,1 @@
+"""The client report: one HTML file and its PDF, composed from the wings' sections."""

@@ -1,0 +1,538 @@
+"""The client-ready report: one self-contained HTML file (charts embedded) and its PDF.
+
+:func:`gather` computes everything once from the library (assessment, cost case, goals,
+action plan, escalation ladder, worklist); :func:`chapters` turns it into chapters of blocks
+(text, tables, figures); :func:`render_html` fills ``templates/report/report.html.j2`` (Jinja2,
+autoescaped: client data in tables and text is escaped); :func:`write_pdf` prints the HTML with
+headless Chromium (Debian's ``chromium``, installed by ``make demo``/``make test``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import mimetypes
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from arassess import __version__
+from arassess.assessment import charts
+from arassess.assessment.case import Assessment
+from arassess.costs import charts as costcharts
+from arassess.costs.case import CostCase, answer_sentence
+from arassess.costs.sections import assumptions_table, comparison_table, formatted
+from arassess.display.format import benchmark_cell, format_value, status_text
+from arassess.display.items import table
+from arassess.display.style import data_uri, plural, png_bytes
+from arassess.errors import ArgumentError, OverwriteError, ReportError
+from arassess.goals.case import load_goals_case
+from arassess.goals.sections import cash_table, display_table
+from arassess.kpi.registry import KPIS
+from arassess.paths import TEMPLATES_DIR, resolve_client_dir
+from arassess.plan import charts as plancharts
+from arassess.plan.case import load_plan_case
+from arassess.plan.letters import missing_sender_details
+from arassess.risk import charts as riskcharts
+from arassess.risk.model import RiskResult
+
+REPORT_DIR = TEMPLATES_DIR / "report"
+PAPERS = ("A4", "Letter")
+KEEP_TOGETHER_ROWS = 15
+GANTT_ROWS = 14  # actions per timeline chart, so each fits a page at full width
+RISK_CUSTOMERS = 5  # high-risk customers listed in the current-state chapter
+CHROMIUM = os.environ.get("ARASSESS_CHROMIUM", "/usr/bin/chromium")
+LEGAL_REGIME = ("Business-to-business collection. The US FDCPA covers consumer debts, not B2B debts "
+                "collected by the original creditor; B2B collection is governed by the contract terms, "
+                "statutes of limitation, caps on interest and late fees and agency licensing where the "
+                "debtor is. Letters avoid deceptive or threatening language regardless.")
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the report shows, computed once."""
+
+    client_dir: Path
+    assessment: Assessment
+    case: CostCase
+    goals: Any                      # arassess.goals.case.GoalsCase
+    goals_table: pd.DataFrame       # GoalsCase.table()
+    plan: pd.DataFrame
+    ladder: tuple[Any, ...]
+    worklist: pd.DataFrame
+    customers: pd.DataFrame
+    planned_on: pd.Timestamp        # the day the plan and the letters start from
+
+    @property
+    def currency(self) -> str:
+        return self.assessment.currency
+
+
+def gather(client_dir: str | Path, as_of: str | None = None,
+           planned_on: str | pd.Timestamp | None = None, *, risk_dir: str | Path | None = None) -> ReportData:
+    """Assessment, cost case, goals, action plan, escalation ladder and worklist at ``as_of``;
+    the plan is scheduled from ``planned_on`` (default today, or as_of when later); ``risk_dir``
+    as for :func:`arassess.plan.case.load_plan_case`."""
+
+    folder = resolve_client_dir(client_dir)
+    pc = load_plan_case(folder, as_of, planned_on, risk_dir=risk_dir)
+    goals = load_goals_case(folder, assessment=pc.assessment)
+    day = max(pc.as_of, pd.Timestamp(planned_on or pd.Timestamp.today()).normalize())
+    return ReportData(folder, pc.assessment, pc.case, goals, goals.table(), pc.plan, pc.ladder, pc.worklist,
+                      pc.customers, day)
+
+
+# --- blocks --------------------------------------------------------------------------------
+
+def _png(fig: Figure) -> str:
+    return data_uri(png_bytes(fig))
+
+
+def figure(fig: Figure, caption: str) -> dict[str, Any]:
+    return {"kind": "figure", "src": _png(fig), "caption": caption}
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-like values are not missing
+        return False
+
+
+def html_table(frame: pd.DataFrame, index: bool = False) -> dict[str, Any]:
+    """A table block: text cells HTML-escaped, numbers formatted and right-aligned."""
+    safe = frame.copy()
+    for column in safe.columns:
+        values = safe[column]
+        if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values)):
+            safe[column] = values.map(lambda v: "—" if _missing(v) else html.escape(str(v)))
+    if index:
+        safe.index = [html.escape(str(i)) for i in safe.index]
+    numeric = [c for c in safe.columns if pd.api.types.is_numeric_dtype(safe[c])]
+    styler = table(safe, index=index).set_properties(subset=numeric, **{"text-align": "right"})
+    body = styler.to_html()
+    if len(frame) <= KEEP_TOGETHER_ROWS:  # a short table is never split across pages
+        body = f'<div style="break-inside: avoid">{body}</div>'
+    return {"kind": "table", "html": body}
+
+
+def text(value: str) -> dict[str, Any]:
+    return {"kind": "text", "text": value}
+
+
+def heading(value: str) -> dict[str, Any]:
+    return {"kind": "heading", "text": value}
+
+
+def _kpi(a: Assessment, key: str) -> float:
+    return a.table.value(key, a.as_of)
+
+
+def day_text(value: Any) -> str:
+    """A date as '24 Nov 2026' that never wraps inside a table cell."""
+    return "—" if _missing(value) else f"{pd.Timestamp(value):%d %b %Y}".replace(" ", "\u00a0")
+
+
+def _money(value: float, currency: str) -> str:
+    return format_value(value, "currency", currency)
+
+
+def worst_kpis(a: Assessment, n: int = 3) -> pd.DataFrame:
+    """The scorecard KPIs furthest from their benchmark on the wrong side (relative gap
+    |value − benchmark| / benchmark), worst first; at most ``n``."""
+    card = a.scorecard[(a.scorecard["status"] == "bad") & a.scorecard["value"].notna()].copy()
+    if not len(card):
+        return card
+    card["gap"] = (card["value"] - card["benchmark"]).abs() / card["benchmark"].abs().where(card["benchmark"] != 0, 1.0)
+    return card.sort_values("gap", ascending=False).head(n)
+
+
+def strategy_text(case: CostCase) -> str:
+    """The recommendation in a few words for a headline card."""
+    if case.strategy == "hybrid":
+        return f"In-house, then agency at {case.days['hybrid']:g} days"
+    return (f"Agency from {case.days['agency']:g} days" if case.strategy == "agency" else "Keep in-house")
+
+
+def indicative(case: CostCase) -> str | None:
+    """Why the cost comparison is only indicative (it rests mainly on defaults), or None."""
+    return case.indicative
+
+
+def decision_text(case: CostCase) -> str:
+    """The recommendation in plain words with the client's numbers: the one-sentence answer from
+    the client's own curve, the yearly (or one-off) money, and what would change it."""
+    cur = case.currency
+    net = case.result["net_recovery"].astype(float)
+    others = {s: v for s, v in net.items() if s != case.strategy}
+    text = f"{case.label}. {answer_sentence(case)}"
+    if others:
+        runner = max(others, key=others.get)
+        lead = net[case.strategy] - others[runner]
+        period = "Every year" if case.basis == "flow" else "On today's overdue invoices"
+        if lead > 0.5:
+            text += (f" {period} this keeps {_money(lead, cur)} more, net of fees and costs, than "
+                     f"{strategy_text_of(case, runner).lower()}.")
+    flips = [b.plain() for b in case.break_evens if b.value is not None]
+    if flips:
+        text += " It would change only if " + ", or if ".join(flips[:2]) + "."
+    return text
+
+
+def strategy_text_of(case: CostCase, strategy: str) -> str:
+    """A strategy of the case in a few words (its D in it)."""
+    if strategy == "in_house":
+        return "Keeping everything in-house"
+    if strategy == "agency":
+        return f"Placing every claim at {case.days['agency']:g} days"
+    return f"Handing off at {case.days['hybrid']:g} days"
+
+
+def headline(data: ReportData) -> list[dict[str, str]]:
+    """The numbers that matter: receivables and how much is overdue, the KPIs furthest from their
+    benchmark, the recommended strategy and the cash the goals free."""
+    a, cur = data.assessment, data.currency
+    ar, overdue = _kpi(a, "ar_total"), _kpi(a, "ar_overdue")
+    items = [{"label": "Receivables", "value": _money(ar, cur),
+              "note": f"{_money(overdue, cur)} overdue ({overdue / ar:.0%})" if ar else ""}]
+    dso = a.scorecard[a.scorecard["key"] == "dso"]
+    shown = dso[dso["value"].notna()]
+    worst = worst_kpis(a, 3)
+    worst = worst[~worst["key"].isin(["dso", "dso_countback", "add"])] if len(shown) else worst
+    for row in pd.concat([shown, worst]).head(2).itertuples():
+        items.append({"label": row.kpi, "value": format_value(row.value, row.unit, cur),
+                      "note": f"benchmark {format_value(row.benchmark, row.unit, cur)}"})
+    net = data.case.result["net_recovery"]
+    gain = float(net[data.case.strategy] - net["in_house"])
+    items.append({"label": "Recommended", "value": strategy_text(data.case),
+                  "note": (f"+{_money(gain, cur)} {'a year' if data.case.basis == 'flow' else 'one-off'} vs in-house"
+                           if gain > 0.5 else "keeps the team")
+                  + (" (indicative)" if indicative(data.case) else "")})
+    freed = data.goals_table["freed_cash"].dropna() if len(data.goals_table) else pd.Series(dtype=float)
+    if len(freed) and freed.max() > 0:
+        best = data.goals_table.loc[freed.idxmax()]
+        items.append({"label": "Cash freed by a goal", "value": _money(freed.max(), cur),
+                      "note": f"{best['label']} goal"})
+    return items
+
+
+def summary_chapter(data: ReportData) -> list[dict[str, Any]]:
+    a, case = data.assessment, data.case
+    blocks: list[dict[str, Any]] = [{"kind": "headline", "items": headline(data)},
+                                    {"kind": "recommendation", "title": "Recommendation",
+                                     "text": decision_text(case)}]
+    caveat = indicative(case)
+    if caveat:
+        blocks.append(text(caveat))
+    if a.findings:
+        blocks += [heading("Findings"), {"kind": "numbered", "items": [f.text for f in a.findings]}]
+    if len(data.plan):
+        first = data.plan.head(5)
+        blocks += [heading("First actions"),
+                   {"kind": "list", "items": [f"{r.title} — {r.owner}, {r.start:%d %b %Y} to {r.due:%d %b %Y}"
+                                              for r in first.itertuples()]}]
+    return blocks
+
+
+def plain_decision(r: RiskResult) -> str:
+    """How well the scores did on invoices they had not seen, in a client's words (AUC as the share
+    of late/on-time pairs ranked right; the notebook gives AUC and Brier)."""
+    v = r.validation.set_index("predictor")
+    used, base = v[v["used"]].iloc[0], v.loc["baseline"]
+    chosen = v[v["chosen"]].iloc[0]
+    tested = (f"Tested on {r.split['test_rows']:,} invoices due after {r.split['cutoff']:%d %B %Y}, which it had "
+              f"not learnt from, ")
+    if r.used == "model":
+        return (tested + f"the model ranked a late invoice above an on-time one in {used['auc']:.0%} of pairs, "
+                f"against {base['auc']:.0%} when each customer is judged by its own past record alone, and its "
+                f"probabilities were closer to what happened; the scores use the model.")
+    text = (tested + f"the model ({chosen['auc']:.0%} of pairs ranked right) did not reliably beat each customer's "
+            f"own past record ({base['auc']:.0%}), so the scores use that record.")
+    if base["auc_low"] <= 0.5:
+        text += " Even that record barely tells late from prompt payers here: treat the scores as a rough guide."
+    return text
+
+
+def risk_blocks(a: Assessment, n: int = RISK_CUSTOMERS) -> list[dict[str, Any]]:
+    """Late-payment risk in the current-state chapter: what the scores are and how well they did,
+    the high-risk customers and what they owe, the score chart, and the ``n`` customers with the
+    most expected to be paid late (any band) with why; one sentence with the reason when there are
+    no scores."""
+    r = a.risk
+    if not r.available:
+        return [heading("Late-payment risk"), text(f"Risk scores are not available: {r.reason.rstrip('.')}.")]
+    s, cur = r.settings, a.currency
+    late = f"paid more than {s.threshold_days} days late"
+    high = r.high_risk()
+    owed = float(high["open_amount"].sum())
+    total = float(r.customers["open_amount"].sum())
+    share = f" ({owed / total:.0%} of the open balance)" if total > 0 else ""
+    blocks = [heading("Late-payment risk"),
+              text(f"Each open invoice has a probability of being {late}, learnt from the payment history; "
+                   f"a customer's score is the share of its open balance expected to be {late}. "
+                   + plain_decision(r)),
+              text(f"{plural(len(high), 'customer')} of {len(r.customers):,} with an open balance "
+                   f"{'is' if len(high) == 1 else 'are'} high risk (at least {s.high_from:.0%} of the balance "
+                   f"expected to be {late}); they owe {_money(owed, cur)}{share}." if len(high) else
+                   f"No customer is high risk (at least {s.high_from:.0%} of its balance expected to be {late})."),
+              figure(riskcharts.score_distribution_chart(r.customers, s.low_below, s.high_from, cur, s.threshold_days),
+                     f"Customers by score, coloured by band; bars show their open amount ({cur})")]
+    top = r.customers.sort_values(["expected_late_amount", "customer_id"], ascending=[False, True]).head(n)
+    if len(top):
+        blocks.append(text(f"The {plural(len(top), 'customer')} with the most expected to be {late}, whatever "
+                           "their band — a large balance with a low score can hold more money at risk than a small "
+                           "one with a high score:"))
+        blocks.append(html_table(pd.DataFrame({
+            "Customer": top["customer_name"],
+            f"Open ({cur})": [f"{v:,.0f}" for v in top["open_amount"]],
+            f"Expected late ({cur})": [f"{v:,.0f}" for v in top["expected_late_amount"]],
+            "Score": [f"{v:.0%}" for v in top["score"]],
+            "Band": top["band"].astype(str),
+            "Why": top["drivers"].fillna(""),
+        })))
+    return blocks
+
+
+def state_chapter(data: ReportData) -> list[dict[str, Any]]:
+    a, cur = data.assessment, data.currency
+    card = a.scorecard[a.scorecard["value"].notna()]
+    shown = pd.DataFrame({
+        "KPI": card["kpi"],
+        "Value": [format_value(v, u, cur) for v, u in zip(card["value"], card["unit"])],
+        "Benchmark": [benchmark_cell(x, u, b, cur) for x, u, b in zip(card["benchmark"], card["unit"], card["better"])],
+        "Status": [status_text(s) for s in card["status"].fillna("")],
+    })
+    blocks = [text(f"Key figures at {a.as_of:%d %B %Y}; rates and days over the last {a.window_days} days; "
+                   f"amounts in {cur}."), html_table(shown)]
+    missing = a.scorecard[a.scorecard["value"].isna()]
+    if len(missing):
+        blocks.append(text("Not available from this export: " + ", ".join(missing["kpi"]) + ". "
+                           + ("They need the full invoice history (invoices already paid); the export holds "
+                              "only the invoices open today." if a.ledger.shape == "open_items" else "")))
+    blocks.append(figure(charts.aging_chart(a.aging, cur), "Receivables by age: amount per aging bucket"))
+    if a.series is not None:
+        blocks.append(figure(charts.dso_trend_chart(a.series.values), "DSO over the last months"))
+    blocks += risk_blocks(a)
+    if a.maturity is not None:
+        blocks += [heading(f"Process maturity: {a.maturity.level} ({a.maturity.overall:.1f} of 4)"),
+                   figure(charts.maturity_chart(a.maturity.areas), "Maturity score per area (0–4)")]
+    return blocks
+
+
+def costs_chapter(data: ReportData) -> list[dict[str, Any]]:
+    case = data.case
+    cur = case.currency
+    blocks = [{"kind": "recommendation", "title": "Recommendation", "text": decision_text(case)}]
+    caveat = indicative(case)
+    if caveat:
+        blocks.append(text(caveat))
+    if case.basis == "flow":
+        flow = case.book.flow
+        blocks.append(text(f"What a year looks like: {flow.invoices:,.0f} invoices ({_money(flow.amount, cur)}) fell "
+                           f"past due in the year to {case.as_of:%d %B %Y}. The comparison follows them under each "
+                           f"strategy, using what your team actually collected at each age. Amounts in {cur}."))
+    else:
+        blocks.append(text(f"Today's {len(case.claims):,} overdue invoices ({_money(case.claims['amount'].sum(), cur)}) "
+                           f"at {case.as_of:%d %B %Y}, each at its current age. Amounts in {cur}."))
+    blocks += [html_table(formatted(comparison_table(case, "client")), index=True),
+               figure(costcharts.collection_curve_chart(case),
+                      "Of what reached each age unpaid: what your team collected and what an agency would net"),
+               figure(costcharts.handoff_chart(case), "Handing off at D against keeping everything in-house"),
+               heading("When the decision changes"),
+               {"kind": "list", "items": [b.sentence(cur) for b in case.break_evens]},
+               figure(costcharts.tornado_chart(case), "Each assumption moved alone across its range")]
+    notes = [n for n in case.notes if n not in case.input_notes]
+    if notes:
+        blocks.append({"kind": "list", "items": notes})
+    return blocks
+
+
+def goals_chapter(data: ReportData) -> list[dict[str, Any]]:
+
+    g = data.goals
+    if not len(data.goals_table):
+        return [text("No goal could be set: the data measures none of the goal KPIs.")]
+    rows = data.goals_table
+    goals = display_table(rows, data.currency).drop(columns=["Set by", "Months"], errors="ignore")
+    cash = cash_table(rows, data.currency)
+    blocks = [text("Each goal has a baseline (today), a target, a deadline and an owner, and a monthly glide "
+                   "path from baseline to target to review progress against."),
+              html_table(goals), heading("What reaching the goals is worth"),
+              html_table(cash.drop(columns=["How"], errors="ignore")),
+              text("The cash effects overlap (collecting old debt also lowers DSO): do not add them up."),
+              figure(g.chart(), "Glide path of each goal")]
+    if g.notes:
+        blocks.append({"kind": "list", "items": list(g.notes)})
+    return blocks
+
+
+def plan_chapter(data: ReportData) -> list[dict[str, Any]]:
+
+    cur = data.currency
+    blocks: list[dict[str, Any]] = []
+    if len(data.plan):
+        shown = pd.DataFrame({"Action": data.plan["title"], "Owner": data.plan["owner"],
+                              "Why": data.plan["reason"], "Start": data.plan["start"].map(day_text),
+                              "Due": data.plan["due"].map(day_text)})
+        blocks += [text(f"{len(data.plan)} actions, starting {data.planned_on + pd.Timedelta(days=1):%d %B %Y}; "
+                        "each starts once the actions it depends on are done. Quick wins with a large effect "
+                        "come first."),
+                   html_table(shown)]
+        parts = range(0, len(data.plan), GANTT_ROWS)
+        for n, first in enumerate(parts, start=1):  # a long plan in page-sized charts
+            chunk = data.plan.iloc[first:first + GANTT_ROWS]
+            caption = "Action plan timeline" + (f" ({n} of {len(parts)})" if len(parts) > 1 else "")
+            blocks.append(figure(plancharts.gantt_chart(chunk, data.planned_on, arrows=False), caption))
+    ladder = pd.DataFrame([{"Step": s.label, "Days from due date": f"{s.offset_days:+d}" if s.offset_days else "0",
+                            "Channel": s.channel} for s in data.ladder])
+    blocks += [heading("Escalation timeline for overdue invoices"), html_table(ladder)]
+    if len(data.customers):
+        c = data.customers.head(10)
+        shown = pd.DataFrame({
+            "Customer": c["customer_name"],
+            f"Overdue ({cur})": [f"{v:,.0f}" for v in c["overdue_amount"]],
+            "Oldest (days)": c["oldest_days_past_due"].astype(int),
+            "Stage today": c["stage"], "Next step": c["next_step"],
+            "Next date": c["next_date"].map(day_text),
+        })
+        scored = c["expected_loss"].notna().any()
+        if scored:
+            shown.insert(3, f"Expected loss ({cur})", [f"{v:,.0f}" for v in c["expected_loss"]])
+            shown.insert(4, "Risk band", c["risk_band"].fillna("—") if "risk_band" in c else "—")
+        order = ("ordered by expected loss: open amount × probability of being paid late × the share lost at "
+                 "the invoice's age" if scored else "ordered by open amount weighted by age")
+        blocks += [heading("Accounts to act on first"),
+                   text(f"The customers to chase first, {order}; a next date already past means the step is due "
+                        "now."), html_table(shown),
+                   text(f"The full worklist ({len(data.worklist):,} invoices of {len(data.customers):,} customers) "
+                        "is in worklist.xlsx; the letters for the customers at a letter step are in letters/.")]
+        missing = missing_sender_details(data.assessment.config)
+        if missing:
+            blocks.append(text("Before the letters are sent, the sender's " + ", ".join(m.replace("_", " ")
+                               for m in missing) + " must be added (escalation.letters in client.yaml)."))
+    return blocks
+
+
+TOTALS_LABELS = {"file": "File", "rows_read": "Rows read", "rows_accepted": "Rows accepted",
+                 "rows_rejected": "Rows rejected", "amount_read": "Amount read",
+                 "amount_accepted": "Amount accepted", "amount_rejected": "Amount rejected"}
+
+
+def appendix_chapter(data: ReportData) -> list[dict[str, Any]]:
+    a = data.assessment
+    q = a.ledger.quality
+    rejected = sum(t.rows_rejected for t in q.totals)
+    totals = q.totals_frame().rename(columns=TOTALS_LABELS)
+    available = set(a.scorecard.loc[a.scorecard["value"].notna(), "key"])
+    defs = pd.DataFrame({"KPI": [k.label for k in KPIS],
+                         "Definition": [k.definition + ("" if k.key in available
+                                                             else " (not available from this export)")
+                                        for k in KPIS]})
+    branding = a.config.branding or {}
+    return [heading("Data received"), html_table(totals),
+            text(f"{rejected:,} row(s) could not be read and were left out; the list with file, row and reason "
+                 "is available on request." if rejected else "Every row of the export was read."),
+            heading("Assumptions of the cost comparison, with sources"),
+            html_table(assumptions_table(data.case).rename(columns=str.capitalize)),
+            heading("KPI definitions"), html_table(defs),
+            heading("Legal framework assumed"), text(str(branding.get("legal_regime") or LEGAL_REGIME))]
+
+
+CHAPTERS = (("summary", "Executive summary", summary_chapter),
+            ("state", "Current state", state_chapter),
+            ("costs", "In-house or agency?", costs_chapter),
+            ("goals", "Goals", goals_chapter),
+            ("plan", "Action plan and timeline", plan_chapter),
+            ("appendix", "Appendix", appendix_chapter))
+
+
+def chapters(data: ReportData) -> list[dict[str, Any]]:
+    return [{"key": key, "title": title, "blocks": build(data)} for key, title, build in CHAPTERS]
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+def logo_data_uri(branding: Mapping[str, Any], client_dir: Path) -> str | None:
+    """The logo file (relative to the client folder) as a data URI; ReportError if named but missing."""
+    name = branding.get("logo")
+    if not name:
+        return None
+    path = client_dir / str(name)
+    if not path.is_file():
+        raise ReportError(f"{client_dir / 'client.yaml'}: branding.logo {name!r} not found at {path}")
+    mime = mimetypes.guess_type(path.name)[0] or "image/png"
+    return data_uri(path.read_bytes(), mime)
+
+
+def css_string(value: str) -> str:
+    """Text for a CSS string literal inside <style>: backslashes, quotes, line breaks and '<'
+    escaped (so a client name cannot end the string or the style element)."""
+    out = value.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ").replace("\n", " ")
+    return out
+
+
+def render_html(data: ReportData, paper: str = "A4", now: dt.datetime | None = None) -> str:
+    """The report as one self-contained HTML document."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from markupsafe import Markup
+
+    if paper not in PAPERS:
+        raise ArgumentError(f"paper {paper!r}: expected one of {', '.join(PAPERS)}")
+    env = Environment(loader=FileSystemLoader(REPORT_DIR), autoescape=select_autoescape(["html", "j2"]),
+                      undefined=StrictUndefined)
+    parts = chapters(data)
+    for chapter in parts:
+        for block in chapter["blocks"]:
+            if block["kind"] == "table":
+                block["html"] = Markup(block["html"])  # built from escaped cells
+    a = data.assessment
+    branding = a.config.branding or {}
+    return env.get_template("report.html.j2").render(
+        client=a.config.name, as_of=f"{a.as_of:%Y-%m-%d}", as_of_long=f"{a.as_of:%d %B %Y}",
+        prepared_for=branding.get("prepared_for") or a.config.name,
+        consultant=branding.get("consultant") or "—",
+        primary_color=branding.get("primary_color", "#1B3A5C"), accent_color=branding.get("accent_color", "#E07B24"),
+        logo=logo_data_uri(branding, data.client_dir), generated=f"{(now or dt.datetime.now()):%d %B %Y}",
+        css=Markup((REPORT_DIR / "report.css").read_text(encoding="utf-8")), paper=paper,
+        chapters=parts, version=__version__,
+        footer_css=Markup(css_string(f"{a.config.name} — {a.as_of:%d %B %Y}")))
+
+
+def write_pdf(html_path: Path, pdf_path: Path, chromium: str = CHROMIUM, timeout: float = 120) -> Path:
+    """Print ``html_path`` to ``pdf_path`` with headless Chromium (page size from the CSS @page rule).
+
+    ReportError when Chromium is missing or fails; never over an existing file."""
+    if pdf_path.exists():
+        raise OverwriteError(f"{pdf_path} already exists")
+    if not Path(chromium).exists() and shutil.which(chromium) is None:
+        raise ReportError(f"PDF needs Chromium at {chromium}: run `make system-deps` (installs Debian's "
+                          "chromium) or set ARASSESS_CHROMIUM; the HTML report is written")
+    with tempfile.TemporaryDirectory(prefix="arassess-chromium-") as profile:
+        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                   "--disable-component-update", "--disable-sync", "--no-first-run", "--no-pdf-header-footer",
+                   f"--user-data-dir={profile}", f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
+        env = {**os.environ, "HOME": profile, "XDG_CONFIG_HOME": profile, "XDG_CACHE_HOME": profile}
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
+        except subprocess.TimeoutExpired:
+            raise ReportError(f"Chromium did not finish printing {html_path} within {timeout:.0f} s") from None
+    if done.returncode != 0 or not pdf_path.is_file() or pdf_path.stat().st_size == 0:
+        raise ReportError(f"Chromium could not print {html_path} (exit {done.returncode}): "
+                          f"{done.stderr.strip()[-500:]}")
+    return pdf_path
+
+
+def write_report(data: ReportData, out_dir: Path, paper: str = "A4", pdf: bool = True) -> tuple[Path, Path | None]:
+    """report.html (and report.pdf) in ``out_dir``; never over existing files."""
+    html_path = out_dir / "report.html"
+    document = render_html(data, paper)  # before opening the file: a failure leaves no empty report
+    with html_path.open("x", encoding="utf-8") as handle:
+        handle.write(document)
+    return html_path, (write_pdf(html_path, out_dir / "report.pdf") if pdf else None)

@@ -1,0 +1,95 @@
+"""Each fact is written once: a KPI label, a status word or a cost-comparison row changed in its one
+place reaches the notebook's sections, the dashboards, the client report and the CLI alike."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import shutil
+from typing import Iterator
+
+import pytest
+
+from arassess.assessment.charts import scorecard_styler
+from arassess.config.client import load_config
+from arassess.costs import sections as cost_sections
+from arassess.costs.case import load_case
+from arassess.costs.dashboard import CostDashboard
+from arassess.display import format as fmt
+from arassess.inputs.intake import load_ledger
+from arassess.kpi.engine import compute_kpis
+from arassess.kpi.registry import KPIS, get
+from arassess.kpi.scorecard import scorecard, scorecard_text
+from arassess.paths import SAMPLE_DATA_DIR
+from arassess.report.client import gather, render_html
+
+VOLTLINE = SAMPLE_DATA_DIR / "voltline"
+
+
+@contextlib.contextmanager
+def relabelled(key: str, label: str) -> Iterator[None]:
+    """The registry entry of ``key`` with another label (entries are frozen: set and restored here)."""
+    kpi = get(key)
+    old = kpi.label
+    object.__setattr__(kpi, "label", label)
+    try:
+        yield
+    finally:
+        object.__setattr__(kpi, "label", old)
+
+
+@pytest.fixture(scope="module")
+def voltline():
+    config = load_config(VOLTLINE)
+    ledger = load_ledger(config)
+    return config, ledger, compute_kpis(ledger, config.as_of)
+
+
+@pytest.fixture(scope="module")
+def report_data():
+    return gather(VOLTLINE)
+
+
+def test_every_measure_a_kpi_reads_exists(voltline):
+    _config, _ledger, table = voltline
+    columns = set(table.measures.columns)  # what kpi.measures.measure computed for the formulas
+    for kpi in KPIS:
+        assert kpi.reads and set(kpi.reads) <= columns, (kpi.key, set(kpi.reads) - columns)
+
+
+def test_a_kpi_label_is_changed_in_the_registry_only(voltline):
+    config, ledger, table = voltline
+    label = "Share of AR beyond ninety days (relabelled)"
+    with relabelled("pct_over_90", label):
+        card = scorecard(table)
+        assert label in card["kpi"].tolist()                        # notebook 01 and its dashboard
+        assert label in scorecard_styler(card, "EUR").to_html()     # the notebook's styled table
+        assert label in scorecard_text(table)                       # arassess kpis
+        assert label in render_html(gather(VOLTLINE))               # the client report
+    assert label not in scorecard(table)["kpi"].tolist()
+
+
+def test_a_status_word_is_changed_in_display_format_only(voltline, report_data, monkeypatch):
+    _config, _ledger, table = voltline
+    monkeypatch.setitem(fmt.STATUS_WORDS, "bad", "off the benchmark")
+    card = scorecard(table)
+    assert "✖ off the benchmark" in scorecard_styler(card, "EUR").to_html()
+    assert "✖ off the benchmark" in scorecard_text(table)
+    assert "✖ off the benchmark" in render_html(report_data)
+    assert "needs attention" not in scorecard_text(table)
+
+
+def test_a_cost_comparison_row_is_changed_in_one_place(report_data, monkeypatch, tmp_path):
+    rows = tuple((line, "Gross recovery (one place)", "Expected recovery (one place)", kind)
+                 if line == "gross_recovery" else (line, consultant, client, kind)
+                 for line, consultant, client, kind in cost_sections.COMPARISON_ROWS)
+    monkeypatch.setattr(cost_sections, "COMPARISON_ROWS", rows)
+    case = load_case(VOLTLINE)[0]
+    notebook = cost_sections.section(case, "comparison")
+    assert any("Gross recovery (one place)" in getattr(item, "to_html", lambda: "")() for item in notebook)
+    client = tmp_path / "voltline"
+    shutil.copytree(VOLTLINE, client)
+    panel = CostDashboard(case, client)
+    panel.wait()
+    assert "Gross recovery (one place)" in panel.table.value
+    assert "Expected recovery (one place)" in render_html(dataclasses.replace(report_data))
