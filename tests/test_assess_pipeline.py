@@ -10,6 +10,8 @@ import shutil
 import subprocess
 import sys
 import unicodedata
+from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -60,6 +62,7 @@ def ledger_run(tmp_path_factory):
 
 
 def test_every_deliverable_is_written_and_the_paths_are_printed(ledger_run):
+    assert not (ledger_run[1] / "INCOMPLETE").exists()  # the run finished: no marker left
     result, run, _ = ledger_run
     for name in NOTEBOOKS:
         assert (run / f"{name}.ipynb").is_file() and (run / f"{name}.html").is_file()
@@ -166,21 +169,115 @@ def test_open_items_client_gets_a_report_without_history_kpis(tmp_path):
     assert (round(float(width)), round(float(height))) == (612, 792)  # US Letter in points
 
 
-def test_branding_reaches_the_report_and_client_text_is_escaped(tmp_path):
-    client = tmp_path / "acme"
+# --- hostile client data: text, never markup, in every HTML output of a run ---------------------
+
+HOSTILE = {
+    "name": 'V <script>alert("name")</script>',
+    "customer": '<img src=x onerror=alert("customer")>',
+    "customer2": 'Smith & Co "quoted" <b onmouseover=alert("b")>bold</b>',
+    "invoice": '<svg onload=alert("invoice")>',
+}
+
+
+class _Markup(HTMLParser):
+    """Every element and attribute of an HTML document, and the text of its scripts."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts.append(data)
+
+
+def live_hostile_markup(html_text: str) -> list[str]:
+    """What of the hostile strings became markup: an element or attribute they brought, or a script
+    holding their code. (Parsed, not grepped: escaped text may contain the same characters.)"""
+    parser = _Markup()
+    parser.feed(html_text)
+    found = [f"<{tag} {name}=…>" for tag, attrs in parser.elements for name, value in attrs.items()
+             if name.startswith("on") and value and "alert(" in value]
+    found += [f"<{tag} src=x>" for tag, attrs in parser.elements if tag == "img" and attrs.get("src") == "x"]
+    found += ["<script>alert…" for script in parser.scripts if 'alert("' in script]
+    return found
+
+
+def hostile_client(root: Path) -> Path:
+    """A copy of the sample whose client name, two customer names and one open invoice id are markup."""
+    client = root / "hostile"
     shutil.copytree(LEDGER, client)
+    config = (client / "client.yaml").read_text(encoding="utf-8")
+    config = config.replace("name: Voltline Components GmbH", f"name: '{HOSTILE['name']}'", 1)
+    (client / "client.yaml").write_text(config, encoding="utf-8")
+    customers = (client / "customers.csv").read_text(encoding="utf-8").splitlines()
+    for i, key in ((1, "customer"), (2, "customer2")):
+        cid, _name, *rest = customers[i].split(",")
+        customers[i] = ",".join([cid, '"' + HOSTILE[key].replace('"', '""') + '"', *rest])
+    (client / "customers.csv").write_text("\n".join(customers) + "\n", encoding="utf-8")
+    paid = {line.split(",")[0] for line in (client / "payments.csv").read_text(encoding="utf-8").splitlines()[1:]}
+    invoices = (client / "invoices.csv").read_text(encoding="utf-8").splitlines()
+    for i in range(len(invoices) - 1, 0, -1):  # the last open invoice without payments
+        fields = invoices[i].split(",")
+        if not fields[6] and fields[0] not in paid:
+            fields[0] = '"' + HOSTILE["invoice"].replace('"', '""') + '"'
+            invoices[i] = ",".join(fields)
+            break
+    (client / "invoices.csv").write_text("\n".join(invoices) + "\n", encoding="utf-8")
+    return client
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory):
+    """One run of a branded client whose name, two customers and an invoice id are markup."""
+    root = tmp_path_factory.mktemp("hostile")
+    client = hostile_client(root)
     (client / "logo.png").write_bytes(LOGO)
     text = (client / "client.yaml").read_text(encoding="utf-8")
     text = text.replace("consultant: Brightwater Receivables Advisory", "consultant: Acme <b>Advisory</b>")
     text = text.replace('primary_color: "#1B3A5C"', 'primary_color: "#224466"')
     text = text.replace("logo: null", "logo: logo.png")
     (client / "client.yaml").write_text(text, encoding="utf-8")
-    result = assess(client, tmp_path / "runs", "--no-pdf")
+    result = assess(client, root / "runs", "--no-pdf")
     assert result.returncode == 0, result.stderr[-3000:]
-    html = (run_dir_of(result) / "report.html").read_text(encoding="utf-8")
-    assert "Acme &lt;b&gt;Advisory&lt;/b&gt;" in html and "<b>Advisory</b>" not in html
-    assert "--primary: #224466" in html
-    assert 'class="logo" src="data:image/png;base64,' in html
+    return run_dir_of(result)
+
+
+def test_branding_reaches_the_report_and_client_text_is_escaped(hostile_run):
+    html_text = (hostile_run / "report.html").read_text(encoding="utf-8")
+    assert "Acme &lt;b&gt;Advisory&lt;/b&gt;" in html_text and "<b>Advisory</b>" not in html_text
+    assert "--primary: #224466" in html_text
+    assert 'class="logo" src="data:image/png;base64,' in html_text
+
+
+def test_the_hostile_check_finds_live_markup():
+    """The check below can fail: each hostile string, pasted raw into a page, is found."""
+    for key in ("name", "customer", "customer2", "invoice"):
+        assert live_hostile_markup(f"<p>{HOSTILE[key]}</p>"), key
+
+
+def test_hostile_client_data_is_text_in_every_html_of_the_run(hostile_run):
+    pages = sorted(hostile_run.rglob("*.html"))
+    copies = [p.name for p in pages if p.parent == hostile_run]
+    assert {f"{nb}.html" for nb in NOTEBOOKS} | {"report.html"} <= set(copies)
+    assert any(p.parent.parent.name == "letters" for p in pages)
+    for page in pages:
+        assert live_hostile_markup(page.read_text(encoding="utf-8")) == [], page
+    # the data did reach the pages, as text: the client's name in every page, a customer's name in
+    # notebook 01's tables and in its letters
+    for page in pages:
+        assert HOSTILE["name"] in unescape(page.read_text(encoding="utf-8")), page
+    assert HOSTILE["customer2"] in unescape((hostile_run / "01_assess_current_process.html").read_text(encoding="utf-8"))
+    assert any(HOSTILE["customer2"] in unescape(p.read_text(encoding="utf-8")) for p in pages if "letters" in p.parts)
 
 
 def test_missing_pdf_engine_is_one_clear_error_and_the_html_is_kept(tmp_path):

@@ -170,3 +170,35 @@ def test_bad_scenario_is_one_clear_error(tmp_path):
     assert not any(tmp_path.iterdir())
     wrong = run("run", "assess", str(LEDGER), "--scenario", "x", "--runs-dir", str(tmp_path))
     assert wrong.returncode == 1 and "costs notebook" in wrong.stderr
+
+
+# --- outputs that cannot be written: one clear line, never a traceback ---------------------------
+
+@pytest.mark.parametrize("where", ["under_a_file", "read_only"])
+def test_an_output_that_cannot_be_written_is_one_clear_line(tmp_path, where):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    if where == "read_only":
+        target = tmp_path / "locked"
+        target.mkdir()
+        target.chmod(0o500)
+        if os.access(target, os.W_OK):  # root writes anyway: nothing to test
+            pytest.skip("running as root: a read-only folder is still writable")
+    else:
+        target = blocker
+    for args in (("run", "assess", str(LEDGER), "--runs-dir", str(target / "runs")),
+                 ("validate", str(LEDGER), "--export", str(target / "problems.csv")),
+                 ("validate", str(LEDGER), "--rejected-dir", str(target / "rejected")),
+                 ("sample", "--out", str(target / "sample"), "--invoices", "200")):
+        result = run(*args)
+        assert result.returncode == 1, (args, result.stderr[-2000:])
+        errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+        assert len(errors) == 1 and errors[0].startswith("Error: Cannot write"), (args, result.stderr)
+        assert str(target) in errors[0] and "Traceback" not in result.stderr, args
+
+
+def test_runs_dir_on_a_file_is_a_usage_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    result = run("run", "assess", str(LEDGER), "--runs-dir", str(blocker))
+    assert result.returncode == 2 and "is a file" in result.stderr and "Traceback" not in result.stderr

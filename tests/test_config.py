@@ -261,3 +261,43 @@ def test_bad_risk_settings_name_the_file_and_key(tmp_path, body, message):
     with pytest.raises(ConfigError) as err:
         load_config(path)
     assert message in str(err.value) and "client.yaml" in str(err.value)
+
+
+# --- input paths stay in the client folder ----------------------------------------------------
+
+@pytest.mark.parametrize("given", ["../outside.csv", "sub/../../outside.csv", "ABSOLUTE"])
+def test_a_data_file_outside_the_client_folder_is_refused_without_reading_it(tmp_path, given):
+    outside = tmp_path / "outside.csv"
+    outside.write_text("secret first line\n", encoding="utf-8")
+    client = tmp_path / "client"
+    (client / "sub").mkdir(parents=True)
+    path = str(outside) if given == "ABSOLUTE" else given
+    (client / "client.yaml").write_text(f"name: X\ncurrency: EUR\nfiles:\n  invoices: '{path}'\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(client)
+    message = str(err.value)
+    assert "'files.invoices' must name a file inside the client folder" in message
+    assert "shared_folder" in message and "secret" not in message
+
+
+def test_a_shared_folder_lets_files_come_from_outside(tmp_path):
+    shared = tmp_path / "exports"
+    shared.mkdir()
+    (shared / "inv.csv").write_text("x\n", encoding="utf-8")
+    client = tmp_path / "client"
+    client.mkdir()
+    (client / "client.yaml").write_text(f"name: X\ncurrency: EUR\nshared_folder: '{shared}'\n"
+                                        f"files:\n  invoices: '{shared / 'inv.csv'}'\n", encoding="utf-8")
+    assert load_config(client).files["invoices"].path == shared / "inv.csv"
+    (client / "client.yaml").write_text("name: X\ncurrency: EUR\nshared_folder: nowhere\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="'shared_folder' must name an existing folder"):
+        load_config(client)
+
+
+def test_a_logo_outside_the_client_folder_is_refused(tmp_path):
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG")
+    client = tmp_path / "client"
+    client.mkdir()
+    (client / "client.yaml").write_text("name: X\ncurrency: EUR\nbranding:\n  logo: ../logo.png\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="'branding.logo' must name a file inside the client folder"):
+        load_config(client)

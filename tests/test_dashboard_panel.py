@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,65 @@ def test_panel_recomputes_on_a_date_change_and_reports_bad_input_in_the_status()
     panel.as_of.value = dt.date(2026, 9, 30)  # an open-items export only describes its own date
     assert "Cannot assess northwind_open_items" in panel.status.value
     assert "only" in panel.status.value
+
+
+class _Elements(HTMLParser):
+    """Every element and attribute of an HTML fragment."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, dict(attrs)))
+
+
+def live_markup(fragment: str) -> list[str]:
+    """Elements the hostile strings below would bring if they were markup: an <img src=x>, or any
+    attribute running code (on...=)."""
+    parser = _Elements()
+    parser.feed(fragment)
+    return [f"<{tag}>" for tag, attrs in parser.found
+            if attrs.get("src") == "x" or any(name.startswith("on") for name in attrs)]
+
+
+def uploaded(name: str, content: bytes) -> tuple[dict, ...]:
+    """A FileUpload value as the browser sends it."""
+    return ({"name": name, "type": "text/csv", "size": len(content), "content": memoryview(content),
+             "last_modified": dt.datetime(2026, 12, 1)},)
+
+
+def shown_html(panel: AssessmentDashboard) -> str:
+    """Everything the panel shows as HTML: its HTML widgets and every text/html output."""
+    parts = [panel.status.value, panel.headline.value, panel.complete.value]
+    parts += [o.get("data", {}).get("text/html", "") for o in panel.output.outputs]
+    parts += [o.get("data", {}).get("text/markdown", "") for o in panel.output.outputs]
+    return "\n".join(parts)
+
+
+def test_hostile_upload_names_and_headers_are_shown_as_text(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the upload folder goes under tmp_path
+    assert live_markup('<img src=x onerror="alert(1)">')  # the check can fail
+    panel = AssessmentDashboard(assess(LEDGER), LEDGER, background=False)
+    hostile = '<img src=x onerror=alert(1)>'
+    csv = (f"invoice_id,customer_id,invoice_date,due_date,{hostile}\n"
+           "A1,C1,2026-09-01,2026-10-01,100.00\n").encode()
+    panel.upload.value = uploaded(f"{hostile}.csv", csv)   # a header the loader refuses
+    assert "Cannot load" in panel.status.value and live_markup(shown_html(panel)) == []
+    assert panel.client.value == "voltline"                               # still the client shown
+    csv = ("invoice_id,customer_id,invoice_date,due_date,amount\n"
+           f"A1,\"{hostile}\",2026-09-01,2026-10-01,100.00\n").encode()
+    panel.upload.value = uploaded(f"ok {hostile}.csv", csv)  # accepted: names in the tables
+    assert panel.status.value.startswith("Ready: Uploaded: ok &lt;img")
+    assert live_markup(shown_html(panel)) == []
+
+
+def test_a_csv_renamed_xlsx_is_an_error_and_never_shows_another_client(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    panel = AssessmentDashboard(assess(LEDGER), LEDGER, background=False)
+    before = panel.headline.value
+    csv = b"invoice_id,customer_id,invoice_date,due_date,amount\nA1,C1,2026-09-01,2026-10-01,100.00\n"
+    panel.upload.value = uploaded("export.xlsx", csv)
+    assert "Cannot load upload: export.xlsx" in panel.status.value
+    assert "still showing voltline" in panel.status.value
+    assert panel.client.value == "voltline" and panel.headline.value == before

@@ -203,7 +203,11 @@ def test_bad_invoice_row_is_rejected_with_row_column_value_and_reason(tmp_path, 
     assert list(ledger.invoices["invoice_id"]) == ["G1", "G2", "G3"]
     t = totals(ledger)
     assert (t.rows_read, t.rows_accepted, t.rows_rejected) == (4, 3, 1)
-    assert t.balanced
+    if column == "amount" and reason.startswith(("cannot be read", "required value is empty")):
+        # the row's amount is unknown: counted, not summed as 0, and the totals say so
+        assert (t.amounts_unreadable, t.balanced, t.balance_text) == (1, False, "amount unknown: 1 row unreadable")
+    else:
+        assert t.balanced and t.balance_text == "yes"
 
 
 def test_duplicate_invoice_ids_reject_every_copy_and_name_all_rows(tmp_path, make_client, good_invoices):
@@ -282,7 +286,7 @@ def test_infinite_amount_is_rejected(tmp_path, make_client):
     text = FULL_HEADER + "\n" + GOOD_FULL_ROWS + "B1,C1,2026-01-31,2026-03-02,inf,,,\n"
     ledger = load_client(make_client(tmp_path, text, yaml_extra=LENIENT))
     assert [(p["row"], p["column"], p["value"]) for p in problems(ledger)] == [(5, "amount", "inf")]
-    assert totals(ledger).balanced
+    assert totals(ledger).balance_text == "amount unknown: 1 row unreadable"  # "inf" is no amount
 
 
 def test_rejected_rows_are_kept_as_read_with_their_reasons(tmp_path, make_client):
@@ -493,9 +497,11 @@ def test_control_totals_balance_rows_and_amounts(tmp_path, make_client, good_inv
     good_sum = sum(100.0 + i for i in range(1, 41))
     assert (inv.rows_read, inv.rows_accepted, inv.rows_rejected) == (42, 40, 2)
     assert inv.amount_accepted == pytest.approx(good_sum)
-    assert inv.amount_rejected == pytest.approx(1000.0)       # the unreadable amount counts as 0
+    assert inv.amount_rejected == pytest.approx(1000.0)       # the unreadable amount is not summed
     assert inv.amount_read == pytest.approx(good_sum + 1000.0)
-    assert inv.balanced and inv.rejected_share == pytest.approx(2 / 42)
+    assert inv.amounts_unreadable == 1 and not inv.balanced     # so the totals do not claim balance
+    assert inv.balance_text == "amount unknown: 1 row unreadable"
+    assert inv.rejected_share == pytest.approx(2 / 42)
     pay = totals(ledger, "payments.csv")     # I2 overpaid (102 due), B1's invoice rejected
     assert (pay.rows_read, pay.rows_accepted, pay.rows_rejected) == (3, 1, 2)
     assert (pay.amount_read, pay.amount_accepted, pay.amount_rejected) == (557.0, 50.0, 507.0)
@@ -702,7 +708,8 @@ def test_xlsx_with_date_cells_numeric_cells_and_bad_cells(tmp_path, make_client)
     assert inv["amount"].to_dict() == {"1001": 1234.0, "A2": 99.0, "A5": 10.0}
     assert inv.loc["1001", "Region"] == "North"
     t = totals(ledger, "ledger.xlsx")
-    assert (t.rows_read, t.rows_rejected, t.amount_read) == (5, 2, 1254.0 + 99.0) and t.balanced
+    assert (t.rows_read, t.rows_rejected, t.amount_read) == (5, 2, 1254.0 + 99.0)
+    assert (t.amounts_unreadable, t.balanced) == (1, False)   # the "abc" amount is unknown
 
 
 def test_xlsx_sheet_chosen_by_name_with_a_german_date_format(tmp_path, make_client):

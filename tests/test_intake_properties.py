@@ -136,8 +136,10 @@ def test_control_totals_always_balance(make_client, folder_digest, fmt, data, sh
         # rows and amounts read = accepted + rejected
         assert totals.rows_read == len(rows)
         assert totals.rows_accepted + totals.rows_rejected == totals.rows_read
-        assert totals.balanced
         readable = [r.amount_value() for r in rows if r.amount_value() is not None]
+        # an unreadable amount is unknown: counted, not summed as 0, and the totals do not claim balance
+        assert totals.amounts_unreadable == len(rows) - len(readable)
+        assert totals.balanced == (len(readable) == len(rows))
         assert totals.amount_read == pytest.approx(sum(readable), rel=1e-9, abs=1e-6)
         assert totals.amount_accepted == pytest.approx(ledger.invoices["amount"].sum(), rel=1e-9, abs=1e-6)
 
@@ -220,8 +222,9 @@ def test_payment_totals_balance_and_accepted_payments_obey_the_rules(make_client
     problems = ledger.quality.problems
     problem_rows = set(problems.loc[problems["file"] == "payments.csv", "row"])
     assert totals.rows_read == len(rows)
-    assert totals.balanced
     assert totals.rows_rejected == len(problem_rows)
+    unreadable = sum(a in ("", "n/a") for _, _, a in rows)
+    assert totals.amounts_unreadable == unreadable and totals.balanced == (unreadable == 0)
     readable = sum(float(a) for _, _, a in rows if a not in ("", "n/a"))
     assert totals.amount_read == pytest.approx(readable, abs=1e-6)
     assert totals.amount_accepted == pytest.approx(ledger.payments["amount"].sum(), abs=1e-6)

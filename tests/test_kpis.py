@@ -23,10 +23,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from arassess.display.format import format_value
 from arassess.errors import ArassessError
 from arassess.inputs.intake import ledger_from_frames
 from arassess.kpi.engine import compute_kpis, kpi_series, kpi_value
 from arassess.kpi.registry import KPIS
+from arassess.kpi.scorecard import scorecard
 
 T = "2026-06-30"
 HISTORY_KEYS = [k.key for k in KPIS if k.needs_history]
@@ -735,3 +737,32 @@ def test_sentinel_due_dates_neither_widen_nor_change_the_aging():
 def test_aging_edges_beyond_the_supported_range_are_rejected():
     with pytest.raises(ValueError, match="aging_edges"):
         compute_kpis(make([ANCHOR]), T, aging_edges=(0, 30, 40_000))
+
+
+# --- an empty book: float residues are not money ------------------------------------------------
+
+def test_a_book_paid_off_in_pieces_has_no_countback_residue_and_no_negative_zero():
+    """60 invoices, each paid in three parts, all settled by August 2024: the event sums leave a
+    float residue that is not money. Measured in cents, AR is 0 and countback DSO 0 days (before:
+    457 days, walking back over 13 months without sales), and nothing reads "-0" (before: AR -0.0)."""
+    rng = np.random.default_rng(3)
+    invoices, payments = [], []
+    for i in range(60):
+        amount = round(float(rng.uniform(10, 5000)), 2)
+        invoices.append(inv(f"I{i}", f"c{i % 7}", f"2024-{1 + i % 6:02d}-{1 + i % 27:02d}", "2024-08-01", amount))
+        a, b = round(amount * float(rng.uniform(0.1, 0.5)), 2), round(amount * float(rng.uniform(0.1, 0.4)), 2)
+        payments += [pay(f"I{i}", "2024-08-10", a), pay(f"I{i}", "2024-08-15", b),
+                     pay(f"I{i}", "2024-08-20", round(amount - a - b, 2))]
+    table = compute_kpis(make(invoices, payments), "2025-09-30")
+    assert table.value("ar_total") == 0.0 and str(table.value("ar_total")) == "0.0"  # not -0.0
+    assert table.value("dso_countback") == 0.0
+    card = scorecard(table)
+    shown = {k: format_value(v, u, "EUR") for k, v, u in zip(card["key"], card["value"], card["unit"])}
+    assert shown["ar_total"] == "0 EUR" and not any(text.startswith("-0") for text in shown.values())
+    assert not (table.aging.to_numpy() < 0).any()
+
+
+def test_a_value_that_rounds_to_zero_is_written_without_a_sign():
+    assert [format_value(v, u, "USD") for v, u in ((-0.0, "currency"), (-0.4, "currency"), (-0.04, "%"),
+                                                   (-0.001, "x"), (-0.6, "currency"))] == [
+        "0 USD", "0 USD", "0.0%", "0.00x", "-1 USD"]

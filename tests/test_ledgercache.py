@@ -157,4 +157,5 @@ def test_a_million_rows_with_a_thousand_planted_bad_rows_name_exactly_those(tmp_
         assert row.column == column and words in row.problem, row
     assert len(ledger.invoices) == n - bad
     totals = ledger.quality.totals[0]
-    assert (totals.rows_read, totals.rows_rejected) == (n, bad) and totals.balanced
+    assert (totals.rows_read, totals.rows_rejected) == (n, bad)
+    assert totals.amounts_unreadable == bad // 4 and not totals.balanced  # the "1O0.50" amounts are unknown

@@ -14,7 +14,7 @@ import pytest
 
 from arassess import compute_kpis, load_client
 from arassess.errors import NotebookError
-from arassess.run.notebooks import NOTEBOOKS, notebook_path, run_notebook
+from arassess.run.notebooks import INCOMPLETE, NOTEBOOKS, notebook_path, run_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 LEDGER = ROOT / "sample_data" / "voltline"
@@ -105,6 +105,9 @@ def test_failing_cell_keeps_the_executed_notebook_and_names_the_cell(tmp_path):
     message = str(err.value)
     assert "failed in cell" in message and "not-a-date" in message
     assert err.value.notebook.exists()
+    assert err.value.cell_index is not None and err.value.ename  # which cell, which error
+    marker = err.value.notebook.parent / INCOMPLETE                # the failed run says so
+    assert marker.exists() and "has not finished" in marker.read_text()
     assert any(o.get("output_type") == "error" for o in outputs(err.value.notebook))
 
 

@@ -19,7 +19,7 @@ import click
 import pandas as pd
 
 from arassess.config.client import load_config
-from arassess.errors import ArassessError, RejectionLimitError
+from arassess.errors import ArassessError, RejectionLimitError, writing
 from arassess.inputs.intake import load_ledger
 from arassess.kpi.engine import compute_kpis
 from arassess.kpi.scorecard import aging_text, scorecard, scorecard_text, totals_text
@@ -336,10 +336,11 @@ def sample(out_dir: Path, seed: int, n_invoices: int, n_customers: int, open_ite
     """Generate a realistic sample client folder (client.yaml + CSV files)."""
     from arassess.inputs.sample import write_open_items_client, write_sample_client
 
-    if open_items:
-        path = write_open_items_client(out_dir, seed=seed)
-    else:
-        path = write_sample_client(out_dir, seed=seed, n_invoices=n_invoices, n_customers=n_customers)
+    with writing(out_dir, "the sample client"):
+        if open_items:
+            path = write_open_items_client(out_dir, seed=seed)
+        else:
+            path = write_sample_client(out_dir, seed=seed, n_invoices=n_invoices, n_customers=n_customers)
     click.echo(f"Sample client written to {path}")
 
 

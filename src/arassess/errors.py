@@ -11,6 +11,8 @@ anything else is a bug and keeps its traceback.
   :class:`MonthError` for a month to review);
 - :class:`OverwriteError`: an output exists; nothing is ever written over an earlier one (also a
   ``FileExistsError``; :class:`ScenarioExistsError` for a saved scenario);
+- :class:`OutputError`: an output cannot be written where asked (a file in the way, no
+  permission, a read-only file system); :func:`writing` turns the OSError into it;
 - :class:`StoreError`: the KPI history store cannot be used;
 - :class:`NotebookError`: a notebook cell failed (which cell, which error, where the notebook is);
 - :class:`ReportError`: the report could not be produced (e.g. no PDF engine).
@@ -18,8 +20,9 @@ anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 
 class ArassessError(Exception):
@@ -73,6 +76,25 @@ class OverwriteError(ArassessError, FileExistsError):
 
 class ScenarioExistsError(OverwriteError):
     """A scenario of that name exists; saving would overwrite it."""
+
+
+class OutputError(ArassessError):
+    """An output cannot be written where it was asked for; the message names the path, the reason
+    and what to do."""
+
+
+@contextmanager
+def writing(path: str | Path, what: str) -> Iterator[None]:
+    """Run the block that writes ``what`` at ``path``; an OSError in it (not a folder, no
+    permission, read-only, no space) becomes an OutputError naming both. The project's own errors
+    (e.g. OverwriteError, also an OSError) pass through."""
+    try:
+        yield
+    except ArassessError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"Cannot write {what} at {path}: {exc.strerror or exc}. "
+                          "Choose a folder you can write to.") from None
 
 
 class StoreError(ArassessError):

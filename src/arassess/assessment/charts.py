@@ -22,6 +22,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 from pandas.io.formats.style import Styler
 
 from arassess.display.format import benchmark_cell, format_value, status_text
+from arassess.display.items import escaped
 from arassess.display.style import (
     BAD,
     BLACK,
@@ -400,7 +401,7 @@ def scorecard_styler(card: pd.DataFrame, currency: str) -> Styler:
     why = missing_columns(card, columns)
     if why or len(card) == 0:
         empty = pd.DataFrame({"KPI": [f"no data: {why or 'the scorecard is empty'}"]})
-        return empty.style.hide(axis="index")
+        return escaped(empty.style).hide(axis="index")
     shown = pd.DataFrame({
         "KPI": card["kpi"],
         "Value": [format_value(v, u, currency) for v, u in zip(card["value"], card["unit"])],
@@ -416,7 +417,7 @@ def scorecard_styler(card: pd.DataFrame, currency: str) -> Styler:
     shown["Note"] = card["note"].fillna("").astype(str).to_numpy()
     by_text = {status_text(s): style for s, style in STATUS_STYLE.items()}
     numeric = [c for c in shown.columns if c not in ("KPI", "Status", "Note")]
-    return (shown.style
+    return (escaped(shown.style)
             .hide(axis="index")
             .map(lambda text: by_text.get(text, ""), subset=["Status"])
             .set_properties(subset=numeric, **{"text-align": "right"})

@@ -27,7 +27,6 @@ from arassess.assessment.case import Assessment, assess
 from arassess.assessment.sections import SECTIONS, section, title
 from arassess.assessment.workspace_cache import cached_load, cached_risk, keep_risk
 from arassess.config.yamlfile import read_yaml
-from arassess.display.format import format_value
 from arassess.display.items import display_bundle
 from arassess.errors import ArassessError
 from arassess.ledger.model import Ledger
@@ -136,6 +135,7 @@ class AssessmentDashboard:
         self.clients.setdefault(name, current)
         self._loaded = {name: (first.config, first.ledger)}
         self._shown = first  # the assessment on screen: its risk fit is reused while the date stays
+        self._shown_name = name  # the client whose assessment is on screen
         self._generation = 0
         self._fill: threading.Timer | None = None
         self._lock = threading.Lock()
@@ -182,7 +182,7 @@ class AssessmentDashboard:
         first = [title(a), *(item for name in FIRST_SECTIONS for item in section(a, name))]
         self.output.outputs = tuple(display_bundle(item) for item in first)
         self.complete.value = ""
-        self.status.value = (f"Ready: {a.config.name} at {a.as_of:%Y-%m-%d} (window {a.window_days} days)"
+        self.status.value = (f"Ready: {html.escape(a.config.name)} at {a.as_of:%Y-%m-%d} (window {a.window_days} days)"
                              f" <small>— {time.perf_counter() - started:.2f} s</small>")
         rest = [name for name in SECTIONS if name not in FIRST_SECTIONS]
         if self.background:
@@ -225,12 +225,14 @@ class AssessmentDashboard:
 
     def _client_changed(self, _change: Any = None) -> None:
         """A new client starts at its own as-of date (client.yaml), then redraws once."""
+        if self._quiet:
+            return
         name = self.client.value
         try:
             if name not in self._loaded:
                 self._loaded[name] = cached_load(self.clients[name])
         except ArassessError as exc:
-            self.status.value = f'<span style="color:#b00">Cannot load {html.escape(name)}: {html.escape(str(exc))}</span>'
+            self._failed(f"Cannot load {name}", exc)
             return
         config, ledger = self._loaded[name]
         default = config.as_of or (ledger.as_of.date() if ledger.as_of is not None else None)
@@ -259,9 +261,23 @@ class AssessmentDashboard:
                        history_months=self.history_months, loaded=self._loaded[name],
                        risk=self._reusable_risk(ledger, self.as_of.value) or cached_risk(config, self.as_of.value))
         except ArassessError as exc:
-            self.status.value = f'<span style="color:#b00">Cannot assess {html.escape(name)}: {html.escape(str(exc))}</span>'
+            self._failed(f"Cannot assess {name}", exc)
             return
+        self._shown_name = name
         self._show(a, started)
+
+    def _failed(self, what: str, exc: ArassessError) -> None:
+        """Say what failed (as text) and put the client picker back on the client still shown:
+        the page never shows one client's assessment under another's name."""
+        shown = self._shown_name
+        if self.client.value != shown:
+            self._quiet = True
+            try:
+                self.client.value = shown
+            finally:
+                self._quiet = False
+        self.status.value = (f'<span style="color:#b00">{html.escape(what)}: {html.escape(str(exc))} '
+                             f"(still showing {html.escape(shown)})</span>")
 
     def _reusable_risk(self, ledger: Ledger, as_of: dt.date) -> RiskResult | None:
         """The risk of the assessment on screen when it is of the same ledger and date (only the
@@ -280,7 +296,13 @@ class AssessmentDashboard:
         folder = upload_client(bytes(item["content"]), item["name"], mapping, self.as_of.value or dt.date.today())
         label = f"upload: {item['name']}"
         self.clients[label] = folder
-        self.client.options = sorted(self.clients)
+        current = self.client.value
+        self._quiet = True  # new options must not render whichever client the picker falls on
+        try:
+            self.client.options = sorted(self.clients)
+            self.client.value = current
+        finally:
+            self._quiet = False
         self.client.value = label  # triggers the re-render
 
 
@@ -289,4 +311,4 @@ def dashboard(first: Assessment, client_dir: str | Path, history_months: int = 2
     return AssessmentDashboard(first, client_dir, history_months).widget
 
 
-__all__ = ["AssessmentDashboard", "dashboard", "dashboard_assessment", "display_bundle", "find_clients", "format_value", "in_dashboard", "upload_client"]
+__all__ = ["AssessmentDashboard", "dashboard", "dashboard_assessment", "find_clients", "in_dashboard", "upload_client"]

@@ -177,7 +177,7 @@ def _over_90(card: pd.DataFrame, currency: str) -> list[_Candidate]:
     gap = relative_gap("pct_over_90", v)
     amount = f" ({format_value(v / 100 * ar, 'currency', currency)})" if not _nan(ar) else ""
     where = "above" if gap > 0 else "within"
-    text = f"{v:.1f}% of AR{amount} is more than 90 days past due, {where} the {b:.0f}% benchmark."
+    text = f"{format_value(v, '%', currency)} of AR{amount} is more than 90 days past due, {where} the {b:.0f}% benchmark."
     return [_Candidate(Finding("pct_over_90", text, v, "%", severity_of_gap(gap), "pct_over_90"), gap)]
 
 

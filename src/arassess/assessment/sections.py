@@ -16,7 +16,7 @@ from IPython.display import Markdown
 from arassess.assessment import charts
 from arassess.assessment.case import Assessment
 from arassess.display.format import format_value
-from arassess.display.items import SectionRegistry, figure_image, table
+from arassess.display.items import SectionRegistry, figure_image, md, table
 from arassess.risk import charts as riskcharts
 
 RISK_TOP_CUSTOMERS = 10  # riskiest customers listed in the risk section
@@ -30,27 +30,27 @@ def data_section(a: Assessment) -> list[Any]:
     """Control totals, rejected rows, date coverage, which KPIs the data supports."""
     q = a.ledger.quality
     shape = "a full ledger" if a.ledger.shape == "ledger" else "an open-items export (open items only)"
-    items: list[Any] = [Markdown(f"Input: **{shape}**. Control totals: rows and amounts read = accepted + rejected."),
+    items: list[Any] = [md(f"Input: **{shape}**. Control totals: rows and amounts read = accepted + rejected."),
                         table(q.totals_frame())]
     rejected = sum(t.rows_rejected for t in q.totals)
     if rejected:
-        items += [Markdown(f"**{rejected:,} row(s) rejected** — first problems (full list: "
+        items += [md(f"**{rejected:,} row(s) rejected** — first problems (full list: "
                            f"`arassess validate {a.config.root} --export problems.csv`):"),
                   table(q.problems.head(15))]
     if q.notes:
-        items.append(Markdown("\n".join(f"- {n}" for n in q.notes)))
-    items += [Markdown("Date coverage:"), table(a.coverage)]
+        items.append(md("\n".join(f"- {n}" for n in q.notes)))
+    items += [md("Date coverage:"), table(a.coverage)]
     missing = a.availability[~a.availability["available"]]
     if len(missing):
-        items += [Markdown(f"{len(missing)} KPI(s) cannot be computed from this data:"),
+        items += [md(f"{len(missing)} KPI(s) cannot be computed from this data:"),
                   table(missing[["kpi", "reason", "provided_by"]])]
     else:
-        items.append(Markdown("Every KPI can be computed from this data."))
+        items.append(md("Every KPI can be computed from this data."))
     return items
 
 
 def scorecard_section(a: Assessment) -> list[Any]:
-    return [Markdown(f"KPIs at {a.as_of:%Y-%m-%d}, window {a.window_days} days, amounts in {a.currency}; "
+    return [md(f"KPIs at {a.as_of:%Y-%m-%d}, window {a.window_days} days, amounts in {a.currency}; "
                      "benchmarks are B2B rules of thumb."),
             charts.scorecard_styler(a.scorecard, a.currency)]
 
@@ -65,11 +65,11 @@ def aging_section(a: Assessment) -> list[Any]:
 
 def trends_section(a: Assessment) -> list[Any]:
     if a.series is None:
-        return [Markdown("Trends need the sales history of a full ledger; an open-items export has none.")]
+        return [md("Trends need the sales history of a full ledger; an open-items export has none.")]
     items: list[Any] = [figure_image(charts.dso_trend_chart(a.series.values)),
                         figure_image(charts.collection_trend_chart(a.series.values))]
     if a.seasonality:
-        items.insert(0, Markdown(f"**Note:** {a.seasonality}"))
+        items.insert(0, md(f"**Note:** {a.seasonality}"))
     return items
 
 
@@ -89,21 +89,21 @@ def _dispute_rows(a: Assessment) -> pd.DataFrame:
 
 def behaviour_section(a: Assessment) -> list[Any]:
     if a.settled is None:
-        items: list[Any] = [Markdown("Payment behaviour needs paid dates or payments; "
+        items: list[Any] = [md("Payment behaviour needs paid dates or payments; "
                                      "an open-items export has none.")]
         if a.disputes is not None and a.disputes.available:
-            items += [Markdown("Disputes open at the export date:"), table(_dispute_rows(a))]
+            items += [md("Disputes open at the export date:"), table(_dispute_rows(a))]
         return items
     items = [figure_image(charts.distribution_chart(a.settled))]
     if a.segment_behaviour is not None and len(a.segment_behaviour):
         items += [figure_image(charts.segment_behaviour_chart(a.segment_behaviour)),
                   table(a.segment_behaviour, index=True)]
     if a.disputes is not None:
-        items += [Markdown("Disputes:"), table(_dispute_rows(a))]
+        items += [md("Disputes:"), table(_dispute_rows(a))]
     if a.rolls is not None:
         forecast = a.table.value("expected_write_off", a.as_of)
         items += [figure_image(charts.roll_rate_chart(a.rolls)),
-                  Markdown(f"Expected write-off of today's AR from 6-month roll rates: "
+                  md(f"Expected write-off of today's AR from 6-month roll rates: "
                            f"**{_money(a, forecast)}**" if forecast == forecast else
                            f"Expected write-off: n/a ({a.table.reason('expected_write_off', a.as_of)})")]
     return items
@@ -169,7 +169,7 @@ def risk_section(a: Assessment) -> list[Any]:
     score charts, the customers per band and the riskiest customers (:mod:`arassess.risk.model`)."""
     r = a.risk
     if not r.available:
-        return [Markdown(f"Risk scores are not available: {r.reason.rstrip('.')}.")]
+        return [md(f"Risk scores are not available: {r.reason.rstrip('.')}.")]
     s, sp = r.settings, r.split
     high = r.high_risk()
     lines = [
@@ -190,14 +190,14 @@ def risk_section(a: Assessment) -> list[Any]:
         "AUC: the chance that a late invoice gets a higher probability than one paid on time (0.5 = a coin "
         "toss, 1 = perfect). Brier: the mean squared error of the probabilities (lower is better).",
     ]
-    items: list[Any] = [Markdown("\n\n".join(lines)), table(risk_validation_table(r.validation)),
+    items: list[Any] = [md("\n\n".join(lines)), table(risk_validation_table(r.validation)),
                         figure_image(riskcharts.calibration_chart(r.calibration, r.validation))]
     if len(r.age_check):
-        items += [Markdown("An invoice still unpaid some days after its due date is likelier to end up late than a "
+        items += [md("An invoice still unpaid some days after its due date is likelier to end up late than a "
                            "new one, so each open invoice's probability is updated for its age (Bayes' rule with "
                            "the customer's own payment timing). The update checked on the test period:"),
                   table(risk_age_table(r.age_check))]
-    items += [Markdown(f"A customer's **score** is the share of its open balance expected to be paid late; band high "
+    items += [md(f"A customer's **score** is the share of its open balance expected to be paid late; band high "
                        f"from {s.high_from:.0%}, low below {s.low_below:.0%}. **{len(high):,} customer"
                        f"{' is' if len(high) == 1 else 's are'} high risk**, owing "
                        f"{_money(a, float(high['open_amount'].sum()))}."),
@@ -205,31 +205,31 @@ def risk_section(a: Assessment) -> list[Any]:
                                                              s.threshold_days)),
               table(risk_band_table(r.band_counts(), a.currency))]
     if len(r.customers):
-        items += [Markdown(f"The {min(RISK_TOP_CUSTOMERS, len(r.customers))} customers with the highest scores "
+        items += [md(f"The {min(RISK_TOP_CUSTOMERS, len(r.customers))} customers with the highest scores "
                            "(drivers: what raises the score most, each beside its typical value; the report lists "
                            "the customers with the most expected to be paid late instead):"),
                   table(risk_customer_table(r.customers, a.currency))
                   .set_properties(subset=["Customer", "Segment", "Drivers"], **{"text-align": "left"})]
-    items.append(Markdown(f"Fitted and validated in {r.fit_seconds:.1f} s."))
+    items.append(md(f"Fitted and validated in {r.fit_seconds:.1f} s."))
     return items
 
 
 def maturity_section(a: Assessment) -> list[Any]:
     m = a.maturity
     if m is None:
-        return [Markdown("No questionnaire answers in client.yaml (section `questionnaire:`).")]
+        return [md("No questionnaire answers in client.yaml (section `questionnaire:`).")]
     if m.overall != m.overall:  # NaN: nothing answered
-        return [Markdown(f"Process maturity not assessed: {m.reason}")]
+        return [md(f"Process maturity not assessed: {m.reason}")]
     weakest = ", ".join(m.weakest_labels)
-    return [Markdown(f"Overall maturity **{m.overall:.1f} / 4 ({m.level})**; weakest areas: {weakest}."),
+    return [md(f"Overall maturity **{m.overall:.1f} / 4 ({m.level})**; weakest areas: {weakest}."),
             figure_image(charts.maturity_chart(m.areas)), table(m.areas)]
 
 
 def findings_section(a: Assessment) -> list[Any]:
     if not a.findings:
-        return [Markdown("No findings.")]
+        return [md("No findings.")]
     lines = [f"{i}. **{f.text}** ({f.severity})" for i, f in enumerate(a.findings, start=1)]
-    return [Markdown("\n".join(lines))]
+    return [md("\n".join(lines))]
 
 
 SECTIONS = SectionRegistry(
@@ -252,4 +252,4 @@ def section(a: Assessment, name: str) -> list[Any]:
 
 def title(a: Assessment) -> Markdown:
     """The report's heading."""
-    return Markdown(f"# {a.config.name}: assessment of the collection process at {a.as_of:%d %B %Y}")
+    return md(f"# {a.config.name}: assessment of the collection process at {a.as_of:%d %B %Y}")

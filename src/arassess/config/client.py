@@ -32,7 +32,8 @@ of ``client.yaml`` (every key but ``name`` and ``currency`` is optional)::
     questionnaire: {...}          # process maturity answers (templates/questionnaire.yaml)
     costs: {...}                  # cost-model assumptions
     goals: {...}                  # goal overrides
-    branding: {...}               # report branding
+    branding: {...}               # report branding (logo: a file in the client folder)
+    shared_folder: /srv/exports   # optional: data files may also come from this folder
     escalation:                   # dunning ladder and letter details (arassess.config.escalation)
       steps: {firm_reminder: 20, final_notice: 60}   # offsets in days from the due date; null drops a step
       notice_days: 14             # final notice this many days before the agency hand-off
@@ -137,7 +138,7 @@ def _as_date(value: Any, path: Path, key: str) -> dt.date | None:
 
 
 TOP_LEVEL_KEYS = ("name", "currency", "as_of", "shape", "formats", "files", "columns", "fx", "validation",
-                  "kpis", "questionnaire", "costs", "goals", "branding", "escalation", "risk")
+                  "kpis", "questionnaire", "costs", "goals", "branding", "escalation", "risk", "shared_folder")
 SECTION_KEYS = {
     "formats": ("date_format", "decimal", "thousands", "delimiter", "encoding", "sheet"),
     "fx": ("rates",),
@@ -156,8 +157,25 @@ def _as_number(value: Any, path: Path, key: str, *, lo: float, hi: float) -> flo
     return number
 
 
+def confined(root: Path, given: Any, setting: str, cfg_path: Path, shared: Path | None = None) -> Path:
+    """``given`` (relative to the client folder, or absolute) as a path, checked to stay inside the
+    client folder ``root`` — or inside ``shared`` (client.yaml ``shared_folder``) when set. A path
+    that leaves them (``../``, an absolute path elsewhere, a link pointing out) is a ConfigError that
+    names the setting; the file is never opened, so nothing of it is echoed."""
+    path = Path(str(given))
+    full = path if path.is_absolute() else root / path
+    resolved = full.resolve()
+    allowed = [root.resolve()] + ([shared.resolve()] if shared is not None else [])
+    if not any(resolved.is_relative_to(folder) for folder in allowed):
+        where = f"the client folder {root}" + (f" or the shared folder {shared}" if shared is not None else "")
+        raise ConfigError(f"{_where(cfg_path, setting)} must name a file inside {where}, got {str(given)!r}. "
+                          "Copy the file into the client folder, or name the folder it is in under "
+                          "'shared_folder:' in client.yaml.")
+    return full
+
+
 def _file_spec(kind: str, raw: Any, defaults: Mapping[str, Any], columns: Mapping[str, Any],
-               root: Path, cfg_path: Path) -> FileSpec:
+               root: Path, cfg_path: Path, shared: Path | None = None) -> FileSpec:
     spec = {"path": raw} if isinstance(raw, (str, Path)) else _as_mapping(raw, cfg_path, f"files.{kind}")
     if "path" not in spec or not spec["path"]:
         raise ConfigError(f"{_where(cfg_path, f'files.{kind}')} needs a 'path' (the file name in the client folder).")
@@ -185,10 +203,10 @@ def _file_spec(kind: str, raw: Any, defaults: Mapping[str, Any], columns: Mappin
         raise ConfigError(f"{_where(cfg_path, f'files.{kind}.decimal')} must be '.' or ',', got {decimal!r}.")
     if thousands and thousands == decimal:
         raise ConfigError(f"{_where(cfg_path, f'files.{kind}')}: 'thousands' and 'decimal' must differ.")
-    path = Path(str(merged["path"]))
+    path = confined(root, merged["path"], f"files.{kind}", cfg_path, shared)
     return FileSpec(
         kind=kind,
-        path=path if path.is_absolute() else root / path,
+        path=path,
         columns={str(k): str(v) for k, v in mapping.items()},
         date_format=str(merged.get("date_format", DEFAULT_DATE_FORMAT)),
         decimal=decimal,
@@ -236,7 +254,14 @@ def load_config(client_dir: str | Path) -> ClientConfig:
         raise ConfigError(f"{_where(cfg_path, 'files')} names unknown files {unknown_files}; valid ones are {list(DATA_FILES)}.")
     if "invoices" not in files_raw:
         files_raw["invoices"] = "invoices.csv"
-    files = {kind: _file_spec(kind, spec, formats, columns, root, cfg_path) for kind, spec in files_raw.items()}
+    shared_raw = raw.get("shared_folder")
+    shared = root / str(shared_raw) if isinstance(shared_raw, (str, Path)) and str(shared_raw) else None
+    if shared_raw is not None and (shared is None or not shared.is_dir()):
+        raise ConfigError(f"{_where(cfg_path, 'shared_folder')} must name an existing folder, got {shared_raw!r}.")
+    files = {kind: _file_spec(kind, spec, formats, columns, root, cfg_path, shared) for kind, spec in files_raw.items()}
+    branding = _as_mapping(raw.get("branding"), cfg_path, "branding")
+    if branding.get("logo"):
+        confined(root, branding["logo"], "branding.logo", cfg_path)
 
     fx = _as_mapping(raw.get("fx"), cfg_path, "fx")
     rates_raw = _as_mapping(fx.get("rates"), cfg_path, "fx.rates")
@@ -275,7 +300,7 @@ def load_config(client_dir: str | Path) -> ClientConfig:
         questionnaire=_as_mapping(raw.get("questionnaire"), cfg_path, "questionnaire"),
         costs=_as_mapping(raw.get("costs"), cfg_path, "costs"),
         goals=_as_mapping(raw.get("goals"), cfg_path, "goals"),
-        branding=_as_mapping(raw.get("branding"), cfg_path, "branding"),
+        branding=branding,
         escalation=_escalation(raw.get("escalation"), cfg_path),
         risk=risk_settings(_as_mapping(raw.get("risk"), cfg_path, "risk"), str(cfg_path)),
     )

@@ -17,7 +17,7 @@ from arassess.costs import charts as costcharts
 from arassess.costs.case import PROVENANCE_WORDS, CostCase, answer_sentence
 from arassess.costs.model import SHORT, Assumptions
 from arassess.costs.scenarios import Scenario
-from arassess.display.items import SectionRegistry, figure_image, table
+from arassess.display.items import SectionRegistry, figure_image, md, table
 from arassess.errors import ArgumentError
 
 #: The comparison table, written once: (line of the evaluate result, consultant label, client label,
@@ -216,23 +216,19 @@ def decision_html(case: CostCase) -> str:
             + (f"<p>Notes:</p><ul>{noted}</ul>" if noted else "") + "</div>")
 
 
-def _md(text: str) -> str:
-    """Client data as Markdown text, never markup: HTML special characters escaped."""
-    return html.escape(text, quote=False)
-
 
 def decision_section(case: CostCase) -> list[Any]:
     head, answer, evens, notes = decision_lines(case)
-    return [Markdown(f"**{_md(head)}** {_md(answer)}"),
-            Markdown("Break-even points — the decision changes when one of these alone moves past the value "
-                     "shown:\n" + "\n".join(f"- {_md(b)}" for b in evens)),
-            *([Markdown("Notes:\n" + "\n".join(f"- {_md(n)}" for n in notes))] if notes else [])]
+    return [md(f"**{(head)}** {(answer)}"),
+            md("Break-even points — the decision changes when one of these alone moves past the value "
+                     "shown:\n" + "\n".join(f"- {(b)}" for b in evens)),
+            *([md("Notes:\n" + "\n".join(f"- {(n)}" for n in notes))] if notes else [])]
 
 
 def curve_section(case: CostCase) -> list[Any]:
     src = case.source("recovery_curve")
     if case.observed is None or not case.observed.start_count:
-        return [Markdown("This export has no payment history, so the client's own collection curve cannot be "
+        return [md("This export has no payment history, so the client's own collection curve cannot be "
                          "measured; the in-house side uses the survey curve. A full ledger export (every invoice "
                          "with its payments) would calibrate it."),
                 figure_image(costcharts.collection_curve_chart(case))]
@@ -243,7 +239,7 @@ def curve_section(case: CostCase) -> list[Any]:
                  f"survey curve by the data weight shown.")
         if src is not None and src.kind == "client":
             intro += " The decision uses the curve set for this client (column 'used')."
-    return [Markdown(_md(intro)), table(curve_table(case)), figure_image(costcharts.collection_curve_chart(case))]
+    return [md((intro)), table(curve_table(case)), figure_image(costcharts.collection_curve_chart(case))]
 
 
 def comparison_section(case: CostCase) -> list[Any]:
@@ -254,10 +250,10 @@ def comparison_section(case: CostCase) -> list[Any]:
     else:
         head = (f"Today's {len(case.claims):,} overdue claims ({case.claims['amount'].sum():,.0f} {case.currency}) "
                 f"at {case.as_of:%Y-%m-%d}, a one-off; amounts in {case.currency}.")
-    items: list[Any] = [Markdown(_md(head)), table(formatted(comparison_table(case)), index=True),
+    items: list[Any] = [md((head)), table(formatted(comparison_table(case)), index=True),
                         figure_image(costcharts.waterfall_chart(case))]
     if case.basis == "flow" and len(case.claims):
-        items += [Markdown(_md(f"Today's overdue stock, a one-off on top: {len(case.claims):,} claims "
+        items += [md((f"Today's overdue stock, a one-off on top: {len(case.claims):,} claims "
                                f"({case.claims['amount'].sum():,.0f} {case.currency}), each at its current age.")),
                   table(formatted(comparison_table(case, basis="stock")), index=True)]
     return items
@@ -274,7 +270,7 @@ def handoff_section(case: CostCase) -> list[Any]:
         text = (f"Hand-off at D: work each claim in-house until it is D days past due, then place it. The best D "
                 f"above the minimum placement age is **{case.optimal_day:g} days**, which {verdict} against "
                 f"keeping every claim in-house" + (" per year." if case.basis == "flow" else " on today's claims."))
-    return [Markdown(text), figure_image(costcharts.handoff_chart(case))]
+    return [md(text), figure_image(costcharts.handoff_chart(case))]
 
 
 def sensitivity_section(case: CostCase) -> list[Any]:
@@ -282,12 +278,12 @@ def sensitivity_section(case: CostCase) -> list[Any]:
     text = ("Each assumption moved alone across the range shown. " +
             (f"These ranges alone can flip the decision: {', '.join(flips)}." if flips
              else "No single range flips the decision."))
-    return [Markdown(text), figure_image(costcharts.tornado_chart(case))]
+    return [md(text), figure_image(costcharts.tornado_chart(case))]
 
 
 def inputs_section(case: CostCase) -> list[Any]:
-    return [Markdown(f"Overdue claims at {case.as_of:%Y-%m-%d}:"), table(claims_table(case)),
-            Markdown("Every input and where it comes from (client.yaml `costs:` and a scenario override the "
+    return [md(f"Overdue claims at {case.as_of:%Y-%m-%d}:"), table(claims_table(case)),
+            md("Every input and where it comes from (client.yaml `costs:` and a scenario override the "
                      "ledger and the defaults):"),
             table(assumptions_table(case))]
 
@@ -309,5 +305,5 @@ def section(case: CostCase, name: str) -> list[Any]:
 
 
 def title(case: CostCase, scenario: Scenario | None = None) -> Markdown:
-    what = f" — scenario “{_md(scenario.name)}”" if scenario else ""
-    return Markdown(f"# {_md(case.client)}: in-house or agency? ({case.as_of:%d %B %Y}){what}")
+    what = f" — scenario “{scenario.name}”" if scenario else ""
+    return md(f"# {case.client}: in-house or agency? ({case.as_of:%d %B %Y}){what}")

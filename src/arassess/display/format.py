@@ -13,19 +13,26 @@ STATUS_WORDS = {"good": "within benchmark", "bad": "needs attention"}
 STATUS_MARKS = {"good": "✔", "bad": "✖"}
 
 
+def unsigned_zero(value: float, decimals: int = 0) -> float:
+    """``value``, or 0.0 when it shows as zero at ``decimals`` places: one rule for zero, so a
+    float residue of an empty book never reads "-0" or "-0.0%"."""
+    return 0.0 if round(value, decimals) == 0 else value
+
+
 def format_value(value: float, unit: str, currency: str) -> str:
-    """A KPI value as a person reads it: '1,234,567 EUR', '45.2 days', '82.1%', '6.40x'."""
+    """A KPI value as a person reads it: '1,234,567 EUR', '45.2 days', '82.1%', '6.40x' (a value
+    that rounds to zero is written without a sign)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     if unit == "currency":
-        return f"{value:,.0f} {currency}"
+        return f"{unsigned_zero(value, 0):,.0f} {currency}"
     if unit == "days":
-        return f"{value:,.1f} days"
+        return f"{unsigned_zero(value, 1):,.1f} days"
     if unit == "%":
-        return f"{value:.1f}%"
+        return f"{unsigned_zero(value, 1):.1f}%"
     if unit == "x":
-        return f"{value:.2f}x"
-    return f"{value:,.2f}"
+        return f"{unsigned_zero(value, 2):.2f}x"
+    return f"{unsigned_zero(value, 2):,.2f}"
 
 
 def status_text(status: str) -> str:

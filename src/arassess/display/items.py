@@ -9,13 +9,16 @@ them; :class:`SectionRegistry` keeps a notebook's sections in order and heads ea
 from __future__ import annotations
 
 import base64
+import html
 from typing import Any, Callable, Iterator, Mapping
 
 import pandas as pd
 from IPython.core.formatters import format_display_data
 from IPython.display import Image, Markdown
 from matplotlib.figure import Figure
+from pandas.io.formats.style import Styler
 
+from arassess.display.format import unsigned_zero
 from arassess.display.style import png_bytes
 from arassess.errors import ArgumentError
 
@@ -25,10 +28,34 @@ def figure_image(fig: Figure) -> Image:
     return Image(data=png_bytes(fig), format="png")
 
 
-def table(frame: pd.DataFrame, index: bool = False) -> Any:
+def md(value: str) -> Markdown:
+    """A text item: Markdown whose words are text, never markup. HTML's special characters are
+    escaped, so a client, customer or file value such as ``<script>…`` or ``A & B`` shows as typed in
+    the notebook, its HTML copy and the dashboards (the sentences' own **bold** and `code` work)."""
+    return Markdown(html.escape(value, quote=False))
+
+
+def escaped(styler: Styler) -> Styler:
+    """``styler`` with every cell, row label and column label shown as text, never markup (client
+    data in a table). A later ``format`` call replaces the cell formatters of every column it
+    covers (a dict covers them all), so it must pass ``escape="html"`` itself."""
+    return (styler.format(escape="html")
+            .format_index(escape="html", axis=0).format_index(escape="html", axis=1))
+
+
+def _whole(value: float) -> str:
+    return f"{unsigned_zero(value, 0):,.0f}"
+
+
+def _cents(value: float) -> str:
+    return f"{unsigned_zero(value, 2):,.2f}"
+
+
+def table(frame: pd.DataFrame, index: bool = False, escape: bool = True) -> Any:
     """A table for display: thousands separators, 2 decimals for fractional numbers, dates
-    as YYYY-MM-DD, the row index hidden unless it carries labels."""
-    styler = frame.style
+    as YYYY-MM-DD, the row index hidden unless it carries labels; text cells and labels escaped
+    (``escape=False`` only for a frame whose text is already escaped, e.g. the report's)."""
+    styler = escaped(frame.style) if escape else frame.style
     formats: dict[str, Any] = {}
     for column in frame.columns:
         values = frame[column]
@@ -38,10 +65,10 @@ def table(frame: pd.DataFrame, index: bool = False) -> Any:
             formats[column] = "{}" if column == "row" else "{:,}"  # file row numbers stay as in the file
         elif pd.api.types.is_float_dtype(values):
             whole = values.dropna().eq(values.dropna().round()).all()
-            formats[column] = "{:,.0f}" if whole else "{:,.2f}"
+            formats[column] = _whole if whole else _cents
         elif pd.api.types.is_datetime64_any_dtype(values):
             formats[column] = lambda v: "" if pd.isna(v) else f"{v:%Y-%m-%d}"
-    styler = styler.format(formats, na_rep="")
+    styler = styler.format(formats, na_rep="", escape="html" if escape else None)
     return styler if index else styler.hide(axis="index")
 
 
@@ -69,7 +96,7 @@ class SectionRegistry(Mapping[str, Callable[..., list[Any]]]):
         """The items of section ``name`` built from ``subject`` (and ``args``), headed by its title
         (ArgumentError listing the valid names for an unknown one)."""
         builder = self[name]
-        return [Markdown(f"## {self.titles[name]}"), *builder(subject, *args)]
+        return [md(f"## {self.titles[name]}"), *builder(subject, *args)]
 
 
 def display_bundle(item: Any) -> dict[str, Any]:

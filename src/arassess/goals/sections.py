@@ -16,7 +16,7 @@ from IPython.display import Markdown
 
 from arassess.config.client import CONFIG_FILE
 from arassess.display.format import format_value
-from arassess.display.items import SectionRegistry, figure_image, table
+from arassess.display.items import SectionRegistry, figure_image, md, table
 from arassess.goals.case import GoalsCase
 from arassess.goals.cash import cash_effect
 from arassess.goals.model import Goal, glide_paths
@@ -68,27 +68,27 @@ def path_table(goals: Sequence[Goal], as_of: pd.Timestamp) -> pd.DataFrame:
 
 def goals_section(case: GoalsCase) -> list[Any]:
     if not case.goals:
-        return [Markdown("No goal can be set from this data. " + " ".join(case.notes))]
+        return [md("No goal can be set from this data. " + " ".join(case.notes))]
     items: list[Any] = [
-        Markdown(f"Goals from the assessment at {case.as_of:%Y-%m-%d}: the baseline is each KPI's value then; "
+        md(f"Goals from the assessment at {case.as_of:%Y-%m-%d}: the baseline is each KPI's value then; "
                  "the target is reached in equal monthly steps by the deadline. “Set by” says where the "
                  f"goal comes from: a default rule, {CONFIG_FILE} (`goals:`) or {GOALS_FILE} (saved from the "
                  "goals dashboard, which wins)."),
         table(display_table(case.table(), case.currency))]
     if case.notes:
-        items.append(Markdown("\n".join(f"- {n}" for n in case.notes)))
+        items.append(md("\n".join(f"- {n}" for n in case.notes)))
     return items
 
 
 def cash_section(case: GoalsCase) -> list[Any]:
     if not case.goals:
-        return [Markdown("No goals, so no cash effect.")]
+        return [md("No goals, so no cash effect.")]
     b = case.basis
     sales = (f"annual credit sales {b.annual_credit_sales:,.0f} {case.currency}" if b.annual_credit_sales
              else "annual credit sales unknown (open items only; set costs: annual_credit_sales in client.yaml)")
     rows = case.table()
     items: list[Any] = [
-        Markdown(f"Cash each goal frees once it is reached, and what that cash is worth each year at the "
+        md(f"Cash each goal frees once it is reached, and what that cash is worth each year at the "
                  f"client's {b.rate_label} of {b.rate:.1%} (client.yaml `costs:`); {sales}. A DSO reduction "
                  f"of Δ days frees Δ × annual credit sales / 365. The effects overlap (collecting old debt "
                  "also lowers DSO and raises CEI), so **do not add them up**."),
@@ -96,7 +96,7 @@ def cash_section(case: GoalsCase) -> list[Any]:
     dso = rows.loc[rows["key"] == "dso"]
     if len(dso) and np.isfinite(dso["freed_cash"].iloc[0]):
         r = dso.iloc[0]
-        items.append(Markdown(f"**Headline:** DSO from {r.baseline:.1f} to {r.target:.1f} days frees "
+        items.append(md(f"**Headline:** DSO from {r.baseline:.1f} to {r.target:.1f} days frees "
                               f"**{r.freed_cash:,.0f} {case.currency}** of cash, worth "
                               f"{r.yearly_value:,.0f} {case.currency} a year."))
     return items
@@ -104,12 +104,12 @@ def cash_section(case: GoalsCase) -> list[Any]:
 
 def glide_section(case: GoalsCase) -> list[Any]:
     if not case.goals:
-        return [Markdown("No goals, so no glide path.")]
+        return [md("No goals, so no glide path.")]
     history = "the last 12 months in grey, " if case.history is not None else ""
-    return [Markdown(f"Each goal in its own panel: {history}the baseline at {case.as_of:%Y-%m-%d}, the monthly "
+    return [md(f"Each goal in its own panel: {history}the baseline at {case.as_of:%Y-%m-%d}, the monthly "
                      "glide path and the target at the deadline (dotted line)."),
             figure_image(case.chart()),
-            Markdown("Planned value at each month-end (the monthly review compares the actual KPI with it):"),
+            md("Planned value at each month-end (the monthly review compares the actual KPI with it):"),
             table(path_table(case.goals, case.as_of), index=True)]
 
 
@@ -117,7 +117,7 @@ def rules_section(case: GoalsCase) -> list[Any]:
     def bench(key: str) -> str:
         return f"{get_kpi(key).benchmark:g}"
 
-    return [Markdown(
+    return [md(
         "How default goals are set (each one can be overridden):\n"
         f"- **DSO**: to best possible DSO (BPDSO, the DSO if nobody paid late) + {bench(DSO_MARGIN_KPI)} days, "
         f"the ADD benchmark; without BPDSO, the DSO benchmark of {bench('dso')} days.\n"
@@ -149,7 +149,7 @@ def section(case: GoalsCase, name: str) -> list[Any]:
 
 
 def title(case: GoalsCase) -> Markdown:
-    return Markdown(f"# {case.client}: goals set at {case.as_of:%d %B %Y}")
+    return md(f"# {case.client}: goals set at {case.as_of:%d %B %Y}")
 
 
 def goal_cash_text(case: GoalsCase, goal: Goal) -> str:

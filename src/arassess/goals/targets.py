@@ -41,6 +41,7 @@ import pandas as pd
 
 from arassess.assessment.case import Assessment
 from arassess.config.client import CONFIG_FILE
+from arassess.display.format import unsigned_zero
 from arassess.errors import ConfigError
 from arassess.goals.cash import cash_effect
 from arassess.goals.model import Goal, GoalSet, glide_dates
@@ -148,7 +149,7 @@ def _default_goals(a: Assessment) -> tuple[list[Goal], list[str]]:
             continue
         proposed = default_target(key, baseline, bpdso)
         if proposed is None:
-            notes.append(f"No default goal for {kpi.label}: the baseline {baseline:.1f} is already the best "
+            notes.append(f"No default goal for {kpi.label}: the baseline {unsigned_zero(baseline, 1):.1f} is already the best "
                          "possible value.")
             continue
         target, rule = proposed

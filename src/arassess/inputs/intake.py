@@ -34,7 +34,8 @@ MONEY_COLUMNS = {"invoices": ("amount", "written_off_amount", "open_amount"), "p
 
 
 def _totals(label: str, typed: pd.DataFrame, rejected: pd.Series, amount_column: str | None) -> FileTotals:
-    amount = typed[amount_column].fillna(0.0) if amount_column else pd.Series(0.0, index=typed.index)
+    read = typed[amount_column] if amount_column else pd.Series(0.0, index=typed.index)
+    amount = read.fillna(0.0)  # an unreadable amount is unknown: counted apart, not summed as 0
     return FileTotals(
         file=label,
         rows_read=len(typed),
@@ -43,6 +44,7 @@ def _totals(label: str, typed: pd.DataFrame, rejected: pd.Series, amount_column:
         amount_read=float(amount.sum()),
         amount_accepted=float(amount[~rejected].sum()),
         amount_rejected=float(amount[rejected].sum()),
+        amounts_unreadable=int(read.isna().sum()),
     )
 
 

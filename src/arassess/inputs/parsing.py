@@ -23,8 +23,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Mapping
 
 import numpy as np
@@ -32,6 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+from openpyxl.utils.exceptions import InvalidFileException
 
 from arassess.config.client import FileSpec
 from arassess.errors import InputError
@@ -175,9 +178,26 @@ def _excel_text(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), "").astype(str)
 
 
+def _looks_like_text(path: Path) -> bool:
+    """The file's first bytes decode as text (a CSV export given an .xlsx name)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(2048)
+        head.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return b"\0" not in head
+
+
 def _read_excel(spec: FileSpec) -> tuple[pa.Table, np.ndarray, dict[str, pd.Series]]:
     """Every column as text, the file rows, and the typed cells (numbers and dates) by column."""
-    frame = pd.read_excel(spec.path, sheet_name=spec.sheet, dtype=object, engine="openpyxl")
+    try:
+        frame = pd.read_excel(spec.path, sheet_name=spec.sheet, dtype=object, engine="openpyxl")
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
+        hint = (" It looks like a CSV file: name it .csv (and set its delimiter in client.yaml if it is "
+                "not a comma)." if _looks_like_text(spec.path) else "")
+        raise InputError(f"{spec.path} is not a readable .xlsx workbook ({type(exc).__name__}: {exc})."
+                         + hint) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.reset_index(drop=True)
     cells = {str(c): frame[c] for c in frame.columns}

@@ -34,6 +34,7 @@ from arassess.kpi.rollrates import ROLL_MONTHS, expected_write_off, month_end_ro
 from arassess.ledger.balances import NEVER, Timeline, balance_grid, overdue_by_customer, timeline_of, to_days
 from arassess.ledger.model import Ledger
 
+MONEY_DECIMALS = 2  # every money measure is rounded to cents before a KPI is derived from it
 YEAR_DAYS = 365
 OVER_90_DAYS = 90
 TOP_CUSTOMERS = 10
@@ -189,7 +190,9 @@ def measure(ledger: Ledger, as_of: pd.DatetimeIndex, window_days: int,
     out["customers_overdue"] = owed.sum(axis=0) if owed.size else np.zeros(n)
 
     if history:
-        cb, cb_reason = countback_dso(out["ar"], t, sales, first_day)
+        # AR in cents: a book paid off leaves a float residue (1e-10) that is not money; walked
+        # back over months without sales it would read as hundreds of days of countback DSO
+        cb, cb_reason = countback_dso(np.round(out["ar"], MONEY_DECIMALS) + 0.0, t, sales, first_day)
         rolls = month_end_rolls(tl, grid, month_ends)
         ew, ew_reason = expected_write_off(grid, at, t, month_ends, rolls)
     else:
@@ -200,7 +203,9 @@ def measure(ledger: Ledger, as_of: pd.DatetimeIndex, window_days: int,
     frame = pd.DataFrame(out, index=as_of)
     money = [c for c in frame.columns
              if c.startswith(("ar", "bucket:", "sales", "top10", "customers_overdue", "writeoffs"))]
-    frame[money] = frame[money].round(4)  # float noise from cumulative sums, far below a cent
+    # money in cents: float noise from cumulative sums is not money, and a negative residue
+    # must not show as "-0" (+ 0.0 turns -0.0 into 0.0)
+    frame[money] = frame[money].round(MONEY_DECIMALS) + 0.0
     return frame
 
 

@@ -99,5 +99,6 @@ def totals_text(report: QualityReport) -> str:
         frame[column] = frame[column].map("{:,.2f}".format)
     for column in ("rows_read", "rows_accepted", "rows_rejected"):
         frame[column] = frame[column].map("{:,}".format)
-    frame["balanced"] = ["yes" if t.balanced else "NO" for t in report.totals]
+    frame["amounts_unreadable"] = frame["amounts_unreadable"].map("{:,}".format)
+    frame["balanced"] = [t.balance_text for t in report.totals]
     return frame.to_string(index=False)

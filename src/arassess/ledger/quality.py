@@ -2,8 +2,9 @@
 
 Control totals reconcile every load: for each file, rows read = rows accepted +
 rows rejected, and amount read = amount accepted + amount rejected (amounts as
-written in the file, before currency conversion; a row whose amount cannot be
-read counts as 0 and is listed among the problems).
+written in the file, before currency conversion). A row whose amount cannot be read
+has no amount in these sums: it is counted in ``amounts_unreadable`` and listed among
+the problems, and the totals then say "amount unknown" rather than "balanced".
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from arassess.errors import OverwriteError
+from arassess.errors import OverwriteError, writing
 
 PROBLEM_COLUMNS = ["file", "row", "column", "value", "problem"]
 TOTAL_COLUMNS = ["file", "rows_read", "rows_accepted", "rows_rejected",
-                 "amount_read", "amount_accepted", "amount_rejected"]
+                 "amount_read", "amount_accepted", "amount_rejected", "amounts_unreadable"]
 
 
 @dataclass(frozen=True)
@@ -31,13 +32,23 @@ class FileTotals:
     amount_read: float
     amount_accepted: float
     amount_rejected: float
+    amounts_unreadable: int = 0  # rows whose amount could not be read: not in the amount sums
 
     @property
     def balanced(self) -> bool:
-        """Rows and amounts read equal accepted + rejected."""
+        """Rows and amounts read equal accepted + rejected, and every row's amount was read."""
         return (self.rows_read == self.rows_accepted + self.rows_rejected
+                and self.amounts_unreadable == 0
                 and abs(self.amount_read - self.amount_accepted - self.amount_rejected)
                 <= 1e-6 * max(1.0, abs(self.amount_read)))
+
+    @property
+    def balance_text(self) -> str:
+        """'yes', 'NO', or 'amount unknown: 3 rows unreadable' — what the totals can say."""
+        if self.amounts_unreadable:
+            rows = "row" if self.amounts_unreadable == 1 else "rows"
+            return f"amount unknown: {self.amounts_unreadable:,} {rows} unreadable"
+        return "yes" if self.balanced else "NO"
 
     @property
     def rejected_share(self) -> float:
@@ -73,7 +84,8 @@ class QualityReport:
         target = Path(path)
         if target.exists():
             raise OverwriteError(f"{target} already exists; choose another name or remove it first.")
-        self.problems.to_csv(target, index=False)
+        with writing(target, "the problems"):
+            self.problems.to_csv(target, index=False)
         return target
 
     def export_rejected(self, folder: str | Path) -> list[Path]:
@@ -84,9 +96,10 @@ class QualityReport:
         taken = [p for p in paths if p.exists()]
         if taken:
             raise OverwriteError(f"{', '.join(map(str, taken))} already exist(s); choose another folder.")
-        target.mkdir(parents=True, exist_ok=True)
-        for path, frame in zip(paths, self.rejected.values()):
-            frame.to_csv(path, index=False)
+        with writing(target, "the rejected rows"):
+            target.mkdir(parents=True, exist_ok=True)
+            for path, frame in zip(paths, self.rejected.values()):
+                frame.to_csv(path, index=False)
         return paths
 
 

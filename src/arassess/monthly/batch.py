@@ -37,7 +37,7 @@ from arassess.errors import ArassessError, ArgumentError, ConfigError, NotebookE
 from arassess.inputs.run_cache import shared_ledger, validated_once
 from arassess.monthly.review import month_end
 from arassess.monthly.store import DEFAULT_STORE
-from arassess.run.notebooks import RunResult, execute, new_run_dir
+from arassess.run.notebooks import RunResult, execute, finished, new_run_dir
 from arassess.run.pipeline import LEDGER_FOLDER
 
 CLIENT_FILE = "client.yaml"
@@ -106,7 +106,9 @@ def run_client_month(client_dir: Path, month: str, workspace: Path, store_path: 
     parameters = {"month": f"{end:%Y-%m}", "workspace": str(Path(workspace).resolve()),
                   "store": str(Path(store_path).resolve())}
     with shared_ledger(run_dir / LEDGER_FOLDER):
-        return execute("monthly", client_dir, run_dir, parameters=parameters, progress=progress)
+        result = execute("monthly", client_dir, run_dir, parameters=parameters, progress=progress)
+    finished(run_dir)
+    return result
 
 
 def run_monthly(client_dir: Path, month: str, workspace: Path, store_path: Path, runs_dir: Path) -> ClientResult:

@@ -48,7 +48,7 @@ from arassess.kpi.registry import get as get_kpi
 from arassess.kpi.rollrates import roll_rate_table
 from arassess.ledger.balances import MONEY_EPSILON, NEVER, overdue_by_customer, timeline_of, to_days
 from arassess.ledger.model import Ledger
-from arassess.monthly.store import DEFAULT_STORE, HistoryStore, Snapshot
+from arassess.monthly.store import DEFAULT_STORE, TOTAL_COLUMNS, HistoryStore, Snapshot
 from arassess.paths import resolve_client_dir
 from arassess.plan.case import PlanCase, risk_worklist
 from arassess.plan.roadmap import action_plan
@@ -138,7 +138,7 @@ def _stored(value: Any) -> float:
 
 
 def _control_totals(ledger: Ledger) -> list[dict[str, Any]]:
-    frame = ledger.quality.totals_frame()
+    frame = ledger.quality.totals_frame()[list(TOTAL_COLUMNS)]  # the columns the store keeps
     return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
             for row in frame.to_dict(orient="records")]
 

@@ -28,7 +28,7 @@ from arassess import __version__
 from arassess.config.client import load_config
 from arassess.costs.case import answer_sentence
 from arassess.display.format import format_value
-from arassess.display.items import SectionRegistry, figure_image, table
+from arassess.display.items import SectionRegistry, figure_image, md, table
 from arassess.display.style import (
     BLUE,
     GREEN,
@@ -335,13 +335,13 @@ def worklist_items(r: MonthlyReview, written: dict[str, Any] | None = None) -> l
 def outputs_text(written: dict[str, Any] | None) -> Markdown:
     """What :func:`write_outputs` wrote (for the notebook's last cell)."""
     if written is None:
-        return Markdown("Nothing written: run with an output folder (`arassess monthly`) to record the month in the "
+        return md("Nothing written: run with an output folder (`arassess monthly`) to record the month in the "
                         "history store and write the report, the worklist and the letters.")
     names = [Path(written[k]).name for k in ("summary", "html", "pdf", "worklist") if written.get(k)]
     lines = [f"Written: {', '.join(names)} and {len(written['letters'])} file(s) in letters/."]
     if written.get("pdf_note"):
         lines.append(written["pdf_note"])
-    return Markdown(" ".join(lines))
+    return md(" ".join(lines))
 
 
 SECTIONS = SectionRegistry(
@@ -365,9 +365,9 @@ def _display(item: Item) -> Any:
 
     kind = item[0]
     if kind == "text":
-        return Markdown(item[1])
+        return md(item[1])
     if kind == "list":
-        return Markdown("\n".join(f"- {line}" for line in item[1]))
+        return md("\n".join(f"- {line}" for line in item[1]))
     if kind == "table":
         return table(item[1], index=item[2])
     return figure_image(item[1])
@@ -376,11 +376,11 @@ def _display(item: Item) -> Any:
 def section(r: MonthlyReview, name: str, written: dict[str, Any] | None = None) -> list[Any]:
     """The notebook display items of section ``name``, headed by its title."""
     found = items(r, name, written)
-    return [Markdown(f"## {SECTION_TITLES[name]}"), *(_display(i) for i in found)]
+    return [md(f"## {SECTION_TITLES[name]}"), *(_display(i) for i in found)]
 
 
 def title(r: MonthlyReview) -> Markdown:
-    return Markdown(f"# {r.client}: monthly review, {r.month_end:%B %Y}")
+    return md(f"# {r.client}: monthly review, {r.month_end:%B %Y}")
 
 
 # --- summary ------------------------------------------------------------------------------

@@ -60,8 +60,9 @@ DEFAULT_TIMEOUT = 30.0
 
 TOTAL_COLUMNS = ("file", "rows_read", "rows_accepted", "rows_rejected",
                  "amount_read", "amount_accepted", "amount_rejected")
-"""The control-total columns stored (those of :meth:`QualityReport.totals_frame`); a change
-here is a schema change."""
+"""The control-total columns stored (those of :meth:`QualityReport.totals_frame` but the count of
+unreadable amounts, which the reports show and the store does not keep yet); a change here is a
+schema change."""
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _FIRST, _LAST = "0001-01-01", "9999-12-31"

@@ -16,7 +16,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from arassess.config.escalation import handoff_day_of, ladder_rows
-from arassess.display.items import SectionRegistry, figure_image, table
+from arassess.display.items import SectionRegistry, figure_image, md, table
 from arassess.plan import charts as plancharts
 from arassess.plan.case import LETTERS_DIR, WORKLIST_FILE, PlanCase
 from arassess.plan.letters import missing_sender_details
@@ -25,9 +25,9 @@ from arassess.plan.roadmap import actions_by_area, plan_table
 
 def plan_section(pc: PlanCase) -> list[Any]:
     if not len(pc.plan):
-        return [Markdown("No action is triggered: no maturity gap, KPI gap or strategy change calls for one.")]
+        return [md("No action is triggered: no maturity gap, KPI gap or strategy change calls for one.")]
     by_area = actions_by_area(pc.plan)
-    return [Markdown(f"{len(pc.plan)} actions, chosen by the rules of `templates/actions.yaml` from the gaps "
+    return [md(f"{len(pc.plan)} actions, chosen by the rules of `templates/actions.yaml` from the gaps "
                      f"found; priority = impact / effort. By area: "
                      + ", ".join(f"{area} {n}" for area, n in by_area.items()) + "."),
             table(plan_table(pc.plan))]
@@ -35,8 +35,8 @@ def plan_section(pc: PlanCase) -> list[Any]:
 
 def timeline_section(pc: PlanCase) -> list[Any]:
     if not len(pc.plan):
-        return [Markdown("No actions to schedule.")]
-    return [Markdown("Each action starts the day after the actions it depends on are due."),
+        return [md("No actions to schedule.")]
+    return [md("Each action starts the day after the actions it depends on are due."),
             figure_image(plancharts.gantt_chart(pc.plan, pc.as_of))]
 
 
@@ -46,37 +46,37 @@ def escalation_section(pc: PlanCase) -> list[Any]:
                f"(recommended: {pc.case.strategy.replace('_', '-')})" if d is not None
                else "no agency hand-off: the recommendation is to keep collections in-house")
     steps = pd.DataFrame(ladder_rows(pc.ladder)).rename(columns={"offset_days": "days from due date"})
-    return [Markdown(f"Every open invoice follows this ladder; {handoff}. Configure it under "
+    return [md(f"Every open invoice follows this ladder; {handoff}. Configure it under "
                      f"`escalation:` in client.yaml."), table(steps)]
 
 
 def worklist_section(pc: PlanCase) -> list[Any]:
     if not len(pc.worklist):
-        return [Markdown("Nothing to chase: no open invoice is overdue or close to its due date.")]
+        return [md("Nothing to chase: no open invoice is overdue or close to its due date.")]
     cols = [c for c in ("customer_name", "invoice_id", "due_date", "open_amount", "days_past_due", "stage",
                         "next_step", "next_date", "late_probability", "expected_loss", "priority")
             if c in pc.worklist.columns and not pc.worklist[c].isna().all()]
     customers = pc.customers.drop(columns=["stage_key", "next_key", "stage_order"], errors="ignore")
     customers = customers.loc[:, ~customers.isna().all()]
-    return [Markdown(f"{len(pc.worklist):,} invoices of {len(pc.customers):,} customers, "
+    return [md(f"{len(pc.worklist):,} invoices of {len(pc.customers):,} customers, "
                      f"{pc.worklist['open_amount'].sum():,.0f} {pc.currency} open, ordered by "
                      f"{pc.worklist.attrs.get('priority_rule', 'priority')}; the first 20 "
                      f"(the full list goes to {WORKLIST_FILE}):"),
             table(pc.worklist[cols].head(20)),
-            Markdown("Customers to call first:"), table(customers.head(10))]
+            md("Customers to call first:"), table(customers.head(10))]
 
 
 def letters_section(pc: PlanCase, written: list[Path] | None = None) -> list[Any]:
     if written is None:
-        return [Markdown(f"Letters and e-mails are written to `{LETTERS_DIR}/` when the notebook runs with "
+        return [md(f"Letters and e-mails are written to `{LETTERS_DIR}/` when the notebook runs with "
                          "an output folder (`arassess run plan` or `arassess assess`).")]
     html = [p for p in written if p.suffix == ".html"]
     kinds = pd.Series([p.stem.split("_", 1)[1] for p in html], dtype="object").value_counts()
-    items = [Markdown(f"{len(html)} letters (each with a plain-text e-mail) written to `{LETTERS_DIR}/`: "
+    items = [md(f"{len(html)} letters (each with a plain-text e-mail) written to `{LETTERS_DIR}/`: "
                       + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in kinds.items()) + ".")]
     missing = missing_sender_details(pc.assessment.config)
     if missing:
-        items.append(Markdown("**Before sending:** the letters show placeholders for "
+        items.append(md("**Before sending:** the letters show placeholders for "
                               + ", ".join(f"`escalation.letters.{k}`" for k in missing)
                               + " — fill them in client.yaml and run again."))
     return items
@@ -101,4 +101,4 @@ def section(pc: PlanCase, name: str, written: list[Path] | None = None) -> list[
 
 
 def title(pc: PlanCase) -> Markdown:
-    return Markdown(f"# {pc.assessment.config.name}: action plan ({pc.as_of:%d %B %Y})")
+    return md(f"# {pc.assessment.config.name}: action plan ({pc.as_of:%d %B %Y})")

@@ -116,7 +116,7 @@ def html_table(frame: pd.DataFrame, index: bool = False) -> dict[str, Any]:
     if index:
         safe.index = [html.escape(str(i)) for i in safe.index]
     numeric = [c for c in safe.columns if pd.api.types.is_numeric_dtype(safe[c])]
-    styler = table(safe, index=index).set_properties(subset=numeric, **{"text-align": "right"})
+    styler = table(safe, index=index, escape=False).set_properties(subset=numeric, **{"text-align": "right"})
     body = styler.to_html()
     if len(frame) <= KEEP_TOGETHER_ROWS:  # a short table is never split across pages
         body = f'<div style="break-inside: avoid">{body}</div>'
@@ -422,7 +422,8 @@ def plan_chapter(data: ReportData) -> list[dict[str, Any]]:
 
 TOTALS_LABELS = {"file": "File", "rows_read": "Rows read", "rows_accepted": "Rows accepted",
                  "rows_rejected": "Rows rejected", "amount_read": "Amount read",
-                 "amount_accepted": "Amount accepted", "amount_rejected": "Amount rejected"}
+                 "amount_accepted": "Amount accepted", "amount_rejected": "Amount rejected",
+                 "amounts_unreadable": "Amounts unreadable"}
 
 
 def appendix_chapter(data: ReportData) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any, Iterator, Mapping
 
 from arassess.config.client import load_config
 from arassess.costs.scenarios import load_scenario
-from arassess.errors import ArgumentError, NotebookError, OverwriteError
+from arassess.errors import ArgumentError, NotebookError, OverwriteError, writing
 from arassess.paths import NOTEBOOKS_DIR
 
 NOTEBOOKS: dict[str, str] = {
@@ -45,18 +46,37 @@ def notebook_path(name: str) -> Path:
     return NOTEBOOKS_DIR / NOTEBOOKS[name]
 
 
+INCOMPLETE = "INCOMPLETE"
+"""A file in a run folder while its run has not finished; a killed or failed run keeps it."""
+
+
 def new_run_dir(runs_dir: Path, client: str, as_of: str | None, now: dt.datetime | None = None) -> Path:
-    """Create and return a fresh run folder (a suffix -2, -3, … if the second is taken)."""
-    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    base = runs_dir / client / f"{as_of or 'default'}_{stamp}"
+    """Create and return a fresh run folder (a suffix -2, -3, … if the second is taken), holding
+    an :data:`INCOMPLETE` marker until :func:`finished` removes it. OutputError when the runs
+    folder cannot be written (a file in the way, no permission, read-only)."""
+    started = now or dt.datetime.now()
+    base = runs_dir / client / f"{as_of or 'default'}_{started:%Y%m%d-%H%M%S}"
     candidate, n = base, 1
-    while True:
-        try:
-            candidate.mkdir(parents=True, exist_ok=False)
-            return candidate
-        except FileExistsError:
-            n += 1
-            candidate = base.with_name(f"{base.name}-{n}")
+    with writing(runs_dir, "the run folder"):
+        while True:
+            try:
+                candidate.mkdir(parents=True, exist_ok=False)
+                break
+            except FileExistsError:
+                if not candidate.parent.is_dir():
+                    raise NotADirectoryError(20, "a file is in the way", str(candidate.parent)) from None
+                n += 1
+                candidate = base.with_name(f"{base.name}-{n}")
+        (candidate / INCOMPLETE).write_text(
+            f"This run started at {started:%Y-%m-%d %H:%M:%S} (process {os.getpid()}) and has not finished.\n"
+            "If no arassess process is running it, the run was interrupted and its files are partial:\n"
+            "run it again (an earlier run folder is never touched).\n", encoding="utf-8")
+    return candidate
+
+
+def finished(run_dir: Path) -> None:
+    """Mark ``run_dir``'s run as complete: its :data:`INCOMPLETE` marker goes."""
+    (run_dir / INCOMPLETE).unlink(missing_ok=True)
 
 
 def export_html(notebook: Path, html: Path) -> Path:
@@ -131,11 +151,12 @@ def run_notebook(name: str, client_dir: str | Path, *, as_of: str | None = None,
     notebook_path(name)
     config = load_config(client_dir)  # fail fast on a bad client folder, before starting a kernel
     if scenario is not None:
-
         if name != "costs":
             raise ArgumentError(f"--scenario applies to the costs notebook, not {name!r}")
         load_scenario(client_dir, scenario)
     as_of = as_of or (config.as_of.isoformat() if config.as_of else None)
     run_dir = new_run_dir(Path(runs_dir), config.slug, as_of)
-    return execute(name, client_dir, run_dir, as_of=as_of, parameters=parameters, progress=progress,
-                   scenario=scenario)
+    result = execute(name, client_dir, run_dir, as_of=as_of, parameters=parameters, progress=progress,
+                     scenario=scenario)
+    finished(run_dir)
+    return result

@@ -16,7 +16,7 @@ from typing import Callable
 from arassess.config.client import load_config
 from arassess.inputs.run_cache import shared_ledger, validated_once
 from arassess.report.client import gather, write_report
-from arassess.run.notebooks import NOTEBOOKS, execute, new_run_dir
+from arassess.run.notebooks import NOTEBOOKS, execute, finished, new_run_dir
 
 #: The notebooks of the assessment, in order.
 ORDER = ("assess", "costs", "goals", "plan")
@@ -85,6 +85,7 @@ def run_assessment(client_dir: str | Path, *, as_of: str | None = None, runs_dir
         done.report_html, done.report_pdf = write_report(gather(client_dir, date, risk_dir=run_dir), run_dir, paper,
                                                          pdf)
         done.seconds["report"] = time.perf_counter() - started
+    finished(run_dir)  # a run killed before this line keeps its INCOMPLETE marker
     return done
 
 
