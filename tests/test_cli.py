@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -202,3 +203,22 @@ def test_runs_dir_on_a_file_is_a_usage_error(tmp_path):
     blocker.write_text("not a folder\n")
     result = run("run", "assess", str(LEDGER), "--runs-dir", str(blocker))
     assert result.returncode == 2 and "is a file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_validate_finds_a_typo_under_costs_before_any_notebook(tmp_path):
+    client = tmp_path / "acme"
+    shutil.copytree(LEDGER, client)
+    text = (client / "client.yaml").read_text(encoding="utf-8")
+    (client / "client.yaml").write_text(text + "\ncosts:\n  colector_salary: 40000\n", encoding="utf-8")
+    result = run("validate", str(client))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "costs.colector_salary" in result.stderr or "colector_salary" in result.stderr, result.stderr
+
+
+def test_a_binary_client_yaml_is_named(tmp_path):
+    client = tmp_path / "acme"
+    client.mkdir()
+    (client / "client.yaml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
+    result = run("validate", str(client))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{client / 'client.yaml'} is not a text file" in result.stderr

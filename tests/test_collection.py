@@ -9,7 +9,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from planted import SHAPES, planted_ledger, true_collected
 
@@ -164,6 +164,7 @@ ledgers = st.lists(st.tuples(st.integers(1, 700), st.integers(0, 800), st.sample
 
 @settings(max_examples=40, deadline=None)
 @given(ledgers, st.sampled_from([10.0, 100.0, 1000.0]))
+@example([(1, 1, "paid", 1.0), (1, 2, "paid", 1.0), (2, 2, "paid", 37317.5), (16, 16, "paid", 1.0)], 10.0)
 def test_outcomes_add_up_and_do_not_depend_on_the_currency_unit(rows, k):
     t = pd.Timestamp(AS_OF)
     due = [t - pd.Timedelta(days=d) for d, *_ in rows]
@@ -181,7 +182,8 @@ def test_outcomes_add_up_and_do_not_depend_on_the_currency_unit(rows, k):
     seen = one["claims"] > 0
     parts = one.loc[seen, ["collected", "written_off", "still_open"]]
     np.testing.assert_allclose(parts.sum(axis=1), 1.0, atol=1e-9)
-    assert ((parts >= -1e-12) & (parts <= 1 + 1e-12)).all().all()
+    # shares of 1 within float error: the estimator sums many steps (this example reached 1 + 2e-12)
+    assert ((parts >= -1e-9) & (parts <= 1 + 1e-9)).all().all()
     pd.testing.assert_series_equal(one["claims"], other["claims"])
     np.testing.assert_allclose(one["collected"], other["collected"], rtol=1e-9, equal_nan=True)
     np.testing.assert_allclose(one["amount"] * k, other["amount"], rtol=1e-9)

@@ -828,3 +828,55 @@ def test_xlsx_input_is_never_modified(tmp_path, make_client, folder_digest):
     before = folder_digest(folder)
     load_client(folder)
     assert folder_digest(folder) == before
+
+
+# --- an as-of date the data contradicts -----------------------------------------------------------
+
+OPEN_ITEMS_HEADER = "invoice_id,customer_id,invoice_date,due_date,amount\n"
+
+
+def test_open_items_dated_after_as_of_are_a_loud_warning(tmp_path, make_client):
+    rows = "".join(f"A{i},C1,2026-0{m}-10,2026-0{m + 1}-09,100.00\n" for i, m in enumerate((2, 3, 4, 5, 5)))
+    folder = make_client(tmp_path, OPEN_ITEMS_HEADER + rows, yaml_extra={"shape": "open_items", "as_of": "2026-03-31"})
+    ledger = load_client(folder)
+    (warning,) = [n for n in ledger.quality.notes if n.startswith("WARNING")]
+    assert warning.startswith("WARNING: 3 of 5 open items, 300 EUR are dated after the as-of date 2026-03-31 "
+                              "(the latest on 2026-05-10) and are left out of every figure.")
+    assert "as_of in client.yaml is probably wrong" in warning
+
+
+@pytest.mark.parametrize("as_of, expected", [
+    ("2025-12-31", "WARNING: the as-of date 2025-12-31 is before the first invoice (2026-02-10): there is nothing"),
+    ("2027-06-30", "WARNING: the as-of date 2027-06-30 is more than a year after the last invoice (2026-03-10)"),
+    ("2026-04-30", None),
+])
+def test_an_as_of_date_outside_the_ledger_is_a_warning(tmp_path, make_client, as_of, expected):
+    rows = "A1,C1,2026-02-10,2026-03-12,100.00,2026-03-01\nA2,C1,2026-03-10,2026-04-09,50.00,\n"
+    folder = make_client(tmp_path, OPEN_ITEMS_HEADER.rstrip("\n") + ",paid_date\n" + rows,
+                         yaml_extra={"shape": "ledger", "as_of": as_of})
+    warnings = [n for n in load_client(folder).quality.notes if n.startswith("WARNING")]
+    assert warnings == ([] if expected is None else [w for w in warnings if w.startswith(expected)]) and (
+        expected is None or len(warnings) == 1)
+
+
+@pytest.mark.parametrize("sep, named", [(";", "';'"), ("\t", "a tab"), ("|", "'|'")])
+def test_a_header_read_as_one_column_suggests_the_delimiter(tmp_path, make_client, sep, named):
+    text = sep.join(["invoice_id", "customer_id", "invoice_date", "due_date", "amount"]) + "\n" + \
+        sep.join(["A1", "C1", "2026-01-05", "2026-02-04", "10.00"]) + "\n"
+    folder = make_client(tmp_path, text)
+    with pytest.raises(InputError) as err:
+        load_client(folder)
+    assert f"The header was read as one column holding {named}" in str(err.value)
+    assert "set delimiter:" in str(err.value)
+
+
+def test_ids_that_differ_only_in_case_width_or_invisible_characters_are_noted(tmp_path, make_client):
+    text = ("invoice_id,customer_id,invoice_date,due_date,amount\n"
+            "INV-7,C1,2026-01-05,2026-02-04,10.00\ninv-7,C1,2026-01-05,2026-02-04,10.00\n"
+            "ＩＮＶ-8,C1,2026-01-06,2026-02-05,11.00\nINV-8,C1,2026-01-06,2026-02-05,11.00\n"
+            "INV\u200b-9,C1,2026-01-07,2026-02-06,12.00\nINV-9,C1,2026-01-07,2026-02-06,12.00\n"
+            "INV-10,C1,2026-01-08,2026-02-07,13.00\n")
+    ledger = load_client(make_client(tmp_path, text, yaml_extra={"as_of": "2026-03-31"}))
+    (note,) = [n for n in ledger.quality.notes if "likely the same invoice" in n]
+    assert note.startswith("invoices.csv: 3 invoice id(s) differ from another only in case, width or invisible")
+    assert len(ledger.invoices) == 7  # noted, not rejected: the consultant decides

@@ -327,12 +327,24 @@ def test_tiny_ledger_is_unavailable_and_names_the_counts():
     assert r.reason.startswith("too little settled history")
 
 
-def test_history_without_late_invoices_is_unavailable():
-    r = fitted("on_time", 1)
+def test_a_threshold_set_for_the_client_with_no_late_invoices_is_unavailable():
+    r = fitted("on_time", 1, RiskSettings(threshold_days=45))   # nobody pays more than 20 days late
     assert not r.available
     assert "training invoices paid late: 0 (needs at least 25)" in r.reason, r.reason
     assert "test invoices paid late: 0 (needs at least 25)" in r.reason
     assert "paid on time:" not in r.reason          # those are plentiful
+
+
+def test_too_few_late_at_the_default_threshold_steps_to_a_shorter_one_and_says_so():
+    """Every invoice is paid within 20 days of its due date: none is late at 30 days, many at 15."""
+    r = fitted("on_time", 1)
+    assert r.available and r.settings.threshold_days == 15
+    assert r.reason.startswith("Too few invoices were paid more than 30 days late for an honest test "
+                               "(training invoices paid late: 0 (needs at least 25)"), r.reason
+    assert "so here late means paid more than 15 days after the due date." in r.reason
+    assert r.summary()["threshold_days"] == 15
+    invoices = synthetic("on_time", 1).invoices
+    assert (invoices["paid_date"] - invoices["due_date"]).dt.days.max() <= ON_TIME_MAX  # the premise
 
 
 # --- 5. already-late invoices, customer scores and bands ---------------------------------------------

@@ -30,7 +30,7 @@ import pytest
 
 from arassess.inputs.intake import ledger_from_frames
 from arassess.kpi.engine import compute_kpis, kpi_series
-from arassess.kpi.rollrates import ROLL_LABELS, ROLL_MONTHS, roll_rate_table
+from arassess.kpi.rollrates import ROLL_LABELS, ROLL_MONTHS, chained, roll_rate_table
 
 T = "2026-06-30"
 STEADY = [0.4, 0.5, 0.5, 0.5, 0.5, 1.0]
@@ -172,3 +172,20 @@ def test_series_equals_single_dates_after_months_with_no_ar():
         assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, rel=1e-12), at
     # six steady month-end pairs again from 2026-03-31 (pairs Oct … Mar): the steady 150
     assert series.value("expected_write_off", "2026-03-31") == pytest.approx(150.0)
+
+
+def test_a_zero_roll_ends_the_chain_even_before_an_undefined_rate():
+    chain = chained(np.array([0.4, 0.0, np.nan, np.nan, np.nan, np.nan]))
+    assert chain[:2].tolist() == [0.0, 0.0] and np.isnan(chain[2:]).all()
+    assert chained(np.array(STEADY)).tolist() == pytest.approx([0.025, 0.0625, 0.125, 0.25, 0.5, 1.0])
+    assert math.isnan(chained(np.array([0.4, np.nan, 0.0, 0.5, 0.5, 1.0]))[0])  # an unknown roll comes first
+
+
+def test_a_book_whose_balances_never_pass_31_days_forecasts_no_write_off():
+    """Every cohort pays 600 then 400 a month later: nothing is ever in 31–60 or older, so the roll
+    from 1–30 is 0 and the forecast is 0 — not "not available" for want of rates that could not exist."""
+    ledger = cohort_ledger(STEADY_MONTHS, patterns={m: (600, 400) for m in STEADY_MONTHS})
+    table = compute_kpis(ledger, "2025-12-31")
+    assert table.aging.iloc[0].to_dict() == {"Current": 1000.0, "1–30": 400.0, "31–60": 0.0, "61–90": 0.0,
+                                             "91–120": 0.0, "120+": 0.0}
+    assert table.value("expected_write_off") == 0.0 and table.reason("expected_write_off") is None

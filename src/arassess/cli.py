@@ -18,13 +18,15 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from arassess.config.client import load_config
+from arassess.config.client import ClientConfig, load_config
 from arassess.errors import ArassessError, RejectionLimitError, writing
 from arassess.inputs.intake import load_ledger
 from arassess.kpi.engine import compute_kpis
 from arassess.kpi.scorecard import aging_text, scorecard, scorecard_text, totals_text
 from arassess.ledger.quality import summarize_problems
 
+CULL_IDLE_SECONDS = 600  # arassess serve: a closed page's idle kernel is stopped after this
+UPLOAD_LIMIT_BYTES = 200 * 1024 * 1024  # the websocket message limit: the largest upload a dashboard takes
 DEBUG_FLAG = "--debug"
 DEBUG_ENV = "ARASSESS_DEBUG"
 REPORT_BUG = ("This is a bug in arassess, not a problem with your data. Please report it with the "
@@ -78,6 +80,20 @@ def main(debug: bool) -> None:
     """
 
 
+def check_settings(config: ClientConfig) -> None:
+    """Every section of client.yaml read by a later notebook, checked now (ConfigError naming the
+    key): costs: (notebook 02), goals: (03), questionnaire: (01). The other sections are checked
+    when client.yaml is read."""
+    from arassess.assessment.maturity import load_questionnaire, score_maturity
+    from arassess.costs.assumptions import assumptions_from_config
+    from arassess.goals.targets import parse_overrides
+
+    assumptions_from_config(config.costs)
+    parse_overrides(config.goals, config.root / "client.yaml")
+    if config.questionnaire:
+        score_maturity(load_questionnaire(), config.questionnaire)
+
+
 def _as_of(value: str | None) -> dt.date | None:
     if value is None:
         return None
@@ -103,6 +119,7 @@ def validate(client_dir: Path, export_path: Path | None, rejected_dir: Path | No
     data cannot be loaded.
     """
     config = load_config(client_dir)
+    check_settings(config)  # a typo under costs:, goals: or questionnaire: is found now, not in a notebook
     try:
         ledger = load_ledger(config, max_rejected_share=max_rejected_share)
         report, stopped = ledger.quality, None
@@ -305,22 +322,41 @@ def assess_command(client_dir: Path, as_of: str | None, paper: str, no_pdf: bool
               show_default=True,
               help="Serve one notebook as the dashboard, or the notebooks folder to choose from.")
 @click.option("--open-browser/--no-browser", default=False, help="Open a browser tab.")
-def serve(port: int, notebook: str, open_browser: bool) -> None:
-    """Serve the notebooks as Voila dashboards on 127.0.0.1 (code hidden). Ctrl-C stops it."""
-    import subprocess
-
+@click.option("--cull-idle", type=click.IntRange(0, 86_400), default=CULL_IDLE_SECONDS, show_default=True,
+              help="Stop a dashboard's kernel this many seconds after its page was closed (each holds ~300 MB); "
+                   "0 keeps kernels until the server stops.")
+def serve(port: int, notebook: str, open_browser: bool, cull_idle: int) -> None:
+    """Serve the notebooks as Voila dashboards on 127.0.0.1 (code hidden). Ctrl-C or SIGTERM stops it
+    and every kernel. Uploads up to 200 MB are accepted."""
     from arassess.paths import NOTEBOOKS_DIR
     from arassess.run.notebooks import notebook_path
 
     target = NOTEBOOKS_DIR if notebook == "all" else notebook_path(notebook)
-    url = f"http://127.0.0.1:{port}/"
-    click.echo(f"Serving {target} at {url} (sources hidden). Ctrl-C to stop.", err=True)
+    click.echo(f"Serving {target} at http://127.0.0.1:{port}/ (sources hidden). Ctrl-C to stop.", err=True)
+    command = voila_command(target, port, open_browser=open_browser, cull_idle=cull_idle)
+    os.chdir(NOTEBOOKS_DIR)
+    # this process becomes Voila: a SIGTERM to its PID stops Voila, which stops its kernels (a child
+    # process would be orphaned, still holding the port and the kernels)
+    os.execv(command[0], command)
+
+
+def voila_command(target: Path, port: int, *, open_browser: bool = False, cull_idle: int = CULL_IDLE_SECONDS
+                  ) -> list[str]:
+    """The Voila command line of ``arassess serve``: loopback only, sources hidden, idle kernels of
+    closed pages culled after ``cull_idle`` seconds (checked every ``cull_idle / 4``, at most a
+    minute), and websocket messages (an upload is one) up to UPLOAD_LIMIT_BYTES."""
     command = [sys.executable, "-m", "voila", str(target), f"--port={port}", "--Voila.ip=127.0.0.1",
-               "--strip_sources=True", "--no-browser" if not open_browser else ""]
-    try:
-        sys.exit(subprocess.call([c for c in command if c], cwd=NOTEBOOKS_DIR))
-    except KeyboardInterrupt:
-        sys.exit(0)
+               "--strip_sources=True",
+               # the whole dict, so the size stays a number (key=value items arrive as text and break
+               # every websocket: tornado compares the message length with a string)
+               f'--Voila.tornado_settings={{"websocket_max_message_size": {UPLOAD_LIMIT_BYTES}}}']
+    if cull_idle:
+        command += [f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+                    f"--MappingKernelManager.cull_interval={max(1, min(60, cull_idle // 4))}",
+                    "--MappingKernelManager.cull_connected=False"]
+    if not open_browser:
+        command.append("--no-browser")
+    return command
 
 
 @main.command()

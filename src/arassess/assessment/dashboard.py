@@ -10,9 +10,11 @@ notebook does not build this panel (see :func:`in_dashboard`).
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import html
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -144,7 +146,8 @@ class AssessmentDashboard:
         self.as_of = widgets.DatePicker(value=first.as_of.date(), description="As of")
         self.window = widgets.BoundedIntText(value=first.window_days, min=1, max=3660, description="Window (days)",
                                              style={"description_width": "initial"})
-        self.upload = widgets.FileUpload(accept=".csv,.xlsx", multiple=False, description="Upload ledger")
+        self.upload = widgets.FileUpload(accept=".csv,.xlsx", multiple=False, description="Upload ledger",
+                                         tooltip="A CSV or XLSX export, up to 200 MB under arassess serve")
         self.mapping = widgets.Dropdown(options=[CANONICAL, *sorted(self.clients)], value=CANONICAL,
                                         description="Read it as", style={"description_width": "initial"})
         self.status = widgets.HTML()
@@ -294,6 +297,8 @@ class AssessmentDashboard:
         item = files[0]
         mapping = None if self.mapping.value == CANONICAL else self.clients[self.mapping.value]
         folder = upload_client(bytes(item["content"]), item["name"], mapping, self.as_of.value or dt.date.today())
+        # an upload lives as long as this session's kernel (culled when its page is closed)
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
         label = f"upload: {item['name']}"
         self.clients[label] = folder
         current = self.client.value

@@ -14,9 +14,13 @@ from arassess.errors import ConfigError
 
 def read_yaml(path: str | Path) -> Any:
     """The parsed content of ``path`` (None for an empty file). ConfigError "<path> is not valid
-    YAML (line L, column C): <problem>." when it does not parse; OSError when it cannot be read."""
+    YAML (line L, column C): <problem>." when it does not parse, a ConfigError naming the file when
+    it is not text (a binary file); OSError when it cannot be read."""
     try:
         return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not a text file (it does not read as UTF-8): a YAML settings file is "
+                          "expected; was another file saved under this name?") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

@@ -14,6 +14,7 @@ Input files are only read, never written.
 
 from __future__ import annotations
 
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -31,6 +32,68 @@ from arassess.ledger.model import Ledger
 from arassess.ledger.quality import FileTotals, QualityReport, summarize_problems
 
 MONEY_COLUMNS = {"invoices": ("amount", "written_off_amount", "open_amount"), "payments": ("amount",)}
+
+
+STALE_DAYS = 365  # an as-of date this long after the last invoice gets a warning
+
+
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))  # zero-width and soft hyphen
+
+
+def lookalike_note(ids: pd.Series, label: str) -> str | None:
+    """A note when distinct invoice ids become equal once case, Unicode compatibility forms (NFKC:
+    full-width letters, ligatures) and invisible characters are set aside, e.g. 'INV-7' and 'inv-7'
+    — likely the same invoice keyed twice. Cheap at 1M ids when the ids are ASCII in one case (the
+    usual export): a few Arrow passes; otherwise one hash of the folded ids, and the Unicode work
+    only for the ids that are not ASCII."""
+    text = pa.array(ids, type=pa.string(), from_pandas=True)
+    folded = pc.utf8_lower(text)
+    odd = ~np.asarray(pc.string_is_ascii(text).to_numpy(zero_copy_only=False), dtype=bool)
+    has_lower = pc.any(pc.not_equal(pc.utf8_upper(text), text)).as_py()   # some id holds a lower-case letter
+    has_upper = pc.any(pc.not_equal(folded, text)).as_py()                  # some id holds an upper-case one
+    if not odd.any() and not (has_lower and has_upper):
+        return None  # ASCII ids all in one case (the usual export): no two can differ only in case
+    keys = pd.Series(folded.to_numpy(zero_copy_only=False), index=ids.index, dtype=object)
+    if odd.any():
+        keys[odd] = [unicodedata.normalize("NFKC", v).translate(INVISIBLE).casefold() for v in ids[odd].astype(str)]
+    if keys.nunique() == ids.nunique():
+        return None
+    groups = pd.DataFrame({"id": ids.astype(str), "key": keys}).drop_duplicates()
+    clash = groups[groups.duplicated("key", keep=False)].sort_values("key")
+    example = " and ".join(repr(v) for v in clash["id"].head(2))
+    return (f"{label}: {clash['key'].nunique():,} invoice id(s) differ from another only in case, width or "
+            f"invisible characters (e.g. {example}): likely the same invoice keyed twice; check the export.")
+
+
+def as_of_notes(invoices: pd.DataFrame, shape: str, as_of: pd.Timestamp | None, currency: str) -> list[str]:
+    """Warnings about an as-of date the data contradicts (each starts "WARNING:"):
+
+    - an open-items export with items dated after as_of: an open-item list shows nothing issued
+      after the day it was taken, so as_of is almost certainly wrong, and those items are left out
+      of every figure;
+    - as_of before the first invoice: there is nothing to assess at that date;
+    - as_of more than a year after the last invoice: the figures describe a book with no activity.
+    """
+    if as_of is None or invoices.empty:
+        return []
+    dates = invoices["invoice_date"]
+    first, last = dates.min(), dates.max()
+    notes = []
+    later = dates > as_of
+    if shape == "open_items" and later.any():
+        amount = float(invoices.loc[later, "amount"].sum()) if "amount" in invoices else float("nan")
+        written = "" if amount != amount else f", {amount:,.0f} {currency}"
+        notes.append(f"WARNING: {int(later.sum()):,} of {len(dates):,} open items{written} are dated after the "
+                     f"as-of date {as_of:%Y-%m-%d} (the latest on {last:%Y-%m-%d}) and are left out of every "
+                     "figure. An open-item list shows nothing issued after the day it was taken, so as_of in "
+                     "client.yaml is probably wrong: set it to that day.")
+    if as_of < first:
+        notes.append(f"WARNING: the as-of date {as_of:%Y-%m-%d} is before the first invoice ({first:%Y-%m-%d}): "
+                     "there is nothing to assess at that date.")
+    elif as_of > last + pd.Timedelta(days=STALE_DAYS):
+        notes.append(f"WARNING: the as-of date {as_of:%Y-%m-%d} is more than a year after the last invoice "
+                     f"({last:%Y-%m-%d}): the figures describe a book with no recent activity.")
+    return notes
 
 
 def _totals(label: str, typed: pd.DataFrame, rejected: pd.Series, amount_column: str | None) -> FileTotals:
@@ -211,6 +274,12 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
         raise InputError(f"{config.root / 'client.yaml'}: an open-items export needs 'as_of' "
                          "(the date the open-item list was taken).")
 
+    accepted = invoices.loc[~inv_rejected.to_numpy(), [c for c in ("invoice_id", "invoice_date", "amount")
+                                                       if c in invoices]]
+    lookalike = lookalike_note(accepted["invoice_id"], labels["invoices"])
+    if lookalike:
+        notes.append(lookalike)
+    notes += as_of_notes(accepted, shape, pd.Timestamp(config.as_of) if config.as_of else None, config.currency)
     report = QualityReport(totals=tuple(totals), problems=all_problems, notes=tuple(notes),
                            rejected=rejected_rows)
     over = [t for t in totals if t.rejected_share > limit]

@@ -268,6 +268,7 @@ def read_file(spec: FileSpec, *, allow_no_rows: bool = False) -> RawFile:
     missing = [c for c in required_columns(spec.kind) if c not in names]
     if missing:
         hint = f" The mapping names columns not in the file: {mapped_missing}." if mapped_missing else ""
+        hint += delimiter_hint(found, spec.delimiter)
         raise InputError(
             f"{path} is missing required column(s) {missing} for the {spec.kind} file. "
             f"Name them so in the file or map the export's names under 'columns.{spec.kind}' in client.yaml."
@@ -276,6 +277,19 @@ def read_file(spec: FileSpec, *, allow_no_rows: bool = False) -> RawFile:
     known = {c.name for c in COLUMNS[spec.kind]}
     extras = tuple(c for c in names if c not in known)
     return RawFile(spec=spec, table=table, rows=rows, export_names=export_names, extra_columns=extras, cells=cells)
+
+
+def delimiter_hint(header: list[str], delimiter: str) -> str:
+    """When the header was read as one column that holds another common separator (';', tab, '|'),
+    the sentence saying which delimiter to set; '' otherwise."""
+    if len(header) != 1:
+        return ""
+    for sep, name in ((";", "';'"), ("\t", "a tab ('\\t')"), ("|", "'|'")):
+        if sep != delimiter and sep in header[0]:
+            return (f" The header was read as one column holding {name}: the file is probably separated by "
+                    f"{name}, not {delimiter!r}; set delimiter: \"{sep}\" under formats (or under this file) in "
+                    "client.yaml.").replace('"\t"', '"\\t"')
+    return ""
 
 
 # --- typing values ------------------------------------------------------------------

@@ -84,6 +84,18 @@ def _average(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.minimum(rate, 1.0)
 
 
+def chained(rate: np.ndarray) -> np.ndarray:
+    """chain_b = Π_{k ≥ b} roll_k, where a roll rate of 0 ends the chain at 0 even when a later
+    rate is undefined: nothing rolled into a bucket that stayed empty, so nothing rolls on from it
+    (the forecast is 0, not unknown). Undefined (NaN) only when an undefined rate is reached first."""
+    out = np.empty(len(rate))
+    after = 1.0
+    for b in range(len(rate) - 1, -1, -1):
+        after = 0.0 if rate[b] == 0 else rate[b] * after
+        out[b] = after
+    return out
+
+
 def expected_write_off(grid: BalanceGrid, at: np.ndarray, t: np.ndarray, month_ends: np.ndarray,
                        rolls: Rolls) -> tuple[np.ndarray, list[str | None]]:
     """Roll-rate forecast of the write-off in AR(T), for each T (see module docstring).
@@ -102,10 +114,12 @@ def expected_write_off(grid: BalanceGrid, at: np.ndarray, t: np.ndarray, month_e
             reasons[j] = f"roll rates need {ROLL_MONTHS + 1} month-ends of history before the as-of date"
             continue
         rate = _average(num[use].sum(axis=0), den[use].sum(axis=0))
-        chain = np.cumprod(rate[::-1])[::-1]  # Π_{k ≥ b} roll_k
+        chain = chained(rate)
         needed = bal_t[j] > 0
         if np.isnan(chain[needed]).any():
-            reasons[j] = "a roll rate is undefined (an aging bucket was empty in every month used)"
+            empty = [ROLL_BUCKETS[b][0] for b in np.flatnonzero(np.isnan(rate) & (np.arange(len(rate)) >= np.argmax(needed)))]
+            reasons[j] = (f"no balance was in the {', '.join(empty)} bucket{'s' if len(empty) > 1 else ''} at any of "
+                          f"the last {ROLL_MONTHS} month-ends, so the roll on from there is unknown")
             continue
         out[j] = float(np.nansum(bal_t[j] * np.where(needed, chain, 0.0)))
     return out, reasons

@@ -313,9 +313,14 @@ def state_chapter(data: ReportData) -> list[dict[str, Any]]:
                    f"amounts in {cur}."), html_table(shown)]
     missing = a.scorecard[a.scorecard["value"].isna()]
     if len(missing):
-        blocks.append(text("Not available from this export: " + ", ".join(missing["kpi"]) + ". "
-                           + ("They need the full invoice history (invoices already paid); the export holds "
-                              "only the invoices open today." if a.ledger.shape == "open_items" else "")))
+        if a.ledger.shape == "open_items":
+            blocks.append(text("Not available from this export: " + ", ".join(missing["kpi"]) + ". They need the "
+                               "full invoice history (invoices already paid); the export holds only the invoices "
+                               "open today."))
+        else:  # a full ledger: each KPI's own reason, not "this export"
+            blocks.append(text("Not available at this date: " + "; ".join(
+                f"{kpi} ({note})" if isinstance(note, str) and note else str(kpi)
+                for kpi, note in zip(missing["kpi"], missing["note"])) + "."))
     blocks.append(figure(charts.aging_chart(a.aging, cur), "Receivables by age: amount per aging bucket"))
     if a.series is not None:
         blocks.append(figure(charts.dso_trend_chart(a.series.values), "DSO over the last months"))

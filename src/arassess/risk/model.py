@@ -51,7 +51,7 @@ or late/on-time cases than the settings require. All randomness is seeded (``see
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 import numpy as np
@@ -347,10 +347,36 @@ def _short(what: str, have: int, need: int) -> str:
     return f"{what}: {have:,} (needs at least {need:,})"
 
 
+THRESHOLD_STEPS = (15, 1)
+"""Shorter thresholds tried, in order, when the default one leaves too few late invoices."""
+
+
 def assess_risk(ledger: Ledger, as_of: pd.Timestamp | str, settings: RiskSettings | None = None) -> RiskResult:
     """Fit, validate and score (module docstring). Never raises for too little data: the result is
-    then unavailable, with the reason in words."""
+    then unavailable, with the reason in words.
+
+    A ledger where many invoices are paid a little late but few more than the default 30 days
+    (too few "paid late" rows for an honest test) is assessed at the first of THRESHOLD_STEPS
+    (15, then 1 day) that leaves enough, and the reason says which threshold was used and why
+    (the result's settings carry it). A threshold other than the default, set in client.yaml, is
+    never changed."""
     s = settings or RiskSettings()
+    result = _assess_risk(ledger, as_of, s)
+    if result.available or s.threshold_days != RiskSettings().threshold_days or "paid late" not in result.reason:
+        return result
+    for shorter in THRESHOLD_STEPS:
+        stepped = _assess_risk(ledger, as_of, replace(s, threshold_days=shorter))
+        if stepped.available:
+            why = result.reason.split(" — ", 1)[-1]
+            days = "day" if shorter == 1 else "days"
+            return replace(stepped, reason=(
+                f"Too few invoices were paid more than {s.threshold_days} days late for an honest test ({why}), so "
+                f"here late means paid more than {shorter} {days} after the due date. {stepped.reason}"))
+    return result
+
+
+def _assess_risk(ledger: Ledger, as_of: pd.Timestamp | str, s: RiskSettings) -> RiskResult:
+    """:func:`assess_risk` at the threshold of ``s``."""
     date = pd.Timestamp(as_of).normalize()
     if ledger.shape == "open_items":
         return unavailable("an open-items export lists only the invoices still open, so there is no payment "

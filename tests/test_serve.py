@@ -1,0 +1,79 @@
+"""`arassess serve` under load and at the end: kernels of closed pages are culled, uploads up to
+200 MB, and a SIGTERM to its PID stops Voila and every kernel (it execs Voila, so no orphan)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from arassess.cli import CULL_IDLE_SECONDS, UPLOAD_LIMIT_BYTES, voila_command
+from voila_server import LOOPBACK, READY_PATH, free_port, voila_server
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_command_culls_idle_kernels_and_takes_large_uploads():
+    command = voila_command(Path("n.ipynb"), 9000)
+    assert f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}" in command
+    assert "--MappingKernelManager.cull_connected=False" in command
+    assert f'--Voila.tornado_settings={{"websocket_max_message_size": {UPLOAD_LIMIT_BYTES}}}' in command
+    assert "--Voila.ip=127.0.0.1" in command and "--no-browser" in command
+    assert not any("cull" in part for part in voila_command(Path("n.ipynb"), 9000, cull_idle=0))
+
+
+def kernels(pid: int) -> list[psutil.Process]:
+    return [c for c in psutil.Process(pid).children(recursive=True) if "ipykernel" in " ".join(c.cmdline())]
+
+
+def test_kernels_of_closed_pages_are_culled(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    notebook.cells = [nbformat.v4.new_code_cell("print('Ready')")]
+    nbformat.write(notebook, tmp_path / "page.ipynb")
+    with voila_server(command=lambda port: voila_command(Path("page.ipynb"), port, cull_idle=4),
+                      cwd=tmp_path, log_dir=tmp_path / "log") as server:
+        for _ in range(3):  # three page loads, each leaving its kernel when the page is gone
+            with urllib.request.urlopen(f"http://{LOOPBACK}:{server.port}/", timeout=60) as page:
+                page.read()
+        assert len(kernels(server.process.pid)) == 3
+        deadline = time.monotonic() + 40
+        while kernels(server.process.pid) and time.monotonic() < deadline:
+            time.sleep(1)
+        assert kernels(server.process.pid) == [], server.log_text()[-2000:]
+        assert "Culling 'idle' kernel" in server.log_text()
+
+
+def test_sigterm_to_arassess_serve_stops_voila(tmp_path):
+    port = free_port()
+    cli = Path(sys.executable).with_name("arassess")
+    process = subprocess.Popen([str(cli), "serve", "--notebook", "assess", f"--port={port}", "--no-browser"],
+                               stdout=subprocess.DEVNULL, stderr=(tmp_path / "serve.log").open("wb"),
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://{LOOPBACK}:{port}{READY_PATH}", timeout=2)
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.3)
+        assert "voila" in " ".join(psutil.Process(process.pid).cmdline())  # the PID is Voila itself
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"http://{LOOPBACK}:{port}{READY_PATH}", timeout=2)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
