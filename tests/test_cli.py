@@ -93,6 +93,21 @@ def test_kpis_csv_has_one_row_per_registry_kpi():
     assert list(frame["key"]) == [k.key for k in KPIS]
 
 
+def test_kpis_at_a_date_outside_the_ledger_warn_and_are_not_zero():
+    before = run("kpis", str(LEDGER), "--as-of", "2019-03-31", "--format", "json")
+    assert before.returncode == 0, before.stderr
+    assert "WARNING: the as-of date 2019-03-31 is before the first invoice (2024-07-01)" in before.stderr
+    payload = json.loads(before.stdout)
+    assert payload["warnings"] and payload["warnings"][0].startswith("WARNING: the as-of date 2019-03-31")
+    by_key = {k["key"]: k for k in payload["kpis"]}
+    assert by_key["ar_total"]["value"] is None and by_key["dso"]["value"] is None
+    assert "before the ledger's first invoice" in by_key["ar_total"]["note"]
+    after = run("kpis", str(LEDGER), "--as-of", "2031-03-31")
+    assert after.returncode == 0, after.stderr
+    assert "more than a year after the last invoice (2026-10-30)" in after.stderr
+    assert json.loads(run("kpis", str(LEDGER), "--format", "json").stdout)["warnings"] == []
+
+
 def test_open_items_client_reports_unavailable_kpis_with_reasons():
     result = run("kpis", str(OPEN_ITEMS), "--format", "json")
     assert result.returncode == 0, result.stderr

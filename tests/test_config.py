@@ -96,10 +96,10 @@ BAD_CONFIGS = [
      "'files' names unknown files ['receipts']; valid ones are ['invoices', 'payments', 'customers']"),
     ("unknown_file_setting", "name: X\ncurrency: EUR\nfiles: {invoices: {path: a.csv, sep: ';'}}\n",
      "'files.invoices' has unknown settings ['sep']; valid ones are ['columns', 'date_format', 'decimal', "
-     "'delimiter', 'encoding', 'path', 'sheet', 'thousands']"),
+     "'delimiter', 'encoding', 'header_row', 'path', 'sheet', 'thousands']"),
     ("unknown_format_setting", "name: X\ncurrency: EUR\nformats: {dateformat: '%d.%m.%Y'}\n",
      "unknown key(s) ['dateformat'] at 'formats'; valid keys are ['date_format', 'decimal', 'thousands', "
-     "'delimiter', 'encoding', 'sheet']"),
+     "'delimiter', 'encoding', 'sheet', 'header_row']"),
     ("file_without_path", "name: X\ncurrency: EUR\nfiles: {payments: {delimiter: ';'}}\n",
      "'files.payments' needs a 'path' (the file name in the client folder)"),
     ("bad_decimal", "name: X\ncurrency: EUR\nformats: {decimal: ';'}\n",

@@ -62,6 +62,22 @@ def test_headline_shows_the_library_values():
     assert 'data-kpi="ar_total">6,006,067<' in html
 
 
+def test_the_data_section_warns_about_the_date_being_looked_at():
+    """The load's as-of warnings are for client.yaml's date; a dashboard date before the first
+    invoice gets its own warning (and n/a KPIs), and the data section never shows the stale one."""
+    from arassess.assessment.sections import data_section
+
+    loaded = assess(LEDGER)
+    assert not [n for n in loaded.notes if n.startswith("WARNING")]
+    early = assess(LEDGER, "2024-03-31", loaded=(loaded.config, loaded.ledger))
+    (warning,) = [n for n in early.notes if n.startswith("WARNING")]
+    assert warning.startswith("WARNING: the as-of date 2024-03-31 is before the first invoice (2024-07-01)")
+    shown = "".join(item.data for item in data_section(early) if isinstance(getattr(item, "data", None), str))
+    shown = re.sub(r"\\(.)", r"\1", shown)  # the Markdown as read (client text is backslash-escaped)
+    assert "before the first invoice (2024-07-01)" in shown
+    assert "before the ledger's first invoice" in early.table.reason("ar_total")
+
+
 def test_panel_recomputes_on_a_date_change_and_reports_bad_input_in_the_status():
     a = assess(LEDGER)
     panel = AssessmentDashboard(a, LEDGER)
@@ -141,3 +157,16 @@ def test_a_csv_renamed_xlsx_is_an_error_and_never_shows_another_client(tmp_path,
     assert "Cannot load upload: export.xlsx" in panel.status.value
     assert "still showing voltline" in panel.status.value
     assert panel.client.value == "voltline" and panel.headline.value == before
+
+
+def test_the_upload_limit_is_stated_beside_the_button_and_is_the_servers():
+    """A file above the websocket limit never reaches the kernel, so the page says the limit first;
+    the number shown is the one `arassess serve` gives Voila."""
+    from arassess.serving import UPLOAD_LIMIT_BYTES, UPLOAD_LIMIT_MB, voila_command
+
+    panel = AssessmentDashboard(assess(LEDGER), LEDGER, background=False)
+    shown = panel.upload_limit.value
+    assert f"up to {UPLOAD_LIMIT_MB} MB; a larger file is not received" in shown
+    assert panel.upload.tooltip in shown and "arassess-upload-limit" in panel.upload_limit._dom_classes
+    assert UPLOAD_LIMIT_BYTES == UPLOAD_LIMIT_MB * 1024 * 1024
+    assert f'"websocket_max_message_size": {UPLOAD_LIMIT_BYTES}' in " ".join(voila_command(LEDGER, 1))

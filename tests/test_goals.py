@@ -38,11 +38,12 @@ from arassess.goals.case import GoalsCase, load_goals_case
 from arassess.goals.cash import cash_basis, cash_effect
 from arassess.goals.charts import glide_path_chart
 from arassess.goals.dashboard import GoalsDashboard
-from arassess.goals.model import Goal, glide_path, glide_paths
+from arassess.goals.model import Goal, glide_dates, glide_path, glide_paths, planning_start
 from arassess.goals.sections import section
 from arassess.goals.store import GOALS_FILE, save_goals, save_goals_with_backup
 from arassess.goals.targets import (
     GOAL_KPIS,
+    default_deadline,
     default_goals,
     default_target,
     goal_set,
@@ -457,7 +458,7 @@ def test_chart_has_one_panel_per_goal_with_baseline_target_and_history(voltline)
 
 
 def test_sections_show_the_goals_and_the_cash(voltline):
-    case = load_goals_case(VOLTLINE, assessment=voltline)
+    case = load_goals_case(VOLTLINE, assessment=voltline, planned_on="2026-11-02")  # 12 months: to 31 Oct 2027
     goals_items = section(case, "goals")
     assert goals_items[0].data == "## 1. Goals"
     html = goals_items[2].to_html()
@@ -472,7 +473,7 @@ def test_sections_show_the_goals_and_the_cash(voltline):
 
 @pytest.fixture
 def panel(voltline, tmp_path):
-    case = load_goals_case(VOLTLINE, assessment=voltline)
+    case = load_goals_case(VOLTLINE, assessment=voltline, planned_on="2026-10-31")  # the plan starts at as-of
     return GoalsDashboard(dataclasses.replace(case, client_dir=tmp_path))
 
 
@@ -565,3 +566,39 @@ def test_the_refusal_names_a_baseline_that_reads_differently_from_the_target(bas
 
     assert _baseline_texts(baseline, target, higher) == (shown, allowed)
     assert (float(allowed) >= baseline) if higher else (float(allowed) <= baseline)
+
+
+# --- one planning start for the goals and the actions --------------------------------------------
+
+@pytest.mark.parametrize("as_of, planned_on, start", [
+    ("2026-10-31", "2026-12-03", "2026-12-03"),
+    ("2026-10-31", "2026-09-01", "2026-10-31"),   # never before the assessment date
+    ("2013-12-31", "2026-12-03", "2026-12-03"),   # a historical as-of plans from today, not from 2013
+])
+def test_planning_start_is_the_plan_day_never_before_as_of(as_of, planned_on, start):
+    assert planning_start(as_of, planned_on) == pd.Timestamp(start)
+
+
+def test_planning_start_defaults_to_today():
+    assert planning_start("2013-12-31") == pd.Timestamp.today().normalize()
+
+
+@pytest.mark.parametrize("start, deadline", [("2026-10-31", "2027-10-31"), ("2026-12-03", "2027-11-30"),
+                                             ("2024-02-29", "2025-02-28"), ("2026-06-15", "2027-05-31")])
+def test_default_deadline_is_twelve_monthly_steps_from_the_start(start, deadline):
+    assert default_deadline(pd.Timestamp(start)) == pd.Timestamp(deadline)
+    assert len(glide_dates(start, deadline)) == 12
+
+
+def test_a_historical_assessment_sets_its_goals_from_the_planning_start(voltline):
+    """Goals of an old as-of date run from the plan's start (the same day the actions start), not
+    12 months after the data date: no 2025 deadline next to 2026 actions."""
+    case = load_goals_case(VOLTLINE, assessment=voltline, planned_on="2028-03-15")
+    assert case.plan_start == pd.Timestamp("2028-03-15")
+    assert {g.deadline for g in case.goals} == {pd.Timestamp("2029-02-28")}
+    rows = case.table()
+    assert (rows["months"] == 12).all()
+    summary = case.summary()
+    assert summary["plan_start"] == "2028-03-15" and summary["as_of"] == "2026-10-31"
+    assert min(min(p) for p in summary["glide_paths"].values()) == "2028-03-31"
+    assert all(g.baseline == voltline.table.value(g.key, voltline.as_of) for g in case.goals)  # still at as-of

@@ -41,10 +41,10 @@ from arassess.display.format import format_value
 from arassess.errors import ConfigError
 from arassess.goals.case import GoalsCase, load_goals_case
 from arassess.goals.dashboard import EDITED
-from arassess.goals.model import Goal
+from arassess.goals.model import Goal, planning_start
 from arassess.goals.sections import cash_table, display_table, goal_cash_text
 from arassess.goals.store import GOALS_FILE
-from arassess.goals.targets import goal_set, validate_goal
+from arassess.goals.targets import default_deadline, goal_set, validate_goal
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -64,7 +64,8 @@ DEFAULT_KEYS = ["dso", "pct_over_90", "cei"]  # arassess.goals.targets.DEFAULT_G
 # the edits (DSO baseline 59.26 days, default target 52.3; CEI baseline 83.3 %, higher is better)
 EDITED_DSO = 50.0
 SECOND_DSO = 48.0
-EDITED_DEADLINE = "2027-04-30"  # 6 month-ends after 2026-10-31 instead of 12
+# 6 month-ends after the planning start (today, never before as-of 2026-10-31) instead of 12
+EDITED_DEADLINE = f"{default_deadline(planning_start('2026-10-31'), 6):%Y-%m-%d}"
 WORSE_DSO = 65.0  # above the baseline: worse, for a lower-is-better KPI
 
 STATUS = ".arassess-status"
@@ -343,7 +344,8 @@ def test_save_writes_goals_yaml_and_keeps_the_previous_file(page, server, site, 
     assert dt.datetime.fromisoformat(body["saved_at"]) >= started
     assert body["goals"] == {g.key: {"target": g.target, "deadline": g.deadline.date(), "owner": g.owner}
                              for g in goals.values()}
-    assert body["goals"]["dso"] == {"target": EDITED_DSO, "deadline": dt.date(2027, 10, 31), "owner": "CFO"}
+    default = default_deadline(planning_start(case.as_of)).date()  # 12 months from the planning start
+    assert body["goals"]["dso"] == {"target": EDITED_DSO, "deadline": default, "owner": "CFO"}
     # the library reads it back: goals.yaml now wins over the defaults
     back = {g.key: g for g in goal_set(assessment(client), client).goals}
     assert (back["dso"].target, back["dso"].owner, back["dso"].source) == (EDITED_DSO, "CFO", GOALS_FILE)

@@ -21,17 +21,10 @@ import pandas as pd
 import pytest
 
 from arassess.errors import ArassessError, InputError, StoreError
+from arassess.inputs.checksums import checksums
 from arassess.kpi.registry import KPIS
 from arassess.ledger import quality
-from arassess.inputs.checksums import checksums
-from arassess.monthly.store import (
-    _MIGRATIONS,
-    DEFAULT_STORE,
-    SCHEMA_VERSION,
-    TOTAL_COLUMNS,
-    HistoryStore,
-    Snapshot,
-)
+from arassess.monthly.store import _MIGRATIONS, DEFAULT_STORE, SCHEMA_VERSION, TOTAL_COLUMNS, HistoryStore, Snapshot
 
 KEYS = [k.key for k in KPIS]
 TABLES = ["aging_values", "control_totals", "input_checksums", "kpi_values", "snapshots"]

@@ -11,7 +11,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from arassess import InputError, RejectionLimitError, load_client
+from arassess import InputError, RejectionLimitError, compute_kpis, load_client
 from arassess.ledger.quality import PROBLEM_COLUMNS
 
 LENIENT = {"validation": {"max_rejected_share": 1.0}, "as_of": "2026-12-31"}
@@ -875,8 +875,143 @@ def test_ids_that_differ_only_in_case_width_or_invisible_characters_are_noted(tm
             "INV-7,C1,2026-01-05,2026-02-04,10.00\ninv-7,C1,2026-01-05,2026-02-04,10.00\n"
             "ＩＮＶ-8,C1,2026-01-06,2026-02-05,11.00\nINV-8,C1,2026-01-06,2026-02-05,11.00\n"
             "INV\u200b-9,C1,2026-01-07,2026-02-06,12.00\nINV-9,C1,2026-01-07,2026-02-06,12.00\n"
-            "INV-10,C1,2026-01-08,2026-02-07,13.00\n")
+            "INV-10,C1,2026-01-08,2026-02-07,13.00\n"
+            "\u0406NV-11,C1,2026-01-09,2026-02-08,14.00\nINV-11,C1,2026-01-09,2026-02-08,14.00\n"   # Cyrillic І
+            "inv\u201312,C1,2026-01-10,2026-02-09,15.00\nINV-12,C1,2026-01-10,2026-02-09,15.00\n"   # en dash
+            "\u0440o-13,C1,2026-01-11,2026-02-10,16.00\nPO-13,C1,2026-01-11,2026-02-10,16.00\n"    # Cyrillic р
+            "INV-14,C1,2026-01-12,2026-02-11,17.00\nINV-41,C1,2026-01-12,2026-02-11,17.00\n")      # different ids
     ledger = load_client(make_client(tmp_path, text, yaml_extra={"as_of": "2026-03-31"}))
     (note,) = [n for n in ledger.quality.notes if "likely the same invoice" in n]
-    assert note.startswith("invoices.csv: 3 invoice id(s) differ from another only in case, width or invisible")
-    assert len(ledger.invoices) == 7  # noted, not rejected: the consultant decides
+    assert note.startswith("invoices.csv: 6 invoice id(s) differ from another only in case, width, invisible or "
+                           "look-alike characters")
+    assert len(ledger.invoices) == 15  # noted, not rejected: the consultant decides
+
+
+# --- an open-items export with the open amount only ------------------------------------------------
+
+OPEN_ONLY = ("Beleg,Kunde,Belegdatum,Faellig,Offen\n"
+             "R1,C1,2026-02-10,2026-03-12,100.00\n"
+             "R2,C1,2026-03-01,2026-03-31,-20.00\n"
+             "R3,C2,2026-03-05,2026-04-04,250.50\n")
+OPEN_ONLY_COLUMNS = {"Beleg": "invoice_id", "Kunde": "customer_id", "Belegdatum": "invoice_date",
+                     "Faellig": "due_date", "Offen": "open_amount"}
+
+
+def test_an_open_items_export_with_only_the_open_amount_is_read(tmp_path, make_client):
+    folder = make_client(tmp_path, OPEN_ONLY, yaml_extra={**LENIENT, "shape": "open_items", "as_of": "2026-03-31",
+                                                         "columns": {"invoices": OPEN_ONLY_COLUMNS}})
+    ledger = load_client(folder)
+    assert ledger.invoices["invoice_id"].tolist() == ["R1", "R3"]  # the negative item: a credit note needs its flag
+    (problem,) = ledger.quality.problems.itertuples()
+    assert problem.row == 3 and problem.column == "Offen"  # the amount's rule, on the open amount's column
+    (note,) = [n for n in ledger.quality.notes if "no invoice amount" in n]
+    assert note.startswith("invoices.csv gives each item's open amount ('Offen') but no invoice amount: the open "
+                           "amount stands in for it")
+    table = compute_kpis(ledger)
+    assert table.value("ar_total") == pytest.approx(350.50)
+    assert table.value("ar_overdue") == pytest.approx(100.0)  # R1 due 12 March; R3 due 4 April
+
+
+def test_a_full_ledger_without_an_invoice_amount_is_a_clear_error(tmp_path, make_client):
+    folder = make_client(tmp_path, OPEN_ONLY.replace("Offen\n", "Offen,paid\n").replace("\n", ",\n", 3)
+                         .replace("Offen,paid,\n", "Offen,paid\n"),
+                         yaml_extra={"shape": "ledger", "as_of": "2026-03-31",
+                                     "columns": {"invoices": {**OPEN_ONLY_COLUMNS, "paid": "paid_date"}}})
+    with pytest.raises(InputError) as err:
+        load_client(folder)
+    assert "has an open amount ('Offen') but no invoice amount" in str(err.value)
+    assert "shape: open_items" in str(err.value)
+
+
+# --- Excel serial dates ----------------------------------------------------------------------------
+
+def test_xlsx_date_columns_typed_as_numbers_are_read_as_excel_serial_dates(tmp_path, make_client):
+    """A workbook whose date columns hold day numbers (the cells formatted as numbers) is read as
+    Excel's 1900 date system: 45596 is 31 October 2024; a number far outside the range of dates
+    stays a problem."""
+    folder = make_client(tmp_path, None, yaml_extra={**LENIENT, "files": {"invoices": "ledger.xlsx"}})
+    _write_xlsx(folder / "ledger.xlsx", [
+        XLSX_HEADER[:5],
+        ["A1", "C1", 45596, 45626, 100],             # 2024-10-31, 2024-11-30
+        ["A2", "C1", 45597.75, 45627, 50],           # a time of day is dropped
+        ["A3", "C1", 12, 45627, 50],                 # 1900-01-11: not a plausible invoice date
+    ])
+    ledger = load_client(folder)
+    got = ledger.invoices.set_index("invoice_id")
+    assert got.loc["A1", "invoice_date"] == pd.Timestamp("2024-10-31")
+    assert got.loc["A1", "due_date"] == pd.Timestamp("2024-11-30")
+    assert got.loc["A2", "invoice_date"] == pd.Timestamp("2024-11-01")
+    assert [(p["row"], p["column"]) for p in problems(ledger)] == [(4, "invoice_date")]
+
+
+def test_serial_numbers_in_a_csv_date_column_get_the_excel_hint(tmp_path, make_client):
+    text = ("invoice_id,customer_id,invoice_date,due_date,amount\n"
+            "A1,C1,45596,45626,100.00\nA2,C1,45597,45627,50.00\n")
+    folder = make_client(tmp_path, text, yaml_extra=LENIENT)
+    with pytest.raises(RejectionLimitError) as err:
+        load_client(folder, max_rejected_share=0.0)
+    reasons = set(err.value.report.problems["problem"])
+    assert all("these look like Excel serial dates (day numbers such as 45596 = 2024-10-31)" in r for r in reasons)
+    words = "invoice_id,customer_id,invoice_date,due_date,amount\nA1,C1,Oct 31st,Nov 30th,100.00\n"
+    other = make_client(tmp_path / "other", words, yaml_extra=LENIENT)
+    reasons = load_client(other).quality.problems["problem"]
+    assert len(reasons) == 2 and not reasons.str.contains("serial").any()  # the hint only where it fits
+
+
+# --- a title above the header ----------------------------------------------------------------------
+
+TITLED = ("Offene Posten per 31.03.2026;;;;\n"
+          ";;;;\n"
+          "invoice_id,customer_id,invoice_date,due_date,amount\n"
+          "A1,C1,2026-02-10,2026-03-12,100.00\n"
+          "A2,C1,2026-02-11,not a date,50.00\n")
+
+
+def test_a_title_above_the_header_names_the_header_row_to_set(tmp_path, make_client):
+    folder = make_client(tmp_path, TITLED, yaml_extra=LENIENT)
+    with pytest.raises(InputError) as err:
+        load_client(folder)
+    assert "Row 3 holds the column names (rows above it look like a title): set header_row: 3" in str(err.value)
+
+
+def test_header_row_skips_the_title_and_keeps_the_file_row_numbers(tmp_path, make_client):
+    folder = make_client(tmp_path, TITLED, yaml_extra={**LENIENT, "formats": {"header_row": 3}})
+    ledger = load_client(folder)
+    assert ledger.invoices["invoice_id"].tolist() == ["A1"]
+    assert [(p["row"], p["column"], p["value"]) for p in problems(ledger)] == [(5, "due_date", "not a date")]
+
+
+def test_header_row_in_a_workbook(tmp_path, make_client):
+    folder = make_client(tmp_path, None, yaml_extra={**LENIENT, "files": {"invoices": {
+        "path": "ledger.xlsx", "header_row": 2}}})
+    _write_xlsx(folder / "ledger.xlsx", [["Aging report March 2026"], XLSX_HEADER[:5],
+                                         ["A1", "C1", dt.datetime(2026, 2, 10), dt.datetime(2026, 3, 12), 100],
+                                         ["A2", "C1", "bad", dt.datetime(2026, 3, 12), 100]])
+    ledger = load_client(folder)
+    assert ledger.invoices["invoice_id"].tolist() == ["A1"]
+    assert [(p["row"], p["column"]) for p in problems(ledger)] == [(4, "invoice_date")]
+
+
+@pytest.mark.parametrize("value", [0, -1, "two", 51, True])
+def test_a_header_row_that_is_not_a_row_number_is_a_config_error(tmp_path, make_client, value):
+    from arassess.errors import ConfigError
+    folder = make_client(tmp_path, TITLED, yaml_extra={**LENIENT, "formats": {"header_row": value}})
+    with pytest.raises(ConfigError, match="header_row' must be the row number of the column names"):
+        load_client(folder)
+
+
+def test_rows_with_too_few_fields_are_problems_not_padded(tmp_path, make_client):
+    """A bare CR inside a record splits it in two short rows (3 and 2 of 5 fields): both are
+    rejected with the reason, not read as rows with empty values; the other rows keep their numbers."""
+    text = (b"invoice_id,customer_id,invoice_date,due_date,amount\n"
+            b"A1,C1,2026-01-05,2026-02-04,100.00\n"
+            b"A2,C1,2026-01-06\r2026-02-05,50.00\n"
+            b"A3,C2,2026-01-07,2026-02-06,75.00\n")
+    folder = make_client(tmp_path, None, yaml_extra=LENIENT)
+    (folder / "invoices.csv").write_bytes(text)
+    ledger = load_client(folder)
+    assert ledger.invoices["invoice_id"].tolist() == ["A1", "A3"]
+    short = [p for p in problems(ledger) if "of the header's 5 fields" in p["problem"]]
+    assert [(p["row"], p["column"]) for p in short] == [(3, "due_date"), (4, "invoice_date")]
+    assert short[0]["problem"].startswith("the row has 3 of the header's 5 fields (a line break inside a value")
+    assert problems_at(problems(ledger), 5) == []  # A3 is row 5 of the file as the reader counts it

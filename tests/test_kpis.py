@@ -596,6 +596,18 @@ def test_open_items_away_from_its_date_is_missing():
     assert table.value("ar_total", T) == 6000                        # its own date still computed
 
 
+def test_a_date_before_the_first_invoice_has_no_kpis_only_the_reason():
+    """Before the first invoice there is no book: every KPI is n/a (not 0 AR and "0.0 days"),
+    while the dates after it are computed as usual."""
+    ledger = make([ANCHOR, inv("A1", "c1", "2024-03-01", "2024-03-31", 100)])
+    table = compute_kpis(ledger, ["2023-12-31", "2024-03-15"])
+    for key in table.values.columns:
+        assert math.isnan(table.value(key, "2023-12-31"))
+        assert table.reason(key, "2023-12-31") == "the date is before the ledger's first invoice: there is nothing to assess"
+    assert table.value("ar_total", "2024-03-15") == 100
+    assert compute_kpis(ledger, "2024-01-10").value("ar_total") == 500  # the first invoice's own day counts
+
+
 def test_same_items_as_a_full_ledger_give_the_same_balances():
     """The open-items numbers equal the full ledger's at T (O1 part-paid by a payment)."""
     full = make([{k: v for k, v in row.items() if k != "open_amount"} for row in OPEN_ITEMS],

@@ -384,3 +384,29 @@ def test_accounts_to_act_on_first_without_scores_say_their_order(northwind):
     start = plan.index({"kind": "heading", "text": "Accounts to act on first"})
     assert plan[start + 1]["text"].startswith("The customers to chase first, ordered by open amount weighted by age")
     assert "Expected loss" not in plan[start + 2]["html"]
+
+
+def test_data_received_states_the_warnings_about_the_assessment_date(voltline):
+    from arassess.report.client import appendix_chapter
+
+    blocks = appendix_chapter(voltline)
+    assert not [b for b in blocks if b.get("text") == "Warnings about the data:"]
+    early = dataclasses.replace(voltline, assessment=dataclasses.replace(voltline.assessment,
+                                                                         as_of=pd.Timestamp("2019-01-31")))
+    blocks = appendix_chapter(early)
+    at = blocks.index({"kind": "text", "text": "Warnings about the data:"})
+    assert blocks[at + 1]["kind"] == "list"
+    assert blocks[at + 1]["items"][0].startswith("the as-of date 2019-01-31 is before the first invoice (2024-07-01)")
+
+
+def test_the_goals_and_the_actions_share_one_planning_start_stated_on_the_cover(voltline):
+    """gather(planned_on=2 Nov 2026): the actions start the next day, the goals' deadlines are 12
+    monthly steps from that day, and the cover says which day it is."""
+    from arassess.goals.targets import default_deadline
+    from arassess.report.client import render_html
+
+    assert voltline.planned_on == pd.Timestamp("2026-11-02")
+    assert pd.to_datetime(voltline.plan["start"]).min() == pd.Timestamp("2026-11-03")
+    assert set(voltline.goals_table["deadline"]) == {default_deadline(voltline.planned_on)} == {
+        pd.Timestamp("2027-10-31")}
+    assert "<td>Goals and actions set on</td><td><b>02 November 2026</b></td>" in render_html(voltline)

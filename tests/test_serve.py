@@ -14,9 +14,9 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
-
-from arassess.cli import CULL_IDLE_SECONDS, UPLOAD_LIMIT_BYTES, voila_command
 from voila_server import LOOPBACK, READY_PATH, free_port, voila_server
+
+from arassess.serving import CULL_IDLE_SECONDS, UPLOAD_LIMIT_BYTES, voila_command
 
 pytestmark = pytest.mark.slow
 

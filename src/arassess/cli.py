@@ -20,13 +20,13 @@ import pandas as pd
 
 from arassess.config.client import ClientConfig, load_config
 from arassess.errors import ArassessError, RejectionLimitError, writing
-from arassess.inputs.intake import load_ledger
+from arassess.inputs.intake import as_of_notes, load_ledger
 from arassess.kpi.engine import compute_kpis
 from arassess.kpi.scorecard import aging_text, scorecard, scorecard_text, totals_text
 from arassess.ledger.quality import summarize_problems
+from arassess.serving import CULL_IDLE_SECONDS, voila_command
+from arassess.tempdirs import exit_on_sigterm, sweep
 
-CULL_IDLE_SECONDS = 600  # arassess serve: a closed page's idle kernel is stopped after this
-UPLOAD_LIMIT_BYTES = 200 * 1024 * 1024  # the websocket message limit: the largest upload a dashboard takes
 DEBUG_FLAG = "--debug"
 DEBUG_ENV = "ARASSESS_DEBUG"
 REPORT_BUG = ("This is a bug in arassess, not a problem with your data. Please report it with the "
@@ -78,6 +78,8 @@ def main(debug: bool) -> None:
     A CLIENT_DIR holds client.yaml and the data files it names
     (see templates/client/ for the intake kit).
     """
+    exit_on_sigterm()  # a SIGTERM closes kernels, Chromium and temporary folders like Ctrl-C does
+    sweep()  # temporary folders of arassess processes killed outright (SIGKILL)
 
 
 def check_settings(config: ClientConfig) -> None:
@@ -161,6 +163,9 @@ def kpis(client_dir: Path, as_of: str | None, window_days: int | None, fmt: str)
     ledger = load_ledger(config)
     window = window_days or config.window_days
     table = compute_kpis(ledger, pd.Timestamp(date), window_days=window, aging_edges=config.aging_edges)
+    warnings = as_of_notes(ledger.invoices, ledger.shape, pd.Timestamp(date), config.currency)
+    for warning in warnings:
+        click.echo(warning, err=True)
     if fmt == "table":
         click.echo(f"{config.name}: KPI scorecard at {date:%Y-%m-%d} "
                    f"(window {window} days, amounts in {config.currency}, "
@@ -185,6 +190,7 @@ def kpis(client_dir: Path, as_of: str | None, window_days: int | None, fmt: str)
         "window_days": window,
         "currency": config.currency,
         "shape": ledger.shape,
+        "warnings": warnings,
         "control_totals": ledger.quality.totals_frame().to_dict(orient="records"),
         "kpis": [{k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in rec.items()}
                  for rec in card.to_dict(orient="records")],
@@ -327,7 +333,7 @@ def assess_command(client_dir: Path, as_of: str | None, paper: str, no_pdf: bool
                    "0 keeps kernels until the server stops.")
 def serve(port: int, notebook: str, open_browser: bool, cull_idle: int) -> None:
     """Serve the notebooks as Voila dashboards on 127.0.0.1 (code hidden). Ctrl-C or SIGTERM stops it
-    and every kernel. Uploads up to 200 MB are accepted."""
+    and every kernel. Uploads up to 200 MB are accepted (UPLOAD_LIMIT_MB)."""
     from arassess.paths import NOTEBOOKS_DIR
     from arassess.run.notebooks import notebook_path
 
@@ -340,23 +346,6 @@ def serve(port: int, notebook: str, open_browser: bool, cull_idle: int) -> None:
     os.execv(command[0], command)
 
 
-def voila_command(target: Path, port: int, *, open_browser: bool = False, cull_idle: int = CULL_IDLE_SECONDS
-                  ) -> list[str]:
-    """The Voila command line of ``arassess serve``: loopback only, sources hidden, idle kernels of
-    closed pages culled after ``cull_idle`` seconds (checked every ``cull_idle / 4``, at most a
-    minute), and websocket messages (an upload is one) up to UPLOAD_LIMIT_BYTES."""
-    command = [sys.executable, "-m", "voila", str(target), f"--port={port}", "--Voila.ip=127.0.0.1",
-               "--strip_sources=True",
-               # the whole dict, so the size stays a number (key=value items arrive as text and break
-               # every websocket: tornado compares the message length with a string)
-               f'--Voila.tornado_settings={{"websocket_max_message_size": {UPLOAD_LIMIT_BYTES}}}']
-    if cull_idle:
-        command += [f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
-                    f"--MappingKernelManager.cull_interval={max(1, min(60, cull_idle // 4))}",
-                    "--MappingKernelManager.cull_connected=False"]
-    if not open_browser:
-        command.append("--no-browser")
-    return command
 
 
 @main.command()

@@ -23,7 +23,7 @@ from arassess.assessment.findings import Finding, generate_findings, seasonality
 from arassess.assessment.maturity import Maturity, load_questionnaire, score_maturity
 from arassess.config.client import ClientConfig, load_config
 from arassess.errors import ArgumentError, OverwriteError
-from arassess.inputs.intake import load_ledger
+from arassess.inputs.intake import as_of_notes, load_ledger
 from arassess.inputs.run_cache import cache_folder, input_key
 from arassess.inputs.run_cache import read as read_cached
 from arassess.inputs.run_cache import save as save_cached
@@ -70,6 +70,17 @@ class Assessment:
     @property
     def currency(self) -> str:
         return self.config.currency
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The load's notes, its as-of warnings made for this assessment's date (the load's are for
+        the date in client.yaml; the dashboard may look at another)."""
+        led = self.ledger
+        if led.as_of is not None and self.as_of == led.as_of:
+            return led.quality.notes
+        stale = set(as_of_notes(led.invoices, led.shape, led.as_of, self.currency))
+        return tuple(n for n in led.quality.notes if n not in stale) + tuple(
+            as_of_notes(led.invoices, led.shape, self.as_of, self.currency))
 
     @cached_property
     def risk(self) -> RiskResult:

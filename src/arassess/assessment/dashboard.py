@@ -15,7 +15,6 @@ import datetime as dt
 import html
 import os
 import shutil
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -34,6 +33,8 @@ from arassess.errors import ArassessError
 from arassess.ledger.model import Ledger
 from arassess.paths import REPO_ROOT, SAMPLE_DATA_DIR, resolve_client_dir
 from arassess.risk.model import RiskResult
+from arassess.serving import UPLOAD_LIMIT_MB
+from arassess.tempdirs import new_folder, sweep
 
 CLIENT_ROOTS = (SAMPLE_DATA_DIR, REPO_ROOT / "clients")
 CANONICAL = "canonical column names"
@@ -71,11 +72,18 @@ def headline_html(a: Assessment) -> str:
     return f'<div style="display:flex;gap:2.5em">{cells}</div>'
 
 
+# A file above the limit never reaches the kernel (the browser's message is refused), so the page
+# says the limit before the file is picked.
+UPLOAD_TEXT = (f"A CSV or XLSX export of up to {UPLOAD_LIMIT_MB} MB; a larger file is not received "
+               "(split it, e.g. by year, or run the assessment outside the dashboard).")
+
+
 def upload_client(content: bytes, filename: str, mapping_from: Path | None, as_of: dt.date,
                   folder: Path | None = None) -> Path:
     """A new client folder for an uploaded invoices file, read with the mapping and formats of
     ``mapping_from`` (a client folder) or canonical column names. The upload is written as is."""
-    target = Path(folder or tempfile.mkdtemp(prefix="arassess-upload-"))
+    sweep()  # uploads of sessions whose kernel was killed
+    target = Path(folder) if folder else new_folder("upload")
     name = Path(filename).name
     (target / name).write_bytes(content)
     config: dict[str, Any] = {"name": f"Uploaded: {name}", "currency": "EUR", "as_of": as_of.isoformat()}
@@ -147,7 +155,8 @@ class AssessmentDashboard:
         self.window = widgets.BoundedIntText(value=first.window_days, min=1, max=3660, description="Window (days)",
                                              style={"description_width": "initial"})
         self.upload = widgets.FileUpload(accept=".csv,.xlsx", multiple=False, description="Upload ledger",
-                                         tooltip="A CSV or XLSX export, up to 200 MB under arassess serve")
+                                         tooltip=UPLOAD_TEXT)
+        self.upload_limit = widgets.HTML(f"<small>{UPLOAD_TEXT}</small>")
         self.mapping = widgets.Dropdown(options=[CANONICAL, *sorted(self.clients)], value=CANONICAL,
                                         description="Read it as", style={"description_width": "initial"})
         self.status = widgets.HTML()
@@ -156,11 +165,12 @@ class AssessmentDashboard:
         self.complete = widgets.HTML()
         for w, css in ((self.client, "arassess-client"), (self.as_of, "arassess-as-of"),
                        (self.window, "arassess-window"), (self.upload, "arassess-upload"),
-                       (self.mapping, "arassess-mapping"), (self.status, "arassess-status"),
+                       (self.mapping, "arassess-mapping"), (self.upload_limit, "arassess-upload-limit"),
+                       (self.status, "arassess-status"),
                        (self.headline, "arassess-headline"), (self.complete, "arassess-complete")):
             w.add_class(css)
         controls = widgets.VBox([widgets.HBox([self.client, self.as_of, self.window]),
-                                 widgets.HBox([self.upload, self.mapping])])
+                                 widgets.HBox([self.upload, self.mapping, self.upload_limit])])
         self.widget = widgets.VBox([controls, self.status, self.headline, self.output, self.complete])
         self._show(first, time.perf_counter(), delay=FIRST_FILL_DELAY)
         self._quiet = False

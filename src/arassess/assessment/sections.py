@@ -16,7 +16,7 @@ from IPython.display import Markdown
 from arassess.assessment import charts
 from arassess.assessment.case import Assessment
 from arassess.display.format import format_value
-from arassess.display.items import SectionRegistry, figure_image, md, table
+from arassess.display.items import SectionRegistry, figure_image, literal, md, table
 from arassess.risk import charts as riskcharts
 
 RISK_TOP_CUSTOMERS = 10  # riskiest customers listed in the risk section
@@ -37,8 +37,8 @@ def data_section(a: Assessment) -> list[Any]:
         items += [md(f"**{rejected:,} row(s) rejected** — first problems (full list: "
                            f"`arassess validate {a.config.root} --export problems.csv`):"),
                   table(q.problems.head(15))]
-    if q.notes:
-        items.append(md("\n".join(f"- {n}" for n in q.notes)))
+    if a.notes:
+        items.append(md("\n".join(f"- {literal(n)}" for n in a.notes)))
     items += [md("Date coverage:"), table(a.coverage)]
     missing = a.availability[~a.availability["available"]]
     if len(missing):
@@ -228,7 +228,7 @@ def maturity_section(a: Assessment) -> list[Any]:
 def findings_section(a: Assessment) -> list[Any]:
     if not a.findings:
         return [md("No findings.")]
-    lines = [f"{i}. **{f.text}** ({f.severity})" for i, f in enumerate(a.findings, start=1)]
+    lines = [f"{i}. **{literal(f.text)}** ({f.severity})" for i, f in enumerate(a.findings, start=1)]
     return [md("\n".join(lines))]
 
 
@@ -252,4 +252,4 @@ def section(a: Assessment, name: str) -> list[Any]:
 
 def title(a: Assessment) -> Markdown:
     """The report's heading."""
-    return md(f"# {a.config.name}: assessment of the collection process at {a.as_of:%d %B %Y}")
+    return md(f"# {literal(a.config.name)}: assessment of the collection process at {a.as_of:%d %B %Y}")

@@ -13,6 +13,7 @@ of ``client.yaml`` (every key but ``name`` and ``currency`` is optional)::
       thousands: ""
       delimiter: ","
       encoding: utf-8
+      header_row: 1               # the row holding the column names (title rows above it skipped)
     files:
       invoices: invoices.csv      # a path, or a mapping with path + overrides:
       payments:
@@ -68,6 +69,9 @@ DEFAULT_AGING_EDGES: tuple[int, ...] = (0, 30, 60, 90, 120)
 Shape = Literal["auto", "ledger", "open_items"]
 
 
+MAX_HEADER_ROW = 50  # title rows above the column names: a few, never pages
+
+
 @dataclass(frozen=True)
 class FileSpec:
     """How to read one data file: where it is and how its export is shaped."""
@@ -81,6 +85,7 @@ class FileSpec:
     delimiter: str = ","
     encoding: str = "utf-8"
     sheet: int | str = 0
+    header_row: int = 1  # the row holding the column names (title rows above it are skipped)
 
 
 @dataclass(frozen=True)
@@ -140,7 +145,7 @@ def _as_date(value: Any, path: Path, key: str) -> dt.date | None:
 TOP_LEVEL_KEYS = ("name", "currency", "as_of", "shape", "formats", "files", "columns", "fx", "validation",
                   "kpis", "questionnaire", "costs", "goals", "branding", "escalation", "risk", "shared_folder")
 SECTION_KEYS = {
-    "formats": ("date_format", "decimal", "thousands", "delimiter", "encoding", "sheet"),
+    "formats": ("date_format", "decimal", "thousands", "delimiter", "encoding", "sheet", "header_row"),
     "fx": ("rates",),
     "validation": ("max_rejected_share",),
     "kpis": ("window_days", "aging_edges"),
@@ -180,7 +185,7 @@ def _file_spec(kind: str, raw: Any, defaults: Mapping[str, Any], columns: Mappin
     if "path" not in spec or not spec["path"]:
         raise ConfigError(f"{_where(cfg_path, f'files.{kind}')} needs a 'path' (the file name in the client folder).")
     merged = {**defaults, **{k: v for k, v in spec.items() if k != "columns"}}
-    known = {"path", "date_format", "decimal", "thousands", "delimiter", "encoding", "sheet"}
+    known = {"path", "date_format", "decimal", "thousands", "delimiter", "encoding", "sheet", "header_row"}
     unknown = sorted(set(merged) - known)
     if unknown:
         raise ConfigError(
@@ -203,6 +208,10 @@ def _file_spec(kind: str, raw: Any, defaults: Mapping[str, Any], columns: Mappin
         raise ConfigError(f"{_where(cfg_path, f'files.{kind}.decimal')} must be '.' or ',', got {decimal!r}.")
     if thousands and thousands == decimal:
         raise ConfigError(f"{_where(cfg_path, f'files.{kind}')}: 'thousands' and 'decimal' must differ.")
+    header_row = merged.get("header_row", 1)
+    if isinstance(header_row, bool) or not isinstance(header_row, int) or not 1 <= header_row <= MAX_HEADER_ROW:
+        raise ConfigError(f"{_where(cfg_path, f'files.{kind}.header_row')} must be the row number of the column "
+                          f"names, a whole number from 1 to {MAX_HEADER_ROW}; got {header_row!r}.")
     path = confined(root, merged["path"], f"files.{kind}", cfg_path, shared)
     return FileSpec(
         kind=kind,
@@ -214,6 +223,7 @@ def _file_spec(kind: str, raw: Any, defaults: Mapping[str, Any], columns: Mappin
         delimiter=str(merged.get("delimiter", ",")),
         encoding=str(merged.get("encoding", "utf-8")),
         sheet=merged.get("sheet", 0),
+        header_row=header_row,
     )
 
 

@@ -17,7 +17,7 @@ from arassess.costs import charts as costcharts
 from arassess.costs.case import PROVENANCE_WORDS, CostCase, answer_sentence
 from arassess.costs.model import SHORT, Assumptions
 from arassess.costs.scenarios import Scenario
-from arassess.display.items import SectionRegistry, figure_image, md, table
+from arassess.display.items import SectionRegistry, figure_image, literal, md, table
 from arassess.errors import ArgumentError
 
 #: The comparison table, written once: (line of the evaluate result, consultant label, client label,
@@ -222,7 +222,7 @@ def decision_section(case: CostCase) -> list[Any]:
     return [md(f"**{(head)}** {(answer)}"),
             md("Break-even points — the decision changes when one of these alone moves past the value "
                      "shown:\n" + "\n".join(f"- {(b)}" for b in evens)),
-            *([md("Notes:\n" + "\n".join(f"- {(n)}" for n in notes))] if notes else [])]
+            *([md("Notes:\n" + "\n".join(f"- {literal(n)}" for n in notes))] if notes else [])]
 
 
 def curve_section(case: CostCase) -> list[Any]:
@@ -305,5 +305,5 @@ def section(case: CostCase, name: str) -> list[Any]:
 
 
 def title(case: CostCase, scenario: Scenario | None = None) -> Markdown:
-    what = f" — scenario “{scenario.name}”" if scenario else ""
-    return md(f"# {case.client}: in-house or agency? ({case.as_of:%d %B %Y}){what}")
+    what = f" — scenario “{literal(scenario.name)}”" if scenario else ""
+    return md(f"# {literal(case.client)}: in-house or agency? ({case.as_of:%d %B %Y}){what}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from typing import Any, Callable, Iterator, Mapping
 
 import pandas as pd
@@ -33,6 +34,17 @@ def md(value: str) -> Markdown:
     escaped, so a client, customer or file value such as ``<script>…`` or ``A & B`` shows as typed in
     the notebook, its HTML copy and the dashboards (the sentences' own **bold** and `code` work)."""
     return Markdown(html.escape(value, quote=False))
+
+
+# ASCII punctuation Markdown may read as syntax; <, > and & are left to md()'s HTML escaping
+_MARKDOWN_PUNCTUATION = re.compile(r"""([!"#$%'()*+,\-./:;=?@\[\\\]^_`{|}~])""")
+
+
+def literal(value: str) -> str:
+    """A client value (a client or customer name, an id, a file label) to put into an md() sentence:
+    its Markdown punctuation backslash-escaped and its line breaks made spaces, so '*Acme*' is not
+    emphasis, '[x](y)' not a link and a line '# x' not a heading — the value shows as typed."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(value).splitlines()))
 
 
 def escaped(styler: Styler) -> Styler:

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from arassess.assessment.case import Assessment, assess
 from arassess.goals.cash import CashBasis, cash_basis
 from arassess.goals.charts import glide_path_chart
-from arassess.goals.model import Goal, glide_paths
+from arassess.goals.model import Goal, glide_paths, planning_start
 from arassess.goals.store import GOALS_FILE
 from arassess.goals.targets import goal_set, goals_table
 from arassess.paths import resolve_client_dir
@@ -32,10 +32,16 @@ class GoalsCase:
     goals: tuple[Goal, ...]
     notes: tuple[str, ...]        # skipped goals and why
     basis: CashBasis
+    start: pd.Timestamp | None = None  # the planning start; None: the assessment date
 
     @property
     def as_of(self) -> pd.Timestamp:
         return self.assessment.as_of
+
+    @property
+    def plan_start(self) -> pd.Timestamp:
+        """The day the goals' glide paths start from (never before the assessment date)."""
+        return self.as_of if self.start is None else max(self.as_of, pd.Timestamp(self.start).normalize())
 
     @property
     def currency(self) -> str:
@@ -53,11 +59,12 @@ class GoalsCase:
     def table(self, goals: Sequence[Goal] | None = None) -> pd.DataFrame:
         """:func:`arassess.goals.targets.goals_table` of ``goals`` (default: the case's) on the case's cash basis."""
         b = self.basis
-        return goals_table(self.goals if goals is None else goals, self.as_of, b.annual_credit_sales, b.rate,
+        return goals_table(self.goals if goals is None else goals, self.plan_start, b.annual_credit_sales, b.rate,
                            **b.kwargs())
 
     def chart(self, goals: Sequence[Goal] | None = None) -> Figure:
-        return glide_path_chart(self.goals if goals is None else goals, self.as_of, self.history, self.currency)
+        return glide_path_chart(self.goals if goals is None else goals, self.as_of, self.history, self.currency,
+                                start=self.plan_start)
 
     def summary(self) -> dict[str, Any]:
         """Key figures as JSON-ready data (what tests and notebook 04 read back)."""
@@ -70,9 +77,10 @@ class GoalsCase:
                   "months": int(r.months), "monthly_step": num(r.monthly_step), "freed_cash": num(r.freed_cash),
                   "yearly_value": num(r.yearly_value), "cash_text": r.cash_text, "source": r.source}
                  for r in rows.itertuples()]
-        paths = glide_paths(self.goals, self.as_of)
+        paths = glide_paths(self.goals, self.plan_start)
         return {
-            "client": self.client, "as_of": f"{self.as_of:%Y-%m-%d}", "currency": self.currency,
+            "client": self.client, "as_of": f"{self.as_of:%Y-%m-%d}", "plan_start": f"{self.plan_start:%Y-%m-%d}",
+            "currency": self.currency,
             "annual_credit_sales": self.basis.annual_credit_sales, "rate": self.basis.rate,
             "rate_label": self.basis.rate_label, "goals_file": (self.client_dir / GOALS_FILE).is_file(),
             "goals": goals,
@@ -83,12 +91,17 @@ class GoalsCase:
 
 
 def load_goals_case(client_dir: str | Path, as_of: str | pd.Timestamp | None = None, *,
-                    assessment: Assessment | None = None) -> GoalsCase:
-    """Assess ``client_dir`` at ``as_of`` (or reuse ``assessment``) and resolve its goals."""
+                    assessment: Assessment | None = None,
+                    planned_on: str | pd.Timestamp | None = None) -> GoalsCase:
+    """Assess ``client_dir`` at ``as_of`` (or reuse ``assessment``) and resolve its goals, planned
+    from ``planned_on`` (:func:`arassess.goals.model.planning_start`: default today, never before
+    the assessment date)."""
     folder = resolve_client_dir(client_dir)
     a = assessment if assessment is not None else assess(folder, as_of or None)
-    found = goal_set(a, folder)
-    return GoalsCase(assessment=a, client_dir=folder, goals=found.goals, notes=found.notes, basis=cash_basis(a))
+    start = planning_start(a.as_of, planned_on)
+    found = goal_set(a, folder, start=start)
+    return GoalsCase(assessment=a, client_dir=folder, goals=found.goals, notes=found.notes, basis=cash_basis(a),
+                     start=start)
 
 
 def write_summary(case: GoalsCase, output_dir: str | Path) -> Path:

@@ -60,14 +60,15 @@ def _tick_months(start: pd.Timestamp, end: pd.Timestamp) -> int:
 
 
 def _panel(ax, goal: "Goal", as_of: pd.Timestamp, history: pd.DataFrame | None, currency: str,
-           title_chars: int = TITLE_CHARS) -> None:
+           title_chars: int = TITLE_CHARS, start: pd.Timestamp | None = None) -> None:
+    start = as_of if start is None else start
 
     past = _history(history, goal.key, as_of)
     if len(past):
         ax.plot(pd.DatetimeIndex(past.index), past.to_numpy(), color=GREY, marker=".", markersize=4,
                 linewidth=1.2, label=f"Last {HISTORY_MONTHS} months")
-    path = glide_path(goal, as_of)
-    ax.plot([as_of, *path.index], [goal.baseline, *path.to_numpy()], color=BLUE, linestyle="--",
+    path = glide_path(goal, start)
+    ax.plot([start, *path.index], [goal.baseline, *path.to_numpy()], color=BLUE, linestyle="--",
             marker="o", markersize=3, linewidth=1.6, label="Glide path")
     ax.scatter([as_of], [goal.baseline], color=ORANGE, s=45, zorder=4, label="Baseline")
     ax.scatter([goal.deadline], [goal.target], color=GREEN, marker="D", s=45, zorder=4, label="Target")
@@ -93,20 +94,22 @@ def _panel(ax, goal: "Goal", as_of: pd.Timestamp, history: pd.DataFrame | None, 
 
 
 def glide_path_chart(goals: Sequence["Goal"], as_of: pd.Timestamp | str, history: pd.DataFrame | None = None,
-                     currency: str = "") -> Figure:
+                     currency: str = "", *, start: pd.Timestamp | str | None = None) -> Figure:
     """One panel per goal, up to PANEL_COLUMNS per row, each on its own y axis.
 
     ``history``: monthly KPI values (index = month-end dates, columns = registry keys), e.g.
-    ``Assessment.series.values``; the last 12 months up to ``as_of`` are drawn."""
+    ``Assessment.series.values``; the last 12 months up to ``as_of`` are drawn. The glide path
+    runs from the planning ``start`` (default ``as_of``), at the baseline, to the target."""
     if not goals:
         return no_data_figure(TITLE_TEXT, "no goals are set")
     as_of = pd.Timestamp(as_of).normalize()
+    begin = as_of if start is None else max(as_of, pd.Timestamp(start).normalize())
     columns = min(len(goals), PANEL_COLUMNS)
     rows = math.ceil(len(goals) / columns)
     fig = new_figure(height=0.9 + PANEL_HEIGHT * rows)
     axes = fig.subplots(rows, columns, squeeze=False)
     for ax, goal in zip(axes.flat, goals):
-        _panel(ax, goal, as_of, history, currency, TITLE_CHARS * PANEL_COLUMNS // columns)
+        _panel(ax, goal, as_of, history, currency, TITLE_CHARS * PANEL_COLUMNS // columns, begin)
     for ax in list(axes.flat)[len(goals):]:
         ax.set_axis_off()
     fig.suptitle(TITLE_TEXT, x=0.01, ha="left", fontsize=TITLE)

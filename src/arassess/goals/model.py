@@ -38,6 +38,13 @@ class GoalSet:
     notes: tuple[str, ...]
 
 
+def planning_start(as_of: pd.Timestamp | str, planned_on: pd.Timestamp | str | None = None) -> pd.Timestamp:
+    """The one day the goals and the actions start from: ``planned_on`` (default: today), never
+    before the assessment date ``as_of`` (a historical as-of plans from today, not from the past)."""
+    day = pd.Timestamp(planned_on if planned_on not in (None, "") else pd.Timestamp.today()).normalize()
+    return max(pd.Timestamp(as_of).normalize(), day)
+
+
 def glide_dates(as_of: pd.Timestamp | str, deadline: pd.Timestamp | str) -> pd.DatetimeIndex:
     """Month-ends after ``as_of`` up to ``deadline``, plus the deadline when it is not a month-end."""
     start, end = pd.Timestamp(as_of).normalize(), pd.Timestamp(deadline).normalize()

@@ -16,7 +16,7 @@ from IPython.display import Markdown
 
 from arassess.config.client import CONFIG_FILE
 from arassess.display.format import format_value
-from arassess.display.items import SectionRegistry, figure_image, md, table
+from arassess.display.items import SectionRegistry, figure_image, literal, md, table
 from arassess.goals.case import GoalsCase
 from arassess.goals.cash import cash_effect
 from arassess.goals.model import Goal, glide_paths
@@ -68,7 +68,7 @@ def path_table(goals: Sequence[Goal], as_of: pd.Timestamp) -> pd.DataFrame:
 
 def goals_section(case: GoalsCase) -> list[Any]:
     if not case.goals:
-        return [md("No goal can be set from this data. " + " ".join(case.notes))]
+        return [md("No goal can be set from this data. " + " ".join(literal(n) for n in case.notes))]
     items: list[Any] = [
         md(f"Goals from the assessment at {case.as_of:%Y-%m-%d}: the baseline is each KPI's value then; "
                  "the target is reached in equal monthly steps by the deadline. “Set by” says where the "
@@ -76,7 +76,7 @@ def goals_section(case: GoalsCase) -> list[Any]:
                  "goals dashboard, which wins)."),
         table(display_table(case.table(), case.currency))]
     if case.notes:
-        items.append(md("\n".join(f"- {n}" for n in case.notes)))
+        items.append(md("\n".join(f"- {literal(n)}" for n in case.notes)))
     return items
 
 
@@ -106,11 +106,12 @@ def glide_section(case: GoalsCase) -> list[Any]:
     if not case.goals:
         return [md("No goals, so no glide path.")]
     history = "the last 12 months in grey, " if case.history is not None else ""
+    start = (f" from the start of the plan on {case.plan_start:%Y-%m-%d}" if case.plan_start != case.as_of else "")
     return [md(f"Each goal in its own panel: {history}the baseline at {case.as_of:%Y-%m-%d}, the monthly "
-                     "glide path and the target at the deadline (dotted line)."),
+                     f"glide path{start} and the target at the deadline (dotted line)."),
             figure_image(case.chart()),
             md("Planned value at each month-end (the monthly review compares the actual KPI with it):"),
-            table(path_table(case.goals, case.as_of), index=True)]
+            table(path_table(case.goals, case.plan_start), index=True)]
 
 
 def rules_section(case: GoalsCase) -> list[Any]:
@@ -149,7 +150,7 @@ def section(case: GoalsCase, name: str) -> list[Any]:
 
 
 def title(case: GoalsCase) -> Markdown:
-    return md(f"# {case.client}: goals set at {case.as_of:%d %B %Y}")
+    return md(f"# {literal(case.client)}: goals set at {case.as_of:%d %B %Y}")
 
 
 def goal_cash_text(case: GoalsCase, goal: Goal) -> str:

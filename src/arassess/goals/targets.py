@@ -84,9 +84,11 @@ def best_possible(key: str, bpdso: float = float("nan")) -> float:
     return 0.0
 
 
-def default_deadline(as_of: pd.Timestamp, months: int = DEFAULT_HORIZON_MONTHS) -> pd.Timestamp:
-    """The month-end ``months`` calendar months after ``as_of`` (2026-10-31 → 2027-10-31)."""
-    return (pd.Timestamp(as_of).normalize() + pd.DateOffset(months=months)) + pd.offsets.MonthEnd(0)
+def default_deadline(start: pd.Timestamp, months: int = DEFAULT_HORIZON_MONTHS) -> pd.Timestamp:
+    """The last month-end within ``months`` calendar months of the planning ``start``
+    (2026-10-31 → 2027-10-31; 2026-12-03 → 2027-11-30): ``months`` monthly steps."""
+    end = pd.Timestamp(start).normalize() + pd.DateOffset(months=months)
+    return end if end.is_month_end else end - pd.offsets.MonthEnd(1)
 
 
 def default_target(key: str, baseline: float, bpdso: float = float("nan")) -> tuple[float, str] | None:
@@ -138,8 +140,9 @@ def _baseline(a: Assessment, key: str) -> tuple[float, str | None]:
     return value, (None if np.isfinite(value) else (a.table.reason(key, a.as_of) or "not available"))
 
 
-def _default_goals(a: Assessment) -> tuple[list[Goal], list[str]]:
+def _default_goals(a: Assessment, start: pd.Timestamp | None = None) -> tuple[list[Goal], list[str]]:
     goals, notes = [], []
+    deadline = default_deadline(a.as_of if start is None else start)
     bpdso = a.table.value("bpdso", a.as_of)
     for key in DEFAULT_GOAL_KPIS:
         kpi = get_kpi(key)
@@ -154,17 +157,17 @@ def _default_goals(a: Assessment) -> tuple[list[Goal], list[str]]:
             continue
         target, rule = proposed
         goals.append(Goal(key=key, label=kpi.label, unit=kpi.unit, higher_is_better=bool(kpi.higher_is_better),
-                          baseline=baseline, target=target, deadline=default_deadline(a.as_of),
+                          baseline=baseline, target=target, deadline=deadline,
                           owner=DEFAULT_OWNERS.get(key, FALLBACK_OWNER), source=f"default: {rule}"))
     return goals, notes
 
 
-def default_goals(a: Assessment) -> list[Goal]:
+def default_goals(a: Assessment, start: pd.Timestamp | None = None) -> list[Goal]:
     """Default goals for DEFAULT_GOAL_KPIS (DSO, % over 90, CEI) measured in the data, each with
-    the target of :func:`default_target`, the deadline of :func:`default_deadline` (12 months) and
-    the owner of DEFAULT_OWNERS. A KPI the data cannot measure (open items: no DSO or CEI) or
-    already at its best value gets no goal."""
-    return _default_goals(a)[0]
+    the target of :func:`default_target`, the deadline of :func:`default_deadline` (12 months from
+    the planning ``start``, default the assessment date) and the owner of DEFAULT_OWNERS. A KPI the
+    data cannot measure (open items: no DSO or CEI) or already at its best value gets no goal."""
+    return _default_goals(a, start)[0]
 
 
 # --- overrides: client.yaml and goals.yaml ------------------------------------------------
@@ -288,16 +291,18 @@ def validate_goal(goal: Goal, as_of: pd.Timestamp | str, origins: Mapping[str, s
 # --- resolution ----------------------------------------------------------------------------
 
 def goal_set(a: Assessment, client_dir: str | Path | None = None, *,
-             keep_past_deadlines: bool = False) -> GoalSet:
+             keep_past_deadlines: bool = False, start: pd.Timestamp | None = None) -> GoalSet:
     """Defaults ← client.yaml ``goals:`` ← ``goals.yaml`` (see the module docstring), validated.
 
     A goal's ``source`` is the last layer that set any of its fields. A goal on a KPI the data
     cannot measure is skipped with a note (the same client.yaml may serve an open-items export).
     A goal without a default needs a target. ``client_dir`` defaults to the assessed folder.
     ``keep_past_deadlines`` (the monthly review): a goal whose deadline is not after the
-    assessment date is kept, with a note, instead of raising; every other check still applies."""
+    assessment date is kept, with a note, instead of raising; every other check still applies.
+    ``start``: the planning start (:func:`arassess.goals.model.planning_start`) the default deadlines
+    count from; default the assessment date."""
     folder = Path(client_dir) if client_dir is not None else a.config.root
-    defaults, notes = _default_goals(a)
+    defaults, notes = _default_goals(a, start)
     layers: list[tuple[str, Path, dict[str, dict[str, Any]]]] = [
         (CONFIG_FILE, folder / CONFIG_FILE, parse_overrides(a.config.goals, folder / CONFIG_FILE))]
     saved = read_goals_file(folder)
@@ -329,7 +334,8 @@ def goal_set(a: Assessment, client_dir: str | Path | None = None, *,
             notes.append(f"The goal on {kpi.label} in {source} is skipped: the data cannot measure it ({reason}).")
             continue
         base = by_key.get(key) or Goal(key, kpi.label, kpi.unit, bool(kpi.higher_is_better), baseline,
-                                       float("nan"), default_deadline(a.as_of), FALLBACK_OWNER, source)
+                                       float("nan"), default_deadline(a.as_of if start is None else start),
+                                       FALLBACK_OWNER, source)
         goal = dataclasses.replace(base, **{f: v for f, v in fields.items() if f != "skip"}, source=source)
         deadline = pd.Timestamp(goal.deadline)
         if keep_past_deadlines and deadline <= a.as_of:
@@ -343,10 +349,11 @@ def goal_set(a: Assessment, client_dir: str | Path | None = None, *,
     return GoalSet(tuple(goals), tuple(notes))
 
 
-def resolve_goals(a: Assessment, client_dir: str | Path | None = None) -> list[Goal]:
+def resolve_goals(a: Assessment, client_dir: str | Path | None = None,
+                  start: pd.Timestamp | None = None) -> list[Goal]:
     """The client's goals: defaults ← client.yaml ``goals:`` ← goals.yaml, validated
     (see :func:`goal_set`, which also returns the notes on skipped goals)."""
-    return list(goal_set(a, client_dir).goals)
+    return list(goal_set(a, client_dir, start=start).goals)
 
 
 def goals_table(goals: Sequence[Goal], as_of: pd.Timestamp | str, annual_credit_sales: float | None,

@@ -38,12 +38,21 @@ STALE_DAYS = 365  # an as-of date this long after the last invoice gets a warnin
 
 
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))  # zero-width and soft hyphen
+# Cyrillic and Greek capitals (and the dashes) drawn like Latin letters and the hyphen: an id typed
+# on a Russian or Greek keyboard layout looks the same and is another string. The usual look-alikes
+# of Unicode's confusables list for these scripts; lower case follows from casefold().
+LOOKALIKE = str.maketrans({
+    **dict(zip("АВЕЅІЈКМНОРСТХУ", "ABESIJKMHOPCTXY")),      # Cyrillic
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX")),        # Greek
+    **dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212"), "-"),  # hyphens, dashes, minus
+})
 
 
 def lookalike_note(ids: pd.Series, label: str) -> str | None:
     """A note when distinct invoice ids become equal once case, Unicode compatibility forms (NFKC:
-    full-width letters, ligatures) and invisible characters are set aside, e.g. 'INV-7' and 'inv-7'
-    — likely the same invoice keyed twice. Cheap at 1M ids when the ids are ASCII in one case (the
+    full-width letters, ligatures), invisible characters and look-alike letters (LOOKALIKE: Cyrillic
+    or Greek for Latin, dashes for the hyphen) are set aside, e.g. 'INV-7', 'inv-7' and 'INV–7' with
+    a Cyrillic 'І' — likely the same invoice keyed twice. Cheap at 1M ids when the ids are ASCII in one case (the
     usual export): a few Arrow passes; otherwise one hash of the folded ids, and the Unicode work
     only for the ids that are not ASCII."""
     text = pa.array(ids, type=pa.string(), from_pandas=True)
@@ -55,14 +64,16 @@ def lookalike_note(ids: pd.Series, label: str) -> str | None:
         return None  # ASCII ids all in one case (the usual export): no two can differ only in case
     keys = pd.Series(folded.to_numpy(zero_copy_only=False), index=ids.index, dtype=object)
     if odd.any():
-        keys[odd] = [unicodedata.normalize("NFKC", v).translate(INVISIBLE).casefold() for v in ids[odd].astype(str)]
+        keys[odd] = [unicodedata.normalize("NFKC", v).translate(INVISIBLE).upper().translate(LOOKALIKE).casefold()
+                     for v in ids[odd].astype(str)]
     if keys.nunique() == ids.nunique():
         return None
     groups = pd.DataFrame({"id": ids.astype(str), "key": keys}).drop_duplicates()
     clash = groups[groups.duplicated("key", keep=False)].sort_values("key")
     example = " and ".join(repr(v) for v in clash["id"].head(2))
-    return (f"{label}: {clash['key'].nunique():,} invoice id(s) differ from another only in case, width or "
-            f"invisible characters (e.g. {example}): likely the same invoice keyed twice; check the export.")
+    return (f"{label}: {clash['key'].nunique():,} invoice id(s) differ from another only in case, width, "
+            f"invisible or look-alike characters (e.g. {example}): likely the same invoice keyed twice; "
+            "check the export.")
 
 
 def as_of_notes(invoices: pd.DataFrame, shape: str, as_of: pd.Timestamp | None, currency: str) -> list[str]:
@@ -158,11 +169,25 @@ def _convert(frame: pd.DataFrame, kind: str, rate: np.ndarray, currency: pa.Arra
     return frame.assign(**changed)
 
 
+def only_open_amount(kind: str, typed: pd.DataFrame) -> bool:
+    """True for an invoices file with an open amount and no invoice amount (an ERP aging export)."""
+    return kind == "invoices" and "amount" not in typed and "open_amount" in typed
+
+
 def _typed(raw: RawFile) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Typed frame and every problem: parse problems, then the schema's on all rows
     (except a second report for a cell that could not be read at all)."""
     typed, problems = type_columns(raw)
-    checked = schema_problems(raw.spec.kind, typed, raw.label, raw.file_rows, raw.export_names, raw.shown)
+    names, shown = raw.export_names, raw.shown
+    if only_open_amount(raw.spec.kind, typed):
+        # an open-items export with the open amount alone: it stands in for the invoice amount, and
+        # the amount's rules are reported on the open amount's column
+        typed["amount"] = typed["open_amount"]
+        names = {**names, "amount": names["open_amount"]}
+
+        def shown(column: str, positions: np.ndarray) -> np.ndarray:
+            return raw.shown("open_amount" if column == "amount" else column, positions)
+    checked = schema_problems(raw.spec.kind, typed, raw.label, raw.file_rows, names, shown)
     if checked.empty:
         return typed, problems
     unreadable = pd.MultiIndex.from_frame(problems[["row", "column"]]) if not problems.empty else None
@@ -261,6 +286,8 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
     labels = {kind: raw.label for kind, raw in raws.items()}
     tables = {kind: (None, typed, found, rejected) for kind, (_, typed, found, rejected) in tables.items()}
     # the text as read is no longer needed: free it before the typed tables are copied
+    invoices_path = inv_raw.spec.path
+    open_column = inv_raw.export_names["open_amount"] if "amount" not in inv_raw.export_names else None
     del raws, inv_raw
     pay_raw = cus_raw = None  # noqa: F841 - released
     all_problems = pd.concat([p for p in problems if not p.empty] or [empty_problems()], ignore_index=True)
@@ -270,6 +297,15 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
     if shape == "auto":
         shape = "ledger" if ("paid_date" in invoices or "payments" in tables) else "open_items"
         notes.append(f"input shape detected: {'full ledger' if shape == 'ledger' else 'open-items export'}.")
+    if open_column:  # the open amount stands in for the invoice amount
+        if shape == "ledger":
+            raise InputError(f"{invoices_path}: the file has an open amount ({open_column!r}) "
+                             "but no invoice amount. A full ledger needs each invoice's amount (map it to 'amount' "
+                             "under columns.invoices in client.yaml); an export of open items only is read with "
+                             "shape: open_items.")
+        notes.append(f"{invoices_path.name} gives each item's open amount ({open_column!r}) but no "
+                     "invoice amount: the open amount stands in for it, so original invoice amounts and part-payments "
+                     "are unknown (every figure here uses open balances only).")
     if shape == "open_items" and config.as_of is None:
         raise InputError(f"{config.root / 'client.yaml'}: an open-items export needs 'as_of' "
                          "(the date the open-item list was taken).")
@@ -279,7 +315,6 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
     lookalike = lookalike_note(accepted["invoice_id"], labels["invoices"])
     if lookalike:
         notes.append(lookalike)
-    notes += as_of_notes(accepted, shape, pd.Timestamp(config.as_of) if config.as_of else None, config.currency)
     report = QualityReport(totals=tuple(totals), problems=all_problems, notes=tuple(notes),
                            rejected=rejected_rows)
     over = [t for t in totals if t.rejected_share > limit]
@@ -322,6 +357,10 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
                 f"{inv_ok.loc[unknown, 'customer_id'].nunique():,} customer id(s) in {labels['invoices']} are not in "
                 f"{labels['customers']}; their segment is shown as 'Unknown'.",), report.rejected)
 
+    as_of = pd.Timestamp(config.as_of) if config.as_of else None
+    warnings = as_of_notes(inv_ok, shape, as_of, config.currency)  # amounts in the reporting currency
+    if warnings:
+        report = QualityReport(report.totals, report.problems, report.notes + tuple(warnings), report.rejected)
     pa.default_memory_pool().release_unused()  # hand the reading's transient buffers back to the system
     return Ledger(
         invoices=inv_ok,
@@ -329,7 +368,7 @@ def load_ledger(config: ClientConfig, *, max_rejected_share: float | None = None
         customers=customers_ok,
         shape=shape,  # type: ignore[arg-type]
         currency=config.currency,
-        as_of=pd.Timestamp(config.as_of) if config.as_of else None,
+        as_of=as_of,
         quality=report,
         name=config.name,
         payment_invoice=payment_invoice,

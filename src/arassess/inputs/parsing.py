@@ -61,6 +61,8 @@ class RawFile:
     export_names: dict[str, str]
     extra_columns: tuple[str, ...]
     cells: Mapping[str, pd.Series] = field(default_factory=dict)
+    short: tuple[np.ndarray, np.ndarray] = field(default=(np.zeros(0, np.int64), np.zeros(0, np.int64)), repr=False)
+    """Rows with fewer fields than the header (positions, their field counts): not padded silently."""
     _stripped: dict[str, pa.ChunkedArray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -114,13 +116,14 @@ def _decode_error(path, spec: FileSpec, reason: str) -> InputError:
                       f"set 'encoding' for this file in client.yaml (e.g. cp1252).")
 
 
-def _read_csv(data: bytes, spec: FileSpec) -> tuple[pa.Table, np.ndarray]:
+def _read_csv(data: bytes, spec: FileSpec) -> tuple[pa.Table, np.ndarray, np.ndarray | None]:
     """Every column as text and the file row of every record.
 
     pyarrow's reader skips blank lines, which would shift the row numbers; when the file has more
     lines than header + records (blank lines, or line breaks inside quoted values), or lines it
     cannot split into the header's columns, the file is read by pandas' parser instead, which keeps
-    blank lines as (empty) records so the numbering stays the file's.
+    blank lines as (empty) records so the numbering stays the file's. The third value: each record's
+    number of fields when the slow path read it (None when every record had the header's).
     """
     path = spec.path
     try:
@@ -146,10 +149,22 @@ def _read_csv(data: bytes, spec: FileSpec) -> tuple[pa.Table, np.ndarray]:
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if lines != table.num_rows + HEADER_ROWS:
         return _read_csv_with_pandas(data, spec)
-    return table, np.arange(table.num_rows, dtype=np.int64) + HEADER_ROWS + 1
+    return table, np.arange(table.num_rows, dtype=np.int64) + HEADER_ROWS + 1, None
 
 
-def _read_csv_with_pandas(data: bytes, spec: FileSpec) -> tuple[pa.Table, np.ndarray]:
+def _field_counts(data: bytes, spec: FileSpec, records: int) -> np.ndarray | None:
+    """Each data record's number of fields as the csv module splits it (blank lines: 0), or None
+    when its records do not line up with the ``records`` pandas read."""
+    try:
+        text = data.decode(spec.encoding, errors="replace")
+        counts = np.fromiter((len(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=spec.delimiter)),
+                             dtype=np.int64)
+    except csv.Error:
+        return None
+    return counts[1:] if len(counts) == records + 1 else None
+
+
+def _read_csv_with_pandas(data: bytes, spec: FileSpec) -> tuple[pa.Table, np.ndarray, np.ndarray | None]:
     """The slow path for files with blank lines or repeated column names (pandas keeps blank lines
     as records and renames repeated names), as text columns."""
     try:
@@ -158,11 +173,13 @@ def _read_csv_with_pandas(data: bytes, spec: FileSpec) -> tuple[pa.Table, np.nda
     except UnicodeDecodeError as exc:
         raise _decode_error(spec.path, spec, exc.reason) from None
     except (pd.errors.ParserError, ValueError, KeyError, OSError) as exc:
-        raise InputError(f"{spec.path} could not be read as a {spec.kind} table: {exc}".rstrip(".") + ".") from None
+        detail = " ".join(str(exc).split()).rstrip(".")
+        raise InputError(f"{spec.path} could not be read as the {spec.kind} table: {detail}."
+                         + header_row_hint(spec, required_columns(spec.kind))) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     table = pa.Table.from_pandas(frame.fillna(""), preserve_index=False)
     table = table.cast(pa.schema([pa.field(n, pa.string()) for n in table.column_names]))
-    return table, np.arange(len(frame), dtype=np.int64) + HEADER_ROWS + 1
+    return table, np.arange(len(frame), dtype=np.int64) + HEADER_ROWS + 1, _field_counts(data, spec, len(frame))
 
 
 def _excel_text(values: pd.Series) -> pd.Series:
@@ -192,7 +209,8 @@ def _looks_like_text(path: Path) -> bool:
 def _read_excel(spec: FileSpec) -> tuple[pa.Table, np.ndarray, dict[str, pd.Series]]:
     """Every column as text, the file rows, and the typed cells (numbers and dates) by column."""
     try:
-        frame = pd.read_excel(spec.path, sheet_name=spec.sheet, dtype=object, engine="openpyxl")
+        frame = pd.read_excel(spec.path, sheet_name=spec.sheet, dtype=object, engine="openpyxl",
+                              header=spec.header_row - 1)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
         hint = (" It looks like a CSV file: name it .csv (and set its delimiter in client.yaml if it is "
                 "not a comma)." if _looks_like_text(spec.path) else "")
@@ -235,21 +253,28 @@ def read_file(spec: FileSpec, *, allow_no_rows: bool = False) -> RawFile:
         raise InputError(f"The {spec.kind} file {path} is empty (0 bytes); expected a header row and data rows.")
     suffix = path.suffix.lower()
     cells: dict[str, pd.Series] = {}
+    fields: np.ndarray | None = None
     try:
         if suffix in EXCEL_SUFFIXES:
             table, rows, cells = _read_excel(spec)
         elif suffix in CSV_SUFFIXES:
-            table, rows = _read_csv(path.read_bytes(), spec)
+            data = path.read_bytes()
+            table, rows, fields = _read_csv(data[_title_bytes(data, spec.header_row):], spec)
         else:
             raise InputError(f"{path}: unsupported file type '{path.suffix}'; use .csv or .xlsx.")
     except InputError:
         raise
     except (ValueError, KeyError, OSError, pa.ArrowException) as exc:
-        raise InputError(f"{path} could not be read as a {spec.kind} table: {exc}".rstrip(".") + ".") from None
+        detail = " ".join(str(exc).split()).rstrip(".")
+        raise InputError(f"{path} could not be read as the {spec.kind} table: {detail}."
+                         + header_row_hint(spec, required_columns(spec.kind))) from None
+    rows = rows + (spec.header_row - 1)  # title rows above the header keep their place in the numbering
     keep = ~_blank(table)
     if not keep.all():  # positions change, file rows stay
         table, rows = table.filter(pa.array(keep)), rows[keep]
         cells = {c: s[keep].reset_index(drop=True) for c, s in cells.items()}
+        fields = fields[keep] if fields is not None else None
+    short = np.flatnonzero(fields < table.num_columns) if fields is not None else np.zeros(0, dtype=np.int64)
     if table.num_rows == 0 and not allow_no_rows:
         raise InputError(f"The {spec.kind} file {path} has a header but no data rows.")
 
@@ -266,9 +291,11 @@ def read_file(spec: FileSpec, *, allow_no_rows: bool = False) -> RawFile:
     cells = {rename.get(c, c): s for c, s in cells.items()}
 
     missing = [c for c in required_columns(spec.kind) if c not in names]
+    if spec.kind == "invoices" and "amount" in missing and "open_amount" in names:
+        missing.remove("amount")  # an open-items export with only the open amount (intake checks the shape)
     if missing:
         hint = f" The mapping names columns not in the file: {mapped_missing}." if mapped_missing else ""
-        hint += delimiter_hint(found, spec.delimiter)
+        hint += delimiter_hint(found, spec.delimiter) or header_row_hint(spec, missing)
         raise InputError(
             f"{path} is missing required column(s) {missing} for the {spec.kind} file. "
             f"Name them so in the file or map the export's names under 'columns.{spec.kind}' in client.yaml."
@@ -276,7 +303,48 @@ def read_file(spec: FileSpec, *, allow_no_rows: bool = False) -> RawFile:
         )
     known = {c.name for c in COLUMNS[spec.kind]}
     extras = tuple(c for c in names if c not in known)
-    return RawFile(spec=spec, table=table, rows=rows, export_names=export_names, extra_columns=extras, cells=cells)
+    return RawFile(spec=spec, table=table, rows=rows, export_names=export_names, extra_columns=extras, cells=cells,
+                   short=(short, fields[short] if fields is not None else short))
+
+
+def _title_bytes(data: bytes, header_row: int) -> int:
+    """Where row ``header_row`` starts in ``data`` (0 for row 1): the title rows above it are skipped."""
+    at = 0
+    for _ in range(header_row - 1):
+        cut = data.find(b"\n", at)
+        if cut < 0:
+            return len(data)
+        at = cut + 1
+    return at
+
+
+HINT_ROWS = 20  # rows looked at for a header below a title
+
+
+def _first_rows(spec: FileSpec, count: int) -> list[list[str]]:
+    """The file's first ``count`` rows as stripped text cells (for hints; unreadable: none)."""
+    try:
+        if spec.path.suffix.lower() in EXCEL_SUFFIXES:
+            frame = pd.read_excel(spec.path, sheet_name=spec.sheet, header=None, nrows=count, dtype=object,
+                                  engine="openpyxl")
+            return [[str(v).strip() for v in row if not pd.isna(v)] for row in frame.itertuples(index=False)]
+        with open(spec.path, encoding=spec.encoding, errors="replace", newline="") as handle:
+            lines = [line for _, line in zip(range(count), handle)]
+        return [[c.strip() for c in row] for row in csv.reader(lines, delimiter=spec.delimiter)]
+    except (OSError, ValueError, zipfile.BadZipFile, InvalidFileException, csv.Error):
+        return []
+
+
+def header_row_hint(spec: FileSpec, missing: list[str]) -> str:
+    """When a row below the header row holds the missing columns' names (a title above the real
+    header), the sentence naming the ``header_row`` to set; '' otherwise."""
+    export = {canonical: name for name, canonical in spec.columns.items()}
+    wanted = {export.get(c, c).strip().casefold() for c in missing}
+    for number, cells in enumerate(_first_rows(spec, spec.header_row + HINT_ROWS), start=1):
+        if number > spec.header_row and wanted <= {c.casefold() for c in cells}:
+            return (f" Row {number} holds the column names (rows above it look like a title): set header_row: "
+                    f"{number} for this file in client.yaml.")
+    return ""
 
 
 def delimiter_hint(header: list[str], delimiter: str) -> str:
@@ -362,7 +430,38 @@ def parse_dates(raw: pa.ChunkedArray, spec: FileSpec, cells: pd.Series | None = 
         if stamped.any():
             as_dates = pd.to_datetime(cells.where(stamped), errors="coerce").dt.normalize().astype("datetime64[us]")
             out = out.where(~stamped, as_dates)
+        serial = excel_serials(cells)
+        if serial.notna().any():
+            out = out.where(serial.isna(), serial_dates(serial))
     return out
+
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # day 0 of Excel's 1900 date system (after its 1900 leap-year bug)
+SERIAL_RANGE = (20_000, 80_000)           # serials of 1954-10-03 .. 2119-01-11: numbers this size in a date column
+
+
+def excel_serials(cells: pd.Series) -> pd.Series:
+    """The workbook's number cells within SERIAL_RANGE (a date column typed as numbers in Excel), NaN
+    elsewhere."""
+    numbers = cells.map(type).isin([int, float, np.float64, np.int64]).to_numpy()
+    values = pd.to_numeric(cells.where(numbers), errors="coerce")
+    return values.where((values >= SERIAL_RANGE[0]) & (values <= SERIAL_RANGE[1]))
+
+
+def serial_dates(serials: pd.Series) -> pd.Series:
+    """Excel serial day numbers as dates: 1899-12-30 + floor(n) days (45596 → 2024-10-31)."""
+    days = np.floor(serials.to_numpy(dtype=float))
+    return pd.Series(EXCEL_EPOCH + pd.to_timedelta(days, unit="D"), index=serials.index).astype("datetime64[us]")
+
+
+def looks_like_serials(text: pa.ChunkedArray, mask: np.ndarray) -> bool:
+    """Most of the unreadable dates of ``mask`` are whole numbers within SERIAL_RANGE (Excel day
+    numbers exported as text)."""
+    where = np.flatnonzero(mask)
+    if not len(where):
+        return False
+    values = pd.to_numeric(pd.Series(pc.take(text, pa.array(where[:1000])).to_pylist()), errors="coerce")
+    return bool(((values >= SERIAL_RANGE[0]) & (values <= SERIAL_RANGE[1])).mean() > 0.5)
 
 
 def parse_bools(text: pa.ChunkedArray) -> pd.Series:
@@ -412,6 +511,9 @@ def type_column(raw: RawFile, column: ColumnSpec) -> tuple[object, list[pd.DataF
         missing = parsed.isna().to_numpy()
         hint = "a date" if raw.spec.date_format == "auto" else \
             f"a date in the format {raw.spec.date_format} (e.g. {pd.Timestamp('2026-10-31').strftime(raw.spec.date_format)})"
+        if looks_like_serials(text, missing & ~empty):
+            hint += ("; these look like Excel serial dates (day numbers such as 45596 = 2024-10-31): format the "
+                     "column as dates in Excel before exporting, or give the .xlsx workbook itself")
     elif column.kind in ("money", "int"):
         numbers = parse_money(text, raw.spec, cells)
         missing = np.isnan(numbers)
@@ -448,5 +550,22 @@ def type_columns(raw: RawFile) -> tuple[pd.DataFrame, pd.DataFrame]:
     for extra in raw.extra_columns:
         typed[extra] = _strings(raw.raw(extra), False)
     frame = pd.DataFrame(typed, index=pd.RangeIndex(len(raw)))
+    problems += short_row_problems(raw)
     found = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
     return frame, found
+
+
+def short_row_problems(raw: RawFile) -> list[pd.DataFrame]:
+    """A problem for each row with fewer fields than the header (e.g. a record split by a stray line
+    break): named on the first column it lacks, instead of being read as empty values."""
+    where, counts = raw.short
+    if not len(where):
+        return []
+    width = raw.table.num_columns
+    names = raw.table.column_names
+    return [pd.DataFrame({
+        "file": raw.label, "row": raw.file_rows(where),
+        "column": [raw.export_names.get(names[c], names[c]) for c in counts],
+        "value": "",
+        "problem": [f"the row has {c} of the header's {width} fields (a line break inside a value, or a missing "
+                    "delimiter?); fix the export" for c in counts]})]

@@ -61,7 +61,10 @@ def _dates(as_of: pd.Timestamp | str | Iterable) -> pd.DatetimeIndex:
 def compute_kpis(ledger: Ledger, as_of: pd.Timestamp | str | Iterable | None = None, *,
                  window_days: int = DEFAULT_WINDOW_DAYS,
                  aging_edges: tuple[int, ...] = DEFAULT_AGING_EDGES) -> KpiTable:
-    """Every registry KPI at each as-of date (default: the ledger's ``as_of``)."""
+    """Every registry KPI at each as-of date (default: the ledger's ``as_of``).
+
+    At a date before the ledger's first invoice every KPI and the aging are missing with that reason
+    (not 0 AR and "0.0 days"): there is no book to assess yet."""
 
     if window_days < 1:
         raise ArgumentError(f"window_days must be a whole number of days ≥ 1, got {window_days}")
@@ -93,8 +96,20 @@ def compute_kpis(ledger: Ledger, as_of: pd.Timestamp | str | Iterable | None = N
         reasons_df.loc[other] = why
         aging = aging.astype(float)
         aging.loc[other] = np.nan
+    first = ledger.invoices["invoice_date"].min() if len(ledger.invoices) else pd.NaT
+    before = dates < first if first is not pd.NaT else np.zeros(len(dates), dtype=bool)
+    if before.any():
+        values_df.loc[before] = np.nan
+        reasons_df.loc[before] = BEFORE_FIRST_INVOICE
+        aging = aging.astype(float)
+        aging.loc[before] = np.nan
     values_df = values_df.replace([np.inf, -np.inf], np.nan)
     return KpiTable(values_df, reasons_df.astype(object), aging, m, window_days, ledger.currency)
+
+
+#: The reason every KPI is missing at a date before the ledger's first invoice (which invoice is first
+#: is not named: an invoice dated after T never changes what is said at T).
+BEFORE_FIRST_INVOICE = "the date is before the ledger's first invoice: there is nothing to assess"
 
 
 def months_before(date: pd.Timestamp, months: int) -> pd.Timestamp:

@@ -28,7 +28,7 @@ from arassess import __version__
 from arassess.config.client import load_config
 from arassess.costs.case import answer_sentence
 from arassess.display.format import format_value
-from arassess.display.items import SectionRegistry, figure_image, md, table
+from arassess.display.items import SectionRegistry, figure_image, literal, md, table
 from arassess.display.style import (
     BLUE,
     GREEN,
@@ -380,7 +380,7 @@ def section(r: MonthlyReview, name: str, written: dict[str, Any] | None = None) 
 
 
 def title(r: MonthlyReview) -> Markdown:
-    return md(f"# {r.client}: monthly review, {r.month_end:%B %Y}")
+    return md(f"# {literal(r.client)}: monthly review, {r.month_end:%B %Y}")
 
 
 # --- summary ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from arassess.assessment.case import Assessment, assess, load
 from arassess.config.escalation import Step, handoff_day_of, ladder_from_config, ladder_rows
 from arassess.costs.assumptions import Curve
 from arassess.costs.case import CostCase, load_case
-from arassess.goals.model import Goal
+from arassess.goals.model import Goal, planning_start
 from arassess.goals.targets import resolve_goals
 from arassess.paths import resolve_client_dir
 from arassess.plan.letters import missing_sender_details, render_letters
@@ -37,10 +37,16 @@ class PlanCase:
     ladder: tuple[Step, ...]
     worklist: pd.DataFrame
     customers: pd.DataFrame
+    start: pd.Timestamp | None = None  # the planning start; None: the assessment date
 
     @property
     def as_of(self) -> pd.Timestamp:
         return self.assessment.as_of
+
+    @property
+    def plan_start(self) -> pd.Timestamp:
+        """The day the goals and the actions start from (never before the assessment date)."""
+        return self.as_of if self.start is None else max(self.as_of, pd.Timestamp(self.start).normalize())
 
     @property
     def currency(self) -> str:
@@ -51,7 +57,8 @@ class PlanCase:
         stages = self.worklist["stage"].value_counts() if len(self.worklist) else pd.Series(dtype=int)
         return {
             "client": self.assessment.config.name, "as_of": f"{self.as_of:%Y-%m-%d}",
-            "strategy": self.case.strategy, "handoff_day": handoff_day_of(self.case),
+            "plan_start": f"{self.plan_start:%Y-%m-%d}", "strategy": self.case.strategy,
+            "handoff_day": handoff_day_of(self.case),
             "actions": self.plan["id"].tolist(), "goals": [g.key for g in self.goals],
             "ladder": ladder_rows(self.ladder),
             "worklist_invoices": len(self.worklist), "worklist_customers": len(self.customers),
@@ -63,7 +70,8 @@ class PlanCase:
 def load_plan_case(client_dir: str | Path, as_of: str | None = None,
                    planned_on: str | pd.Timestamp | None = None, *, risk_dir: str | Path | None = None) -> PlanCase:
     """Assessment, cost case, goals, plan, ladder and worklist of a client at ``as_of``; the plan
-    is scheduled from ``planned_on`` (default: today, or as_of when that is later). ``risk_dir``:
+    and the goals are scheduled from ``planned_on`` (one planning start: default today, never before
+    as_of; :func:`arassess.goals.model.planning_start`). ``risk_dir``:
     a run folder whose ``risk.json`` (written by notebook 01) is reused when it matches the data,
     settings and date (arassess.risk.store), instead of fitting the risk model again."""
 
@@ -72,12 +80,13 @@ def load_plan_case(client_dir: str | Path, as_of: str | None = None,
     date = pd.Timestamp(as_of or loaded[0].as_of or loaded[1].as_of).normalize()
     a = assess(folder, date, loaded=loaded, risk=load_risk(risk_dir, risk_key(loaded[0], date)))
     case, _ = load_case(folder, f"{a.as_of:%Y-%m-%d}", loaded=loaded)
-    goals = tuple(resolve_goals(a, folder))
+    start = planning_start(a.as_of, planned_on)
+    goals = tuple(resolve_goals(a, folder, start))
     ladder = ladder_from_config(a.config.escalation, handoff_day_of(case), a.config.root / "client.yaml")
     work = risk_worklist(a, ladder, case.assumptions.recovery_curve)
-    plan = action_plan(a, case, goals, planned_on=planned_on or pd.Timestamp.today())
-    return PlanCase(a, case, goals, plan, ladder, work, customer_worklist(work, a.risk.customers if a.risk.available
-                                                                         else None))
+    plan = action_plan(a, case, goals, planned_on=start)
+    return PlanCase(a, case, goals, plan, ladder, work,
+                    customer_worklist(work, a.risk.customers if a.risk.available else None), start)
 
 
 def risk_worklist(a: Assessment, ladder: tuple[Step, ...], recovery_curve: Curve) -> pd.DataFrame:
@@ -93,9 +102,9 @@ def risk_worklist(a: Assessment, ladder: tuple[Step, ...], recovery_curve: Curve
 def write_outputs(pc: PlanCase, output_dir: str | Path,
                   letter_date: str | pd.Timestamp | None = None) -> dict[str, Any]:
     """worklist.xlsx, letters/ and plan_summary.json in ``output_dir`` (none overwritten). Letters
-    are dated ``letter_date`` (default: today, or the as-of date when that is later)."""
+    are dated ``letter_date`` (default: the planning start, which is never before the as-of date)."""
     out = Path(output_dir)
-    day = max(pd.Timestamp(letter_date or pd.Timestamp.today()).normalize(), pc.as_of)
+    day = max(pd.Timestamp(letter_date).normalize(), pc.as_of) if letter_date else pc.plan_start
     xlsx = write_worklist_xlsx(pc.worklist, out / WORKLIST_FILE, pc.customers, ladder=pc.ladder,
                                currency=pc.currency)
     letters = render_letters(pc.worklist, pc.assessment.positions, pc.assessment.config, pc.as_of,

@@ -16,7 +16,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from arassess.config.escalation import handoff_day_of, ladder_rows
-from arassess.display.items import SectionRegistry, figure_image, md, table
+from arassess.display.items import SectionRegistry, figure_image, literal, md, table
 from arassess.plan import charts as plancharts
 from arassess.plan.case import LETTERS_DIR, WORKLIST_FILE, PlanCase
 from arassess.plan.letters import missing_sender_details
@@ -101,4 +101,4 @@ def section(pc: PlanCase, name: str, written: list[Path] | None = None) -> list[
 
 
 def title(pc: PlanCase) -> Markdown:
-    return md(f"# {pc.assessment.config.name}: action plan ({pc.as_of:%d %B %Y})")
+    return md(f"# {literal(pc.assessment.config.name)}: action plan ({pc.as_of:%d %B %Y})")

@@ -15,7 +15,6 @@ import mimetypes
 import os
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -42,6 +41,7 @@ from arassess.plan.case import load_plan_case
 from arassess.plan.letters import missing_sender_details
 from arassess.risk import charts as riskcharts
 from arassess.risk.model import RiskResult
+from arassess.tempdirs import private_folder
 
 REPORT_DIR = TEMPLATES_DIR / "report"
 PAPERS = ("A4", "Letter")
@@ -78,13 +78,13 @@ class ReportData:
 def gather(client_dir: str | Path, as_of: str | None = None,
            planned_on: str | pd.Timestamp | None = None, *, risk_dir: str | Path | None = None) -> ReportData:
     """Assessment, cost case, goals, action plan, escalation ladder and worklist at ``as_of``;
-    the plan is scheduled from ``planned_on`` (default today, or as_of when later); ``risk_dir``
+    the goals and the plan start from ``planned_on`` (default today, never before as_of); ``risk_dir``
     as for :func:`arassess.plan.case.load_plan_case`."""
 
     folder = resolve_client_dir(client_dir)
     pc = load_plan_case(folder, as_of, planned_on, risk_dir=risk_dir)
-    goals = load_goals_case(folder, assessment=pc.assessment)
-    day = max(pc.as_of, pd.Timestamp(planned_on or pd.Timestamp.today()).normalize())
+    day = pc.plan_start
+    goals = load_goals_case(folder, assessment=pc.assessment, planned_on=day)
     return ReportData(folder, pc.assessment, pc.case, goals, goals.table(), pc.plan, pc.ladder, pc.worklist,
                       pc.customers, day)
 
@@ -367,8 +367,9 @@ def goals_chapter(data: ReportData) -> list[dict[str, Any]]:
     rows = data.goals_table
     goals = display_table(rows, data.currency).drop(columns=["Set by", "Months"], errors="ignore")
     cash = cash_table(rows, data.currency)
-    blocks = [text("Each goal has a baseline (today), a target, a deadline and an owner, and a monthly glide "
-                   "path from baseline to target to review progress against."),
+    blocks = [text(f"Each goal has a baseline (its value on {data.assessment.as_of:%d %B %Y}), a target, a deadline "
+                   "and an owner, and a monthly glide path from the start of the plan on "
+                   f"{data.planned_on:%d %B %Y} to the target to review progress against."),
               html_table(goals), heading("What reaching the goals is worth"),
               html_table(cash.drop(columns=["How"], errors="ignore")),
               text("The cash effects overlap (collecting old debt also lowers DSO): do not add them up."),
@@ -442,9 +443,11 @@ def appendix_chapter(data: ReportData) -> list[dict[str, Any]]:
                                                              else " (not available from this export)")
                                         for k in KPIS]})
     branding = a.config.branding or {}
+    warnings = [n.removeprefix("WARNING: ") for n in a.notes if n.startswith("WARNING: ")]
     return [heading("Data received"), html_table(totals),
             text(f"{rejected:,} row(s) could not be read and were left out; the list with file, row and reason "
                  "is available on request." if rejected else "Every row of the export was read."),
+            *([text("Warnings about the data:"), {"kind": "list", "items": warnings}] if warnings else []),
             heading("Assumptions of the cost comparison, with sources"),
             html_table(assumptions_table(data.case).rename(columns=str.capitalize)),
             heading("KPI definitions"), html_table(defs),
@@ -502,6 +505,7 @@ def render_html(data: ReportData, paper: str = "A4", now: dt.datetime | None = N
     branding = a.config.branding or {}
     return env.get_template("report.html.j2").render(
         client=a.config.name, as_of=f"{a.as_of:%Y-%m-%d}", as_of_long=f"{a.as_of:%d %B %Y}",
+        plan_start_long=f"{data.planned_on:%d %B %Y}",
         prepared_for=branding.get("prepared_for") or a.config.name,
         consultant=branding.get("consultant") or "—",
         primary_color=branding.get("primary_color", "#1B3A5C"), accent_color=branding.get("accent_color", "#E07B24"),
@@ -520,11 +524,11 @@ def write_pdf(html_path: Path, pdf_path: Path, chromium: str = CHROMIUM, timeout
     if not Path(chromium).exists() and shutil.which(chromium) is None:
         raise ReportError(f"PDF needs Chromium at {chromium}: run `make system-deps` (installs Debian's "
                           "chromium) or set ARASSESS_CHROMIUM; the HTML report is written")
-    with tempfile.TemporaryDirectory(prefix="arassess-chromium-") as profile:
+    with private_folder("chromium") as profile:
         command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                    "--disable-component-update", "--disable-sync", "--no-first-run", "--no-pdf-header-footer",
                    f"--user-data-dir={profile}", f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
-        env = {**os.environ, "HOME": profile, "XDG_CONFIG_HOME": profile, "XDG_CACHE_HOME": profile}
+        env = {**os.environ, "HOME": str(profile), "XDG_CONFIG_HOME": str(profile), "XDG_CACHE_HOME": str(profile)}
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
         except subprocess.TimeoutExpired:

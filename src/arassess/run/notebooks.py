@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -21,6 +20,7 @@ from arassess.config.client import load_config
 from arassess.costs.scenarios import load_scenario
 from arassess.errors import ArgumentError, NotebookError, OverwriteError, writing
 from arassess.paths import NOTEBOOKS_DIR
+from arassess.tempdirs import private_folder
 
 NOTEBOOKS: dict[str, str] = {
     "assess": "01_assess_current_process.ipynb",
@@ -99,7 +99,7 @@ def _local_kernel() -> Iterator[Any]:
     print its warning about unencrypted TCP into every run's output)."""
     from jupyter_client.manager import KernelManager
 
-    with tempfile.TemporaryDirectory(prefix="arassess-kernel-") as folder:
+    with private_folder("kernel") as folder:
         km = KernelManager(kernel_name=KERNEL, transport="ipc", ip=str(Path(folder) / "kernel"))
         try:
             yield km

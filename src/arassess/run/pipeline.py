@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import pandas as pd
+
 from arassess.config.client import load_config
+from arassess.goals.model import planning_start
 from arassess.inputs.run_cache import shared_ledger, validated_once
 from arassess.report.client import gather, write_report
 from arassess.run.notebooks import NOTEBOOKS, execute, finished, new_run_dir
@@ -22,6 +25,8 @@ from arassess.run.notebooks import NOTEBOOKS, execute, finished, new_run_dir
 ORDER = ("assess", "costs", "goals", "plan")
 STEP_LABELS = {"intake": "data intake", "assess": "01 current process", "costs": "02 in-house or agency",
                "goals": "03 goals", "plan": "04 action plan", "report": "client report (HTML + PDF)"}
+#: The notebooks that take the planning start (one day for the goals, the actions and the report).
+PLANNED = ("goals", "plan")
 #: Every step, in order: the intake (read and validated once), the notebooks, the report.
 STEPS = ("intake", *ORDER, "report")
 LEDGER_FOLDER = "ledger"  # in the run folder: the validated ledger the run's notebooks share
@@ -74,16 +79,18 @@ def run_assessment(client_dir: str | Path, *, as_of: str | None = None, runs_dir
     keep(run_dir / LEDGER_FOLDER)  # the notebooks and the report read it back
     done = Deliverables(run_dir=run_dir)
     done.seconds["intake"] = time.perf_counter() - started
+    planned = f"{planning_start(date or pd.Timestamp.today()):%Y-%m-%d}"  # one start, even across midnight
     with shared_ledger(run_dir / LEDGER_FOLDER):
         for name in ORDER:
             started = step(name)
-            done.notebooks.append(execute(name, client_dir, run_dir, as_of=date).notebook)
+            params = {"planned_on": planned} if name in PLANNED else None
+            done.notebooks.append(execute(name, client_dir, run_dir, as_of=date, parameters=params).notebook)
             done.seconds[name] = time.perf_counter() - started
         started = step("report")
         done.worklist = run_dir / "worklist.xlsx"
         done.letters = run_dir / "letters"
-        done.report_html, done.report_pdf = write_report(gather(client_dir, date, risk_dir=run_dir), run_dir, paper,
-                                                         pdf)
+        data = gather(client_dir, date, planned, risk_dir=run_dir)
+        done.report_html, done.report_pdf = write_report(data, run_dir, paper, pdf)
         done.seconds["report"] = time.perf_counter() - started
     finished(run_dir)  # a run killed before this line keeps its INCOMPLETE marker
     return done

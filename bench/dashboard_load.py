@@ -1,0 +1,222 @@
+"""A workshop of CFOs: many people open the assessment dashboard at once, in a real browser.
+
+    python bench/dashboard_load.py                  # 20 sessions at once (~2–3 min)
+    python bench/dashboard_load.py --sessions 10 --json load.json
+
+The server is the one ``arassess serve`` runs (arassess.serving.voila_command: loopback only,
+sources hidden, idle kernels of closed pages culled — here after ``--cull`` seconds instead of 10
+minutes, so the bench sees them go), serving a copy of notebook 01 on a copy of the sample client
+in a temporary folder (tests/voila_server.py; the repository is never written). Debian's chromium
+opens every page; requests other than to the loopback server are refused, and the number of
+sessions is capped (``--sessions`` ≤ 40).
+
+Measured:
+
+1. one page alone first (the consultant preparing the workshop: it fills the workspace cache with
+   the validated ledger and the risk fit, which every later session of the same client reuses);
+2. ``--sessions`` pages opened together: for each, seconds from the page load to its "Ready"
+   status (headline and scorecard shown) and to every section shown; the server's memory (Voila
+   and every kernel, resident set summed over the process tree, sampled every 0.25 s) at its peak;
+   the most kernels alive at once;
+3. every page closed: the kernels still alive ``--cull`` × 3 seconds later.
+
+Target (issue 15): 20 sessions all rendered, each ≤ 30 s, memory bounded, no kernel left after the
+pages close. Nothing is asserted: the table is printed (and written as JSON with ``--json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+import psutil  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+from voila_server import chromium, offline_context, served_copy, voila_server  # noqa: E402
+
+from arassess.serving import voila_command  # noqa: E402
+
+VIEWPORT = {"width": 1400, "height": 1000}
+CLIENT = REPO / "sample_data" / "voltline"
+NOTEBOOK = REPO / "notebooks" / "01_assess_current_process.ipynb"
+READY = re.compile(r"^Ready")
+FAILED = re.compile(r"Cannot assess|Error|Traceback")
+STATUS = ".arassess-status"
+COMPLETE = ".arassess-complete [data-complete]"
+MAX_SESSIONS = 40
+TIMEOUT_S = 300.0
+POLL_S = 0.1
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class TreeMemory:
+    """Samples the resident memory of a process and all its descendants (MB) and the number of
+    kernels among them, in a background thread, until stopped."""
+
+    def __init__(self, pid: int, every: float = 0.25) -> None:
+        self.pid, self.every = pid, every
+        self.peak_mb = 0.0
+        self.peak_kernels = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def sample(self) -> tuple[float, int]:
+        try:
+            root = psutil.Process(self.pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return 0.0, 0
+        total, kernels = 0, 0
+        for proc in procs:
+            try:
+                total += proc.memory_info().rss
+                kernels += "ipykernel" in " ".join(proc.cmdline())
+            except psutil.Error:
+                continue
+        return total / 2**20, kernels
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            mb, kernels = self.sample()
+            self.peak_mb, self.peak_kernels = max(self.peak_mb, mb), max(self.peak_kernels, kernels)
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> "TreeMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def open_together(browser: Any, url: str, sessions: int) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Open ``sessions`` pages at once (each in its own browser context, so its own kernel) and
+    poll them all; per page the seconds to "Ready" and to every section shown (None: not within
+    TIMEOUT_S, or the page said it failed). Returns the rows and the open contexts."""
+    contexts = [offline_context(browser, VIEWPORT) for _ in range(sessions)]
+    pages = [c.new_page() for c in contexts]
+    started = time.perf_counter()
+    for page in pages:
+        page.goto(url, wait_until="commit", timeout=TIMEOUT_S * 1000)
+    rows: list[dict[str, Any]] = [{"session": i + 1, "ready_s": None, "complete_s": None, "failed": ""}
+                                  for i in range(sessions)]
+    while time.perf_counter() - started < TIMEOUT_S:
+        pending = [i for i, r in enumerate(rows) if r["complete_s"] is None and not r["failed"]]
+        if not pending:
+            break
+        for i in pending:
+            page, row = pages[i], rows[i]
+            status = page.locator(STATUS)
+            text = status.first.inner_text(timeout=1000) if status.count() else ""
+            if FAILED.search(text):
+                row["failed"] = text[:200]
+            elif row["ready_s"] is None and READY.search(text):
+                row["ready_s"] = time.perf_counter() - started
+            if row["ready_s"] is not None and page.locator(COMPLETE).count():
+                row["complete_s"] = time.perf_counter() - started
+        time.sleep(POLL_S)
+    return rows, contexts
+
+
+def kernels_alive(pid: int) -> int:
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return 0
+    alive = 0
+    for proc in children:
+        try:
+            alive += "ipykernel" in " ".join(proc.cmdline()) and proc.status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            continue
+    return alive
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=20, help=f"pages opened at once (1–{MAX_SESSIONS})")
+    parser.add_argument("--cull", type=int, default=4, help="seconds before a closed page's kernel is culled")
+    parser.add_argument("--json", type=Path, help="also write every measurement to this file")
+    args = parser.parse_args(argv)
+    if not 1 <= args.sessions <= MAX_SESSIONS:
+        parser.error(f"--sessions must be from 1 to {MAX_SESSIONS}")
+    log(f"load average at start: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores; "
+        f"{psutil.virtual_memory().total / 2**30:.1f} GB memory")
+    results: dict[str, Any] = {"sessions": args.sessions, "cull_s": args.cull}
+    with tempfile.TemporaryDirectory(prefix="arassess-bench-load-") as tmp:
+        root = Path(tmp)
+        served = served_copy(root, NOTEBOOK, CLIENT, ignore=("scenarios",))["notebook"]
+        command = lambda port: voila_command(served, port, cull_idle=args.cull)  # noqa: E731
+        with sync_playwright() as playwright, chromium(playwright) as browser, \
+                voila_server(command=command, cwd=root, log_dir=root / "voila") as server:
+            url = f"http://127.0.0.1:{server.port}/"
+            log("one page alone (fills the workspace cache) …")
+            alone, contexts = open_together(browser, url, 1)
+            results["alone"] = alone[0]
+            for context in contexts:
+                context.close()
+            idle = TreeMemory(server.process.pid).sample()[0]
+            results["server_idle_mb"] = idle
+            log(f"{args.sessions} pages at once …")
+            with TreeMemory(server.process.pid) as memory:
+                rows, contexts = open_together(browser, url, args.sessions)
+            results["together"] = rows
+            results["peak_mb"], results["peak_kernels"] = memory.peak_mb, memory.peak_kernels
+            for context in contexts:
+                context.close()
+            log(f"pages closed; waiting {args.cull * 3} s for the cull …")
+            time.sleep(args.cull * 3)
+            results["kernels_after_close"] = kernels_alive(server.process.pid)
+            results["server_after_close_mb"] = TreeMemory(server.process.pid).sample()[0]
+    log(f"load average at end: {os.getloadavg()[0]:.2f}")
+
+    rows = results["together"]
+    ready = [r["ready_s"] for r in rows if r["ready_s"] is not None]
+    complete = [r["complete_s"] for r in rows if r["complete_s"] is not None]
+    failed = [r for r in rows if r["failed"]]
+
+    def spread(values: list[float]) -> str:
+        if not values:
+            return "none"
+        return f"{min(values):.1f} / {statistics.median(values):.1f} / {max(values):.1f} s"
+
+    alone = results["alone"]
+    lines = [
+        ("one page alone: load → Ready / every section", f"{alone['ready_s']:.1f} / {alone['complete_s']:.1f} s"),
+        (f"{args.sessions} at once: rendered (Ready)", f"{len(ready)} of {args.sessions}"),
+        ("  load → Ready, min / median / max", spread(ready)),
+        ("  load → every section, min / median / max", spread(complete)),
+        ("  sessions Ready within 30 s", f"{sum(v <= 30 for v in ready)} of {args.sessions}"),
+        ("  failed (the page said so)", f"{len(failed)}"),
+        ("server memory: idle → peak (Voila + kernels, RSS)",
+         f"{results['server_idle_mb']:,.0f} → {results['peak_mb']:,.0f} MB"),
+        ("most kernels alive at once", f"{results['peak_kernels']}"),
+        (f"kernels alive {args.cull * 3} s after every page closed", f"{results['kernels_after_close']}"),
+        ("server memory then", f"{results['server_after_close_mb']:,.0f} MB"),
+    ]
+    for label, value in lines:
+        print(f"{label:<56} {value:>28}")
+    for r in failed:
+        print(f"session {r['session']} failed: {r['failed']}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

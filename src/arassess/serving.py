@@ -1,0 +1,35 @@
+"""Serving the dashboards: the limits ``arassess serve`` sets on Voila and the dashboards state.
+
+Kept apart from the CLI so a dashboard can say its own upload limit without importing the CLI.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+CULL_IDLE_SECONDS = 600  # arassess serve: a closed page's idle kernel is stopped after this
+UPLOAD_LIMIT_MB = 200  # the largest upload a dashboard takes (the websocket message limit)
+UPLOAD_LIMIT_BYTES = UPLOAD_LIMIT_MB * 1024 * 1024
+
+
+def voila_command(target: Path, port: int, *, open_browser: bool = False, cull_idle: int = CULL_IDLE_SECONDS
+                  ) -> list[str]:
+    """The Voila command line of ``arassess serve``: loopback only, sources hidden, idle kernels of
+    closed pages culled after ``cull_idle`` seconds (checked every ``cull_idle / 4``, at most a
+    minute), and websocket messages (an upload is one) up to UPLOAD_LIMIT_BYTES."""
+    command = [sys.executable, "-m", "voila", str(target), f"--port={port}", "--Voila.ip=127.0.0.1",
+               "--strip_sources=True",
+               # the whole dict, so the size stays a number (key=value items arrive as text and break
+               # every websocket: tornado compares the message length with a string)
+               f'--Voila.tornado_settings={{"websocket_max_message_size": {UPLOAD_LIMIT_BYTES}}}']
+    if cull_idle:
+        command += [f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+                    f"--MappingKernelManager.cull_interval={max(1, min(60, cull_idle // 4))}",
+                    "--MappingKernelManager.cull_connected=False"]
+    if not open_browser:
+        command.append("--no-browser")
+    return command
+
+
+__all__ = ["CULL_IDLE_SECONDS", "UPLOAD_LIMIT_BYTES", "UPLOAD_LIMIT_MB", "voila_command"]
