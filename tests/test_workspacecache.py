@@ -116,3 +116,29 @@ def test_a_kept_risk_fit_is_never_written_over(workspace):
                                                 as_of=pd.Timestamp("2026-06-30")))
     assert digest(folder) == before
     assert workspacecache.cached_risk(config, "2026-06-30").reason == "test: nothing to fit"
+
+
+def test_a_second_session_shows_the_sections_the_first_one_built(workspace, monkeypatch):
+    """The dashboard's sections of one client, date and window are built once: a second session
+    shows the same outputs without building any section; another date or a changed client.yaml
+    builds them again."""
+    from arassess.assessment import dashboard as dash
+
+    client = workspace / "voltline"
+    first = dash.AssessmentDashboard(dash.dashboard_assessment(client), client, background=False)
+    shown = first.output.outputs
+    assert len(shown) > 20
+
+    built: list[str] = []
+    real = dash.section
+    monkeypatch.setattr(dash, "section", lambda a, name, *rest: built.append(name) or real(a, name, *rest))
+    second = dash.AssessmentDashboard(dash.dashboard_assessment(client), client, background=False)
+    assert built == [] and second.output.outputs == shown
+    second.as_of.value = pd.Timestamp("2026-09-30").date()      # another date: built, not reused
+    assert "data" in built and second.output.outputs != shown
+    built.clear()
+    config = load_config(client)
+    key = workspacecache.sections_key(config, "2026-10-31", 90, 24)
+    (client / "client.yaml").write_text((client / "client.yaml").read_text() + "\n# edited\n")
+    assert workspacecache.sections_key(load_config(client), "2026-10-31", 90, 24) != key
+    assert workspacecache.cached_section(config, key, "aging") is not None

@@ -26,7 +26,8 @@ import yaml
 
 from arassess.assessment.case import Assessment, assess
 from arassess.assessment.sections import SECTIONS, section, title
-from arassess.assessment.workspace_cache import cached_load, cached_risk, keep_risk
+from arassess.assessment.workspace_cache import (cached_load, cached_risk, cached_section, keep_risk, keep_section,
+                                                 sections_key)
 from arassess.config.yamlfile import read_yaml
 from arassess.display.items import display_bundle
 from arassess.errors import ArassessError
@@ -192,8 +193,9 @@ class AssessmentDashboard:
             generation = self._generation
         self._shown = a
         self.headline.value = headline_html(a)
-        first = [title(a), *(item for name in FIRST_SECTIONS for item in section(a, name))]
-        self.output.outputs = tuple(display_bundle(item) for item in first)
+        key = sections_key(a.config, a.as_of, a.window_days, self.history_months)
+        self.output.outputs = (display_bundle(title(a)),
+                               *(out for name in FIRST_SECTIONS for out in self._section_outputs(a, key, name)))
         self.complete.value = ""
         self.status.value = (f"Ready: {html.escape(a.config.name)} at {a.as_of:%Y-%m-%d} (window {a.window_days} days)"
                              f" <small>— {time.perf_counter() - started:.2f} s</small>")
@@ -201,23 +203,34 @@ class AssessmentDashboard:
         if self.background:
             if self._fill is not None:
                 self._fill.cancel()  # a fill still waiting to begin is not needed any more
-            self._fill = threading.Timer(delay, self._fill_sections, args=(a, rest, generation))
+            self._fill = threading.Timer(delay, self._fill_sections, args=(a, key, rest, generation))
             # not a daemon: the interpreter waits for it at exit rather than tearing down the
             # C++ libraries (pyarrow, matplotlib) under a running fill, which aborts the process
             self._fill.start()
         else:
-            self._fill_sections(a, rest, generation)
+            self._fill_sections(a, key, rest, generation)
 
-    def _fill_sections(self, a: Assessment, names: list[str], generation: int) -> None:
+    @staticmethod
+    def _section_outputs(a: Assessment, key: str, name: str) -> list[dict[str, Any]]:
+        """Section ``name`` of ``a`` as display outputs: those another session of the same client,
+        date, window and code kept in the workspace, else built (and kept for the next one)."""
+        kept = cached_section(a.config, key, name)
+        if kept is not None:
+            return kept
+        fitted = name == "risk" and a.known_risk is None
+        outputs = [display_bundle(item) for item in section(a, name)]
+        if fitted:
+            keep_risk(a.config, a.risk)  # the next session of this client reuses the fit
+        keep_section(a.config, key, name, outputs)
+        return outputs
+
+    def _fill_sections(self, a: Assessment, key: str, names: list[str], generation: int) -> None:
         """Append each section as it is built; stop as soon as a newer render has begun."""
         try:
             for name in names:
                 if generation != self._generation:
                     return
-                fitted = name == "risk" and a.known_risk is None
-                items = tuple(display_bundle(item) for item in section(a, name))
-                if fitted:
-                    keep_risk(a.config, a.risk)  # the next session of this client reuses the fit
+                items = tuple(self._section_outputs(a, key, name))
                 with self._lock:
                     if generation != self._generation:
                         return

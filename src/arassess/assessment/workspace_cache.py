@@ -9,7 +9,11 @@ at once would do it ten times). Here they are kept in ``<workspace>/.arassess-ca
 - ``ledger-<key>/``: the validated ledger (:mod:`arassess.inputs.run_cache`, its key: client path,
   load settings, every input byte);
 - ``risk-<key>/risk.json``: a risk fit (:mod:`arassess.risk.store`, its key: date, settings and the
-  inputs' checksums).
+  inputs' checksums);
+- ``sections-<key>/<section>.json``: a dashboard section as shown (its display outputs: text,
+  tables, charts as PNG), for one assessment — key: the inputs, client.yaml, the date, the window,
+  the history and the code — so a second CFO opening the same client at the same date gets the
+  pages the first one's session built instead of computing and drawing them again.
 
 A folder is named by its key, so changed inputs simply use another folder; each is written to a
 temporary name and renamed into place, so a concurrent session reads a complete cache or none.
@@ -18,6 +22,8 @@ A workspace that cannot be written only loses the speed-up.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -105,4 +111,54 @@ def keep_risk(config: ClientConfig, result: RiskResult) -> None:
         pass
 
 
-__all__ = ["CACHE_DIR", "cached_load", "cached_risk", "client_cache", "keep_risk"]
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """A fingerprint of the package's code (every module's path, size and modification time): a
+    section drawn by other code is not reused."""
+    package = Path(__file__).resolve().parents[1]
+    files = sorted(package.rglob("*.py"))
+    return _short([[str(p.relative_to(package)), p.stat().st_size, p.stat().st_mtime_ns] for p in files])
+
+
+def sections_key(config: ClientConfig, as_of: pd.Timestamp | str, window_days: int, history_months: int) -> str:
+    """What a dashboard section of one assessment depends on: the data files and load settings
+    (:func:`arassess.inputs.run_cache.input_key`), client.yaml's bytes (questionnaire, KPI and risk
+    settings), the date, the window, the history and the code."""
+    settings = Path(config.root) / "client.yaml"
+    yaml_bytes = settings.read_bytes() if settings.is_file() else b""
+    return _short([input_key(config), hashlib.sha256(yaml_bytes).hexdigest(), f"{pd.Timestamp(as_of):%Y-%m-%d}",
+                   int(window_days), int(history_months), code_version()])
+
+
+def _sections_folder(config: ClientConfig, key: str) -> Path:
+    return client_cache(config) / f"sections-{key}"
+
+
+def cached_section(config: ClientConfig, key: str, name: str) -> list[dict] | None:
+    """The display outputs of section ``name`` kept for this key, or None."""
+    try:
+        return json.loads((_sections_folder(config, key) / f"{name}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def keep_section(config: ClientConfig, key: str, name: str, outputs: list[dict]) -> None:
+    """Keep a section's display outputs for the next session (written to a temporary file and
+    renamed into place; a workspace that cannot be written only loses the speed-up)."""
+    folder = _sections_folder(config, key)
+    target = folder / f"{name}.json"
+    if target.exists():
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".json", dir=folder)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(outputs, out)
+        os.replace(tmp, target)
+    except (OSError, TypeError, ValueError):
+        with contextlib.suppress(OSError, UnboundLocalError):
+            os.unlink(tmp)
+
+
+__all__ = ["CACHE_DIR", "cached_load", "cached_risk", "cached_section", "client_cache", "code_version",
+           "keep_risk", "keep_section", "sections_key"]

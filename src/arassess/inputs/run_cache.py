@@ -48,7 +48,8 @@ def input_key(config: ClientConfig) -> str:
         "as_of": config.as_of.isoformat() if config.as_of else None, "limit": config.max_rejected_share,
         "files": {kind: {"path": str(Path(spec.path).resolve()), "columns": sorted(dict(spec.columns).items()),
                          "date_format": spec.date_format, "decimal": spec.decimal, "thousands": spec.thousands,
-                         "delimiter": spec.delimiter, "encoding": spec.encoding, "sheet": spec.sheet}
+                         "delimiter": spec.delimiter, "encoding": spec.encoding, "sheet": spec.sheet,
+                         "header_row": spec.header_row}
                   for kind, spec in sorted(config.files.items())},
     }
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
