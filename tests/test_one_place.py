@@ -93,3 +93,30 @@ def test_a_cost_comparison_row_is_changed_in_one_place(report_data, monkeypatch,
     panel.wait()
     assert "Gross recovery (one place)" in panel.table.value
     assert "Expected recovery (one place)" in render_html(dataclasses.replace(report_data))
+
+
+@pytest.mark.parametrize("value, currency, cents, shown", [
+    (1234567.4, "EUR", False, "1,234,567 EUR"), (-0.3, "USD", False, "0 USD"), (1234.5, "", True, "1,234.50"),
+    (-0.004, "", True, "0.00"), (float("nan"), "EUR", False, "n/a"), (float("inf"), "EUR", False, "n/a"),
+    (None, "EUR", False, "n/a")])
+def test_money_text_is_the_one_money_format(value, currency, cents, shown):
+    assert fmt.money_text(value, currency, cents=cents) == shown
+    if not cents and value is not None:
+        assert fmt.format_value(value, "currency", currency) == shown  # KPI money is the same format
+
+
+def test_no_module_formats_money_itself():
+    """An amount with its currency is written by display.format.money_text only: a module that
+    formats one itself (e.g. f"{x:,.0f} {currency}") would drift from it (negative zero, n/a)."""
+    import re
+    from pathlib import Path
+
+    import arassess
+
+    PACKAGE_DIR = Path(arassess.__file__).parent
+    pattern = re.compile(r":,\.[02]f\}\s*\{[\w.\[\]'\"]*(currency|cur)\}")
+    found = [f"{path.relative_to(PACKAGE_DIR)}:{n}" for path in sorted(PACKAGE_DIR.rglob("*.py"))
+             if path.name != "format.py" for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if pattern.search(line)]
+    assert found == []
+    assert pattern.search('f"{value:,.0f} {case.currency}"')  # the check can fail

@@ -19,6 +19,7 @@ import click
 import pandas as pd
 
 from arassess.config.client import ClientConfig, load_config
+from arassess.display.format import money_text
 from arassess.errors import ArassessError, RejectionLimitError, writing
 from arassess.inputs.intake import as_of_notes, load_ledger
 from arassess.kpi.engine import compute_kpis
@@ -244,7 +245,7 @@ def risk_command(client_dir: Path, as_of: str | None, top: int, fmt: str) -> Non
             index=False, float_format=lambda v: f"{v:.3f}"))
     bands = result.band_counts()
     click.echo("\nCustomers by band: " + ", ".join(
-        f"{b} {n:,} ({amount:,.0f} {config.currency} open)"
+        f"{b} {n:,} ({money_text(amount, config.currency)} open)"
         for b, n, amount in zip(bands["band"], bands["customers"], bands["open_amount"])))
     c = result.customers.head(top)
     click.echo(f"\nThe {len(c)} riskiest customers:")

@@ -26,8 +26,14 @@ import yaml
 
 from arassess.assessment.case import Assessment, assess
 from arassess.assessment.sections import SECTIONS, section, title
-from arassess.assessment.workspace_cache import (cached_load, cached_risk, cached_section, keep_risk, keep_section,
-                                                 sections_key)
+from arassess.assessment.workspace_cache import (
+    cached_load,
+    cached_risk,
+    cached_section,
+    keep_risk,
+    keep_section,
+    sections_key,
+)
 from arassess.config.yamlfile import read_yaml
 from arassess.display.items import display_bundle
 from arassess.errors import ArassessError

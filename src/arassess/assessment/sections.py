@@ -15,15 +15,11 @@ from IPython.display import Markdown
 
 from arassess.assessment import charts
 from arassess.assessment.case import Assessment
-from arassess.display.format import format_value
+from arassess.display.format import format_value, money_text
 from arassess.display.items import SectionRegistry, figure_image, literal, md, table
 from arassess.risk import charts as riskcharts
 
 RISK_TOP_CUSTOMERS = 10  # riskiest customers listed in the risk section
-
-
-def _money(a: Assessment, value: float) -> str:
-    return format_value(value, "currency", a.currency)
 
 
 def data_section(a: Assessment) -> list[Any]:
@@ -104,7 +100,7 @@ def behaviour_section(a: Assessment) -> list[Any]:
         forecast = a.table.value("expected_write_off", a.as_of)
         items += [figure_image(charts.roll_rate_chart(a.rolls)),
                   md(f"Expected write-off of today's AR from 6-month roll rates: "
-                           f"**{_money(a, forecast)}**" if forecast == forecast else
+                           f"**{money_text(forecast, a.currency)}**" if forecast == forecast else
                            f"Expected write-off: n/a ({a.table.reason('expected_write_off', a.as_of)})")]
     return items
 
@@ -200,7 +196,7 @@ def risk_section(a: Assessment) -> list[Any]:
     items += [md(f"A customer's **score** is the share of its open balance expected to be paid late; band high "
                        f"from {s.high_from:.0%}, low below {s.low_below:.0%}. **{len(high):,} customer"
                        f"{' is' if len(high) == 1 else 's are'} high risk**, owing "
-                       f"{_money(a, float(high['open_amount'].sum()))}."),
+                       f"{money_text(float(high['open_amount'].sum()), a.currency)}."),
               figure_image(riskcharts.score_distribution_chart(r.customers, s.low_below, s.high_from, a.currency,
                                                              s.threshold_days)),
               table(risk_band_table(r.band_counts(), a.currency))]

@@ -51,6 +51,7 @@ from arassess.costs.model import (
     tie,
 )
 from arassess.costs.scenarios import Scenario, load_scenario
+from arassess.display.format import money_text
 from arassess.ledger.model import Ledger
 from arassess.paths import resolve_client_dir
 
@@ -111,7 +112,7 @@ def format_lever(lever: str, value: float, currency: str = "") -> str:
     if unit == "x":
         return f"{value:.2f}×"
     if unit == "money":
-        return f"{value:,.0f} {currency}".strip()
+        return money_text(value, currency)
     suffix = {"days": " days", "h": " h"}[unit]
     return f"{value:,.2f}".rstrip("0").rstrip(".") + suffix
 
@@ -468,12 +469,12 @@ def _reason(case_days: dict[str, float], net: dict[str, float], best: str, basis
         return (f"{LABELS[best]}: nothing is overdue at this date and there is no yearly flow to compare, so the "
                 "simplest way stays.")
     if not others:
-        return f"{LABELS[best]}{when}: {net[best]:,.0f} {currency} net over {period}."
+        return f"{LABELS[best]}{when}: {money_text(net[best], currency)} net over {period}."
     runner = max(others, key=others.get)
     lead = net[best] - others[runner]
-    versus = (f"{lead:,.0f} {currency} more than {SHORT[runner]}" if lead > tolerance
-              else f"within {tolerance:,.0f} {currency} of {SHORT[runner]}, so the simpler one")
-    return f"{LABELS[best]}{when}: {net[best]:,.0f} {currency} net over {period}, {versus}."
+    versus = (f"{money_text(lead, currency)} more than {SHORT[runner]}" if lead > tolerance
+              else f"within {money_text(tolerance, currency)} of {SHORT[runner]}, so the simpler one")
+    return f"{LABELS[best]}{when}: {money_text(net[best], currency)} net over {period}, {versus}."
 
 
 def with_sensitivity(case: CostCase) -> CostCase:
@@ -545,7 +546,7 @@ def _stock_note(book: Book, a: Assumptions, currency: str, tolerance: float) -> 
         return ""
     j = int(np.argmax(np.where(placed, gain, -np.inf)))
     return (f"Today's stock, a one-off: placing the {int(lines['claims_placed'][1 + j]):,} claims at least "
-            f"{days[j]:g} days past due now would add about {gain[j]:,.0f} {currency} against keeping them.")
+            f"{days[j]:g} days past due now would add about {money_text(gain[j], currency)} against keeping them.")
 
 
 def build_book(ledger: Ledger, as_of: pd.Timestamp, a: Assumptions, claims: pd.DataFrame,
@@ -649,7 +650,8 @@ def provenance_of(a: Assumptions, given: set[str], curve: CollectionCurve, obser
         ledger_detail["in_house_days_to_cash"] = "observed time from each age to the cash (the ledger's payments)"
     if book.flow is not None:
         ledger_detail["yearly_overdue_invoices"] = f"{book.flow.invoices:,.0f} invoices fell past due in the year to T"
-        ledger_detail["yearly_overdue_amount"] = f"{book.flow.amount:,.0f} {currency} open the day after their due date"
+        ledger_detail["yearly_overdue_amount"] = (f"{money_text(book.flow.amount, currency)} open the day after "
+                                                  "their due date")
         ledger_detail["yearly_due_invoices"] = f"{book.flow.due_invoices:,.0f} invoices fell due in the year to T"
     if a.annual_credit_sales is not None:
         ledger_detail["annual_credit_sales"] = "invoices dated in the year to T"

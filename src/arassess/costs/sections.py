@@ -17,6 +17,7 @@ from arassess.costs import charts as costcharts
 from arassess.costs.case import PROVENANCE_WORDS, CostCase, answer_sentence
 from arassess.costs.model import SHORT, Assumptions
 from arassess.costs.scenarios import Scenario
+from arassess.display.format import money_text
 from arassess.display.items import SectionRegistry, figure_image, literal, md, table
 from arassess.errors import ArgumentError
 
@@ -163,7 +164,7 @@ def _assumption_value(a: Assumptions, name: str, currency: str, case: CostCase |
     if name in _SHARES:
         return f"{value:.1%}"
     if name in _MONEY:
-        return f"{value:,.0f} {currency}"
+        return money_text(value, currency)
     if name.endswith("_scale") or name == "loaded_cost_multiplier":
         return f"{value:.2f}×"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
@@ -245,16 +246,19 @@ def curve_section(case: CostCase) -> list[Any]:
 def comparison_section(case: CostCase) -> list[Any]:
     if case.basis == "flow":
         flow = case.book.flow
-        head = (f"Per year, on the {flow.invoices:,.0f} invoices ({flow.amount:,.0f} {case.currency}) that fell past "
+        head = (f"Per year, on the {flow.invoices:,.0f} invoices ({money_text(flow.amount, case.currency)}) "
+                "that fell past "
                 f"due in the year to {case.as_of:%Y-%m-%d}; amounts in {case.currency}.")
     else:
-        head = (f"Today's {len(case.claims):,} overdue claims ({case.claims['amount'].sum():,.0f} {case.currency}) "
+        claimed = money_text(case.claims['amount'].sum(), case.currency)
+        head = (f"Today's {len(case.claims):,} overdue claims ({claimed}) "
                 f"at {case.as_of:%Y-%m-%d}, a one-off; amounts in {case.currency}.")
     items: list[Any] = [md((head)), table(formatted(comparison_table(case)), index=True),
                         figure_image(costcharts.waterfall_chart(case))]
     if case.basis == "flow" and len(case.claims):
+        claimed = money_text(case.claims['amount'].sum(), case.currency)
         items += [md((f"Today's overdue stock, a one-off on top: {len(case.claims):,} claims "
-                               f"({case.claims['amount'].sum():,.0f} {case.currency}), each at its current age.")),
+                      f"({claimed}), each at its current age.")),
                   table(formatted(comparison_table(case, basis="stock")), index=True)]
     return items
 
@@ -266,7 +270,7 @@ def handoff_section(case: CostCase) -> list[Any]:
                 "in-house" + (" over a year." if case.basis == "flow" else " on today's claims."))
     else:
         best = float(curve.loc[curve["handoff_day"] == case.optimal_day, "value_vs_in_house"].iloc[0])
-        verdict = ("adds" if best > 0 else "loses") + f" {abs(best):,.0f} {case.currency}"
+        verdict = ("adds" if best > 0 else "loses") + f" {money_text(abs(best), case.currency)}"
         text = (f"Hand-off at D: work each claim in-house until it is D days past due, then place it. The best D "
                 f"above the minimum placement age is **{case.optimal_day:g} days**, which {verdict} against "
                 f"keeping every claim in-house" + (" per year." if case.basis == "flow" else " on today's claims."))

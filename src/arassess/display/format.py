@@ -1,5 +1,6 @@
-"""How values read, defined once: KPI values in their unit, the benchmark cell, and the words for a
-KPI's status against its benchmark, shared by the notebooks, dashboards, report and the CLI."""
+"""How values read, defined once: money, KPI values in their unit, the benchmark cell, and the words
+for a KPI's status against its benchmark, shared by the notebooks, dashboards, report and the CLI.
+(Charts' compact axis labels, '1.2M EUR', are :func:`arassess.display.style.money`.)"""
 
 from __future__ import annotations
 
@@ -19,13 +20,24 @@ def unsigned_zero(value: float, decimals: int = 0) -> float:
     return 0.0 if round(value, decimals) == 0 else value
 
 
+def money_text(value: float | None, currency: str = "", *, cents: bool = False) -> str:
+    """Money as people read it, written here only: whole units with thousands separators and the
+    currency ('1,234,567 EUR'), or with cents and no currency when ``cents`` (letters:
+    '1,234.50'); 'n/a' when missing or not finite; a value that rounds to zero has no sign."""
+    if value is None or not math.isfinite(float(value)):
+        return "n/a"
+    places = 2 if cents else 0
+    text = f"{unsigned_zero(float(value), places):,.{places}f}"
+    return f"{text} {currency}" if currency else text
+
+
 def format_value(value: float, unit: str, currency: str) -> str:
     """A KPI value as a person reads it: '1,234,567 EUR', '45.2 days', '82.1%', '6.40x' (a value
     that rounds to zero is written without a sign)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     if unit == "currency":
-        return f"{unsigned_zero(value, 0):,.0f} {currency}"
+        return money_text(value, currency)
     if unit == "days":
         return f"{unsigned_zero(value, 1):,.1f} days"
     if unit == "%":

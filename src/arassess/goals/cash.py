@@ -18,6 +18,7 @@ from arassess.assessment.case import Assessment
 from arassess.costs.claims import YEAR_DAYS
 from arassess.costs.claims import annual_credit_sales as ledger_annual_credit_sales
 from arassess.costs.model import assumptions_from_config
+from arassess.display.format import money_text
 from arassess.goals.model import Goal
 
 #: Goals whose gain is measured in days of sales: each day less frees one day of credit sales.
@@ -74,7 +75,7 @@ def cash_basis(a: "Assessment") -> CashBasis:
 
 
 def _amount(value: float, currency: str) -> str:
-    return f"{value:,.0f} {currency}".strip()
+    return money_text(value, currency)
 
 
 def cash_effect(goal: "Goal", annual_credit_sales: float | None, rate: float, *,

@@ -15,7 +15,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from arassess.config.client import CONFIG_FILE
-from arassess.display.format import format_value
+from arassess.display.format import format_value, money_text
 from arassess.display.items import SectionRegistry, figure_image, literal, md, table
 from arassess.goals.case import GoalsCase
 from arassess.goals.cash import cash_effect
@@ -46,7 +46,7 @@ def display_table(rows: pd.DataFrame, currency: str) -> pd.DataFrame:
 def cash_table(rows: pd.DataFrame, currency: str) -> pd.DataFrame:
     """Freed cash and yearly value per goal (n/a where there is no cash translation)."""
     def money(value: float) -> str:
-        return "n/a" if not np.isfinite(value) else f"{value:,.0f} {currency}"
+        return money_text(value, currency)
 
     return pd.DataFrame({"KPI": rows["label"], "Cash freed (once)": [money(v) for v in rows["freed_cash"]],
                          "Value per year": [money(v) for v in rows["yearly_value"]],
@@ -84,7 +84,7 @@ def cash_section(case: GoalsCase) -> list[Any]:
     if not case.goals:
         return [md("No goals, so no cash effect.")]
     b = case.basis
-    sales = (f"annual credit sales {b.annual_credit_sales:,.0f} {case.currency}" if b.annual_credit_sales
+    sales = (f"annual credit sales {money_text(b.annual_credit_sales, case.currency)}" if b.annual_credit_sales
              else "annual credit sales unknown (open items only; set costs: annual_credit_sales in client.yaml)")
     rows = case.table()
     items: list[Any] = [
@@ -97,8 +97,8 @@ def cash_section(case: GoalsCase) -> list[Any]:
     if len(dso) and np.isfinite(dso["freed_cash"].iloc[0]):
         r = dso.iloc[0]
         items.append(md(f"**Headline:** DSO from {r.baseline:.1f} to {r.target:.1f} days frees "
-                              f"**{r.freed_cash:,.0f} {case.currency}** of cash, worth "
-                              f"{r.yearly_value:,.0f} {case.currency} a year."))
+                              f"**{money_text(r.freed_cash, case.currency)}** of cash, worth "
+                              f"{money_text(r.yearly_value, case.currency)} a year."))
     return items
 
 

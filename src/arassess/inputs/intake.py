@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from arassess.config.client import ClientConfig, load_config
+from arassess.display.format import money_text
 from arassess.errors import InputError, RejectionLimitError
 from arassess.inputs.parsing import RawFile, read_file, type_columns
 from arassess.inputs.validation import check_currencies, empty_problems, payment_problems, schema_problems
@@ -93,7 +94,7 @@ def as_of_notes(invoices: pd.DataFrame, shape: str, as_of: pd.Timestamp | None, 
     later = dates > as_of
     if shape == "open_items" and later.any():
         amount = float(invoices.loc[later, "amount"].sum()) if "amount" in invoices else float("nan")
-        written = "" if amount != amount else f", {amount:,.0f} {currency}"
+        written = "" if amount != amount else f", {money_text(amount, currency)}"
         notes.append(f"WARNING: {int(later.sum()):,} of {len(dates):,} open items{written} are dated after the "
                      f"as-of date {as_of:%Y-%m-%d} (the latest on {last:%Y-%m-%d}) and are left out of every "
                      "figure. An open-item list shows nothing issued after the day it was taken, so as_of in "

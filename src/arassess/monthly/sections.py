@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from arassess import __version__
 from arassess.config.client import load_config
 from arassess.costs.case import answer_sentence
-from arassess.display.format import format_value
+from arassess.display.format import format_value, money_text
 from arassess.display.items import SectionRegistry, figure_image, literal, md, table
 from arassess.display.style import (
     BLUE,
@@ -259,7 +259,7 @@ def moved_items(r: MonthlyReview) -> list[Item]:
     if r.new_over_90 is not None:
         if len(r.new_over_90):
             items += [("text", f"{len(r.new_over_90)} account(s) newly more than 90 days past due, "
-                               f"{r.new_over_90['over_90'].sum():,.0f} {cur}:"),
+                               f"{money_text(r.new_over_90['over_90'].sum(), cur)}:"),
                       ("table", _customer_table(r.new_over_90, {
                           "customer_name": "Customer", "segment": "Segment", "over_90": f"Over 90 days ({cur})",
                           "invoices": "Invoices", "oldest_days_past_due": "Oldest (days)"}, cur), False)]
@@ -272,7 +272,7 @@ def moved_items(r: MonthlyReview) -> list[Item]:
         shown = "" if len(r.handoff) <= HANDOFF_ROWS else f" (the {HANDOFF_ROWS} largest shown)"
         items += [("text", f"{why} {len(r.handoff)} invoice(s) of {r.handoff['customer_id'].nunique()} account(s) "
                            f"reached the agency hand-off day ({r.handoff_day} days past due) this month, "
-                           f"{r.handoff['open_amount'].sum():,.0f} {cur} open{shown}:"),
+                           f"{money_text(r.handoff['open_amount'].sum(), cur)} open{shown}:"),
                   ("table", _customer_table(r.handoff.head(HANDOFF_ROWS), {
                       "customer_name": "Customer", "invoice_id": "Invoice", "due_date": "Due",
                       "handoff_date": "Hand-off day", "open_amount": f"Open ({cur})",

@@ -60,6 +60,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from arassess.config.client import ClientConfig
 from arassess.config.escalation import HANDOFF, parse_escalation
+from arassess.display.format import money_text
 from arassess.display.style import data_uri
 from arassess.errors import ArgumentError, ConfigError, OverwriteError
 from arassess.paths import TEMPLATES_DIR
@@ -105,10 +106,6 @@ def customer_slug(customer_id: Any) -> str:
 def _clean(value: Any) -> str:
     """Text for a letter: control characters (line breaks, tabs, escapes) become one space."""
     return _CONTROL.sub(" ", str(value)).strip()
-
-
-def _money(value: float) -> str:
-    return f"{value:,.2f}"
 
 
 def _date(value: Any) -> str:
@@ -260,7 +257,7 @@ def format_rows(ordered: pd.DataFrame) -> list[dict[str, str]]:
         "invoice_id": [_clean(v) for v in ordered["invoice_id"].tolist()],
         "invoice_date": short(ordered["invoice_date"]) if "invoice_date" in ordered else [""] * len(ordered),
         "due_date": short(ordered["due_date"]),
-        "open_amount": [f"{v:,.2f}" for v in ordered["open_amount"].astype(float).tolist()],
+        "open_amount": [money_text(v, cents=True) for v in ordered["open_amount"].astype(float).tolist()],
         "days_overdue": np.where(days == 1, "1 day", days.astype(str) + " days").tolist(),
     }
     return [dict(zip(columns, values)) for values in zip(*columns.values())]
@@ -294,7 +291,8 @@ def letter_context(customer: Mapping[str, Any], invoices: pd.DataFrame | list[di
                    "handoff_date": _date(handoff) if handoff is not None and agency else None,
                    "oldest": oldest_phrase(int(oldest), len(rows), as_of, sent)},
         "invoices": rows, "w": _words(len(rows)),
-        "totals": {"overdue": _money(float(overdue)), "credits": _money(-credits), "due": _money(due),
+        "totals": {"overdue": money_text(float(overdue), cents=True), "credits": money_text(-credits, cents=True),
+                   "due": money_text(due, cents=True),
                    "has_credits": credits > 0},
         "disputed": [_clean(d) for d in disputed],
     }

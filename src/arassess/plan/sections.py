@@ -16,6 +16,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from arassess.config.escalation import handoff_day_of, ladder_rows
+from arassess.display.format import money_text
 from arassess.display.items import SectionRegistry, figure_image, literal, md, table
 from arassess.plan import charts as plancharts
 from arassess.plan.case import LETTERS_DIR, WORKLIST_FILE, PlanCase
@@ -59,7 +60,7 @@ def worklist_section(pc: PlanCase) -> list[Any]:
     customers = pc.customers.drop(columns=["stage_key", "next_key", "stage_order"], errors="ignore")
     customers = customers.loc[:, ~customers.isna().all()]
     return [md(f"{len(pc.worklist):,} invoices of {len(pc.customers):,} customers, "
-                     f"{pc.worklist['open_amount'].sum():,.0f} {pc.currency} open, ordered by "
+                     f"{money_text(pc.worklist['open_amount'].sum(), pc.currency)} open, ordered by "
                      f"{pc.worklist.attrs.get('priority_rule', 'priority')}; the first 20 "
                      f"(the full list goes to {WORKLIST_FILE}):"),
             table(pc.worklist[cols].head(20)),

@@ -28,7 +28,7 @@ from arassess.assessment.case import Assessment
 from arassess.costs import charts as costcharts
 from arassess.costs.case import CostCase, answer_sentence
 from arassess.costs.sections import assumptions_table, comparison_table, formatted
-from arassess.display.format import benchmark_cell, format_value, status_text
+from arassess.display.format import benchmark_cell, format_value, money_text, status_text
 from arassess.display.items import table
 from arassess.display.style import data_uri, plural, png_bytes
 from arassess.errors import ArgumentError, OverwriteError, ReportError
@@ -140,10 +140,6 @@ def day_text(value: Any) -> str:
     return "—" if _missing(value) else f"{pd.Timestamp(value):%d %b %Y}".replace(" ", "\u00a0")
 
 
-def _money(value: float, currency: str) -> str:
-    return format_value(value, "currency", currency)
-
-
 def worst_kpis(a: Assessment, n: int = 3) -> pd.DataFrame:
     """The scorecard KPIs furthest from their benchmark on the wrong side (relative gap
     |value − benchmark| / benchmark), worst first; at most ``n``."""
@@ -178,7 +174,7 @@ def decision_text(case: CostCase) -> str:
         lead = net[case.strategy] - others[runner]
         period = "Every year" if case.basis == "flow" else "On today's overdue invoices"
         if lead > 0.5:
-            text += (f" {period} this keeps {_money(lead, cur)} more, net of fees and costs, than "
+            text += (f" {period} this keeps {money_text(lead, cur)} more, net of fees and costs, than "
                      f"{strategy_text_of(case, runner).lower()}.")
     flips = [b.plain() for b in case.break_evens if b.value is not None]
     if flips:
@@ -200,8 +196,8 @@ def headline(data: ReportData) -> list[dict[str, str]]:
     benchmark, the recommended strategy and the cash the goals free."""
     a, cur = data.assessment, data.currency
     ar, overdue = _kpi(a, "ar_total"), _kpi(a, "ar_overdue")
-    items = [{"label": "Receivables", "value": _money(ar, cur),
-              "note": f"{_money(overdue, cur)} overdue ({overdue / ar:.0%})" if ar else ""}]
+    items = [{"label": "Receivables", "value": money_text(ar, cur),
+              "note": f"{money_text(overdue, cur)} overdue ({overdue / ar:.0%})" if ar else ""}]
     dso = a.scorecard[a.scorecard["key"] == "dso"]
     shown = dso[dso["value"].notna()]
     worst = worst_kpis(a, 3)
@@ -212,13 +208,14 @@ def headline(data: ReportData) -> list[dict[str, str]]:
     net = data.case.result["net_recovery"]
     gain = float(net[data.case.strategy] - net["in_house"])
     items.append({"label": "Recommended", "value": strategy_text(data.case),
-                  "note": (f"+{_money(gain, cur)} {'a year' if data.case.basis == 'flow' else 'one-off'} vs in-house"
+                  "note": (f"+{money_text(gain, cur)} {'a year' if data.case.basis == 'flow' else 'one-off'} "
+                           "vs in-house"
                            if gain > 0.5 else "keeps the team")
                   + (" (indicative)" if indicative(data.case) else "")})
     freed = data.goals_table["freed_cash"].dropna() if len(data.goals_table) else pd.Series(dtype=float)
     if len(freed) and freed.max() > 0:
         best = data.goals_table.loc[freed.idxmax()]
-        items.append({"label": "Cash freed by a goal", "value": _money(freed.max(), cur),
+        items.append({"label": "Cash freed by a goal", "value": money_text(freed.max(), cur),
                       "note": f"{best['label']} goal"})
     return items
 
@@ -280,7 +277,7 @@ def risk_blocks(a: Assessment, n: int = RISK_CUSTOMERS) -> list[dict[str, Any]]:
                    + plain_decision(r)),
               text(f"{plural(len(high), 'customer')} of {len(r.customers):,} with an open balance "
                    f"{'is' if len(high) == 1 else 'are'} high risk (at least {s.high_from:.0%} of the balance "
-                   f"expected to be {late}); they owe {_money(owed, cur)}{share}." if len(high) else
+                   f"expected to be {late}); they owe {money_text(owed, cur)}{share}." if len(high) else
                    f"No customer is high risk (at least {s.high_from:.0%} of its balance expected to be {late})."),
               figure(riskcharts.score_distribution_chart(r.customers, s.low_below, s.high_from, cur, s.threshold_days),
                      f"Customers by score, coloured by band; bars show their open amount ({cur})")]
@@ -340,11 +337,13 @@ def costs_chapter(data: ReportData) -> list[dict[str, Any]]:
         blocks.append(text(caveat))
     if case.basis == "flow":
         flow = case.book.flow
-        blocks.append(text(f"What a year looks like: {flow.invoices:,.0f} invoices ({_money(flow.amount, cur)}) fell "
+        blocks.append(text(f"What a year looks like: {flow.invoices:,.0f} invoices "
+                           f"({money_text(flow.amount, cur)}) fell "
                            f"past due in the year to {case.as_of:%d %B %Y}. The comparison follows them under each "
                            f"strategy, using what your team actually collected at each age. Amounts in {cur}."))
     else:
-        blocks.append(text(f"Today's {len(case.claims):,} overdue invoices ({_money(case.claims['amount'].sum(), cur)}) "
+        claimed = money_text(case.claims['amount'].sum(), cur)
+        blocks.append(text(f"Today's {len(case.claims):,} overdue invoices ({claimed}) "
                            f"at {case.as_of:%d %B %Y}, each at its current age. Amounts in {cur}."))
     blocks += [html_table(formatted(comparison_table(case, "client")), index=True),
                figure(costcharts.collection_curve_chart(case),

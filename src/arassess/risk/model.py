@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from arassess.config.risk import RiskSettings
+from arassess.display.format import money_text
 from arassess.errors import ArgumentError
 from arassess.kpi.open_items import customer_table, open_balance
 from arassess.ledger.balances import day_number, timeline_of
@@ -725,7 +726,7 @@ def _drivers(model: Any, X: pd.DataFrame, y: np.ndarray, now_X: pd.DataFrame, un
 def _shown(name: str, value: float, currency: str) -> str:
     """A feature value in its own units (the features store some as logs)."""
     if name == "overdue_balance":
-        return f"{np.expm1(value):,.0f} {currency}".strip()
+        return money_text(np.expm1(value), currency)
     if name == "hist_invoices":
         return f"{np.expm1(value):,.0f}"
     if name in ("hist_late_share", "dispute_share", "overdue_share"):
