@@ -41,7 +41,7 @@ class GoalsCase:
     @property
     def plan_start(self) -> pd.Timestamp:
         """The day the goals' glide paths start from (never before the assessment date)."""
-        return self.as_of if self.start is None else max(self.as_of, pd.Timestamp(self.start).normalize())
+        return self.as_of if self.start is None else planning_start(self.as_of, self.start)
 
     @property
     def currency(self) -> str:

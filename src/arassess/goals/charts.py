@@ -30,7 +30,7 @@ from arassess.display.style import (
     shared_legend_below,
     style_axes,
 )
-from arassess.goals.model import Goal, glide_path
+from arassess.goals.model import Goal, glide_path, planning_start
 from arassess.kpi.engine import months_before
 from arassess.kpi.registry import get as get_kpi
 
@@ -103,7 +103,7 @@ def glide_path_chart(goals: Sequence["Goal"], as_of: pd.Timestamp | str, history
     if not goals:
         return no_data_figure(TITLE_TEXT, "no goals are set")
     as_of = pd.Timestamp(as_of).normalize()
-    begin = as_of if start is None else max(as_of, pd.Timestamp(start).normalize())
+    begin = as_of if start is None else planning_start(as_of, start)
     columns = min(len(goals), PANEL_COLUMNS)
     rows = math.ceil(len(goals) / columns)
     fig = new_figure(height=0.9 + PANEL_HEIGHT * rows)

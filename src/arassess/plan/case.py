@@ -46,7 +46,7 @@ class PlanCase:
     @property
     def plan_start(self) -> pd.Timestamp:
         """The day the goals and the actions start from (never before the assessment date)."""
-        return self.as_of if self.start is None else max(self.as_of, pd.Timestamp(self.start).normalize())
+        return self.as_of if self.start is None else planning_start(self.as_of, self.start)
 
     @property
     def currency(self) -> str:
