@@ -1,6 +1,6 @@
 """The KPIs of docs/kpis.md written independently in DuckDB SQL: a reference for arassess.
 
-Used by ``tests/test_duckdb_reference.py`` (agreement) and ``bench/kpi_engine.py``
+Used by ``tests/kpi/test_duckdb_reference.py`` (agreement) and ``bench/kpi_engine.py``
 (speed). It starts from the canonical frames of a ledger (the
 ``invoices`` and ``payments`` of :class:`arassess.ledger.model.Ledger`) registered in
 a DuckDB connection, and computes every KPI at any set of as-of dates in one

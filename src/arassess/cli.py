@@ -213,6 +213,7 @@ def risk_command(client_dir: Path, as_of: str | None, top: int, fmt: str) -> Non
     cut-off and tested on those due after it against each customer's past late share; the scores
     come from whichever of the two predicted better. Nothing is written.
     """
+    from arassess.risk import tables as risktables
     from arassess.risk.model import assess_risk
 
     config = load_config(client_dir)
@@ -232,27 +233,25 @@ def risk_command(client_dir: Path, as_of: str | None, top: int, fmt: str) -> Non
     split = result.split
     click.echo(f"{result.reason}\nCut-off {split['cutoff']:%Y-%m-%d}: {split['train_rows']:,} invoices to train, "
                f"{split['test_rows']:,} to test; fitted in {result.fit_seconds:.1f} s.\n")
-    v = result.validation
-    click.echo(pd.DataFrame({
-        "predictor": v["predictor"], "AUC": v["auc"].map("{:.3f}".format),
-        "95% interval": [f"{lo:.3f}-{hi:.3f}" for lo, hi in zip(v["auc_low"], v["auc_high"])],
-        "Brier": v["brier"].map("{:.4f}".format), "chosen": v["chosen"].map({True: "yes", False: ""}),
-        "used": v["used"].map({True: "yes", False: ""})}).to_string(index=False))
+    click.echo(risktables.validation_table(result.validation).to_string(index=False))
     if len(result.age_check):
-        click.echo("\nInvoices still open N days after their due date (test period): probability at issue, "
+        click.echo("\nInvoices still unpaid some days after their due date (test period): probability at issue, "
                    "after the age update, and the share paid late")
-        click.echo(result.age_check.rename(columns={"days_past_due": "N"}).to_string(
-            index=False, float_format=lambda v: f"{v:.3f}"))
-    bands = result.band_counts()
-    click.echo("\nCustomers by band: " + ", ".join(
-        f"{b} {n:,} ({money_text(amount, config.currency)} open)"
-        for b, n, amount in zip(bands["band"], bands["customers"], bands["open_amount"])))
-    c = result.customers.head(top)
+        click.echo(risktables.age_table(result.age_check).to_string(index=False))
+    click.echo("\nCustomers by band:")
+    click.echo(_text_table(risktables.band_table(result.band_counts(), config.currency)))
+    c = risktables.customer_table(result.customers, config.currency, top)
     click.echo(f"\nThe {len(c)} riskiest customers:")
-    click.echo(pd.DataFrame({
-        "customer": c["customer_name"], "open": c["open_amount"].map("{:,.0f}".format),
-        "score": c["score"].map("{:.0%}".format), "band": c["band"].astype(str),
-        "drivers": c["drivers"]}).to_string(index=False))
+    click.echo(_text_table(c))
+
+
+def _text_table(frame: pd.DataFrame) -> str:
+    """A frame as plain text for the terminal: whole numbers with thousands separators, text
+    columns left-aligned (numbers right-aligned)."""
+    text = frame.select_dtypes(include=["object", "string"]).columns
+    left = {c: f"{{:<{max([len(str(c)), *frame[c].astype(str).str.len()])}}}".format for c in text}
+    return frame.to_string(index=False, float_format=lambda v: money_text(v, ""), formatters=left,
+                           justify="left")
 
 
 @main.command()

@@ -10,7 +10,6 @@ saying "no data: <reason>" instead of an exception.
 
 from __future__ import annotations
 
-import re
 from typing import Sequence
 
 import matplotlib.dates as mdates
@@ -21,8 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 from pandas.io.formats.style import Styler
 
-from arassess.display.format import benchmark_cell, format_value, status_text
-from arassess.display.items import escaped
+from arassess.display import items
 from arassess.display.style import (
     BAD,
     BLACK,
@@ -41,7 +39,6 @@ from arassess.display.style import (
     ROW_HEIGHT,
     SERIES,
     SMALL,
-    STATUS_STYLE,
     VERMILLION,
     as_percent,
     bucket_colours,
@@ -58,6 +55,7 @@ from arassess.display.style import (
     style_axes,
 )
 from arassess.kpi.registry import get as get_kpi
+from arassess.kpi.scorecard import scorecard_table
 
 
 def aging_chart(aging: pd.DataFrame, currency: str) -> Figure:
@@ -385,47 +383,20 @@ def maturity_chart(areas: pd.DataFrame, levels: Sequence[str] = MATURITY_LEVELS)
 
 # --- scorecard table --------------------------------------------------------------------
 
-def _change(value: float, unit: str, currency: str) -> str:
-    if pd.isna(value):
-        return "n/a"
-    text = f"{value:+.1f} pp" if unit == "%" else format_value(value, unit, currency)
-    return text if unit == "%" or value < 0 else "+" + text
-
-
-def scorecard_styler(card: pd.DataFrame, currency: str) -> Styler:
-    """The KPI scorecard for notebooks and HTML: formatted values, benchmark, status
-    (coloured background plus ✔/✖ marker), comparisons when present (``<m>m_ago``,
-    ``change_<m>m`` columns of ``assessment.scorecard_with_changes``) and notes; no index.
-    """
+def scorecard_item(card: pd.DataFrame, currency: str) -> items.Table:
+    """The KPI scorecard as a table item (:func:`arassess.kpi.scorecard.scorecard_table`): formatted
+    values, benchmark, status (coloured background plus ✔/✖ marker), comparisons when present and
+    notes; a one-cell 'no data' table when the card is empty or lacks columns."""
     columns = ("kpi", "value", "unit", "benchmark", "better", "status", "note")
     why = missing_columns(card, columns)
     if why or len(card) == 0:
-        empty = pd.DataFrame({"KPI": [f"no data: {why or 'the scorecard is empty'}"]})
-        return escaped(empty.style).hide(axis="index")
-    shown = pd.DataFrame({
-        "KPI": card["kpi"],
-        "Value": [format_value(v, u, currency) for v, u in zip(card["value"], card["unit"])],
-        "Benchmark": [benchmark_cell(x, u, b, currency)
-                      for x, u, b in zip(card["benchmark"], card["unit"], card["better"])],
-        "Status": [status_text(s) for s in card["status"].fillna("")],
-    })
-    months = sorted(int(m.group(1)) for c in card.columns if (m := re.fullmatch(r"(\d+)m_ago", str(c))))
-    for m in months:
-        shown[f"{m} months ago"] = [format_value(v, u, currency) for v, u in zip(card[f"{m}m_ago"], card["unit"])]
-        if f"change_{m}m" in card:
-            shown[f"Change vs {m} m"] = [_change(v, u, currency) for v, u in zip(card[f"change_{m}m"], card["unit"])]
-    shown["Note"] = card["note"].fillna("").astype(str).to_numpy()
-    by_text = {status_text(s): style for s, style in STATUS_STYLE.items()}
-    numeric = [c for c in shown.columns if c not in ("KPI", "Status", "Note")]
-    return (escaped(shown.style)
-            .hide(axis="index")
-            .map(lambda text: by_text.get(text, ""), subset=["Status"])
-            .set_properties(subset=numeric, **{"text-align": "right"})
-            .set_properties(subset=["KPI", "Status", "Note"], **{"text-align": "left"})
-            .set_properties(subset=["Note"], **{"white-space": "normal", "max-width": "28em",
-                                                "font-size": "90%", "color": "#555555"})
-            .set_table_styles([{"selector": "th", "props": "text-align: left; padding: 4px 8px;"},
-                               {"selector": "td", "props": "padding: 4px 8px;"}])
-            .set_table_styles({c: [{"selector": "th", "props": "text-align: right;"}] for c in numeric},
-                              overwrite=False)
-            .set_caption(f"KPI scorecard (amounts in {currency})"))
+        return items.Table(pd.DataFrame({"KPI": [f"no data: {why or 'the scorecard is empty'}"]}))
+    shown = scorecard_table(card, currency)
+    return items.Table(shown, left=("KPI", "Status", "Note"),
+                       right=tuple(c for c in shown.columns if c not in ("KPI", "Status", "Note")),
+                       status="Status", notes=("Note",), caption=f"KPI scorecard (amounts in {currency})")
+
+
+def scorecard_styler(card: pd.DataFrame, currency: str) -> Styler:
+    """The scorecard item as the notebook shows it (a pandas Styler; no index)."""
+    return items.shown(scorecard_item(card, currency))

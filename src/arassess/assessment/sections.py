@@ -16,56 +16,55 @@ from IPython.display import Markdown
 from arassess.assessment import charts
 from arassess.assessment.case import Assessment
 from arassess.display.format import format_value, money_text
-from arassess.display.items import SectionRegistry, figure_image, literal, md, table
+from arassess.display.items import Figure, Item, SectionRegistry, Table, Text, literal, md
 from arassess.risk import charts as riskcharts
+from arassess.risk import tables as risktables
 
-RISK_TOP_CUSTOMERS = 10  # riskiest customers listed in the risk section
 
-
-def data_section(a: Assessment) -> list[Any]:
+def data_section(a: Assessment) -> list[Item]:
     """Control totals, rejected rows, date coverage, which KPIs the data supports."""
     q = a.ledger.quality
     shape = "a full ledger" if a.ledger.shape == "ledger" else "an open-items export (open items only)"
-    items: list[Any] = [md(f"Input: **{shape}**. Control totals: rows and amounts read = accepted + rejected."),
-                        table(q.totals_frame())]
+    items: list[Item] = [Text(f"Input: **{shape}**. Control totals: rows and amounts read = accepted + rejected."),
+                        Table(q.totals_frame())]
     rejected = sum(t.rows_rejected for t in q.totals)
     if rejected:
-        items += [md(f"**{rejected:,} row(s) rejected** — first problems (full list: "
+        items += [Text(f"**{rejected:,} row(s) rejected** — first problems (full list: "
                            f"`arassess validate {a.config.root} --export problems.csv`):"),
-                  table(q.problems.head(15))]
+                  Table(q.problems.head(15))]
     if a.notes:
-        items.append(md("\n".join(f"- {literal(n)}" for n in a.notes)))
-    items += [md("Date coverage:"), table(a.coverage)]
+        items.append(Text("\n".join(f"- {literal(n)}" for n in a.notes)))
+    items += [Text("Date coverage:"), Table(a.coverage)]
     missing = a.availability[~a.availability["available"]]
     if len(missing):
-        items += [md(f"{len(missing)} KPI(s) cannot be computed from this data:"),
-                  table(missing[["kpi", "reason", "provided_by"]])]
+        items += [Text(f"{len(missing)} KPI(s) cannot be computed from this data:"),
+                  Table(missing[["kpi", "reason", "provided_by"]])]
     else:
-        items.append(md("Every KPI can be computed from this data."))
+        items.append(Text("Every KPI can be computed from this data."))
     return items
 
 
-def scorecard_section(a: Assessment) -> list[Any]:
-    return [md(f"KPIs at {a.as_of:%Y-%m-%d}, window {a.window_days} days, amounts in {a.currency}; "
+def scorecard_section(a: Assessment) -> list[Item]:
+    return [Text(f"KPIs at {a.as_of:%Y-%m-%d}, window {a.window_days} days, amounts in {a.currency}; "
                      "benchmarks are B2B rules of thumb."),
-            charts.scorecard_styler(a.scorecard, a.currency)]
+            charts.scorecard_item(a.scorecard, a.currency)]
 
 
-def aging_section(a: Assessment) -> list[Any]:
-    items: list[Any] = [figure_image(charts.aging_chart(a.aging, a.currency))]
+def aging_section(a: Assessment) -> list[Item]:
+    items: list[Item] = [Figure(charts.aging_chart(a.aging, a.currency))]
     if len(a.aging_by_segment) > 1:
-        items.append(figure_image(charts.aging_by_segment_chart(a.aging_by_segment, a.currency)))
-    items += [figure_image(charts.top_customers_chart(a.top_customers, a.currency)), table(a.top_customers)]
+        items.append(Figure(charts.aging_by_segment_chart(a.aging_by_segment, a.currency)))
+    items += [Figure(charts.top_customers_chart(a.top_customers, a.currency)), Table(a.top_customers)]
     return items
 
 
-def trends_section(a: Assessment) -> list[Any]:
+def trends_section(a: Assessment) -> list[Item]:
     if a.series is None:
-        return [md("Trends need the sales history of a full ledger; an open-items export has none.")]
-    items: list[Any] = [figure_image(charts.dso_trend_chart(a.series.values)),
-                        figure_image(charts.collection_trend_chart(a.series.values))]
+        return [Text("Trends need the sales history of a full ledger; an open-items export has none.")]
+    items: list[Item] = [Figure(charts.dso_trend_chart(a.series.values)),
+                        Figure(charts.collection_trend_chart(a.series.values))]
     if a.seasonality:
-        items.insert(0, md(f"**Note:** {a.seasonality}"))
+        items.insert(0, Text(f"**Note:** {a.seasonality}"))
     return items
 
 
@@ -83,89 +82,34 @@ def _dispute_rows(a: Assessment) -> pd.DataFrame:
     return rows.assign(value=[written(v, u) for v, u in zip(rows["value"], rows["unit"])]).drop(columns="unit")
 
 
-def behaviour_section(a: Assessment) -> list[Any]:
+def behaviour_section(a: Assessment) -> list[Item]:
     if a.settled is None:
-        items: list[Any] = [md("Payment behaviour needs paid dates or payments; "
+        items: list[Item] = [Text("Payment behaviour needs paid dates or payments; "
                                      "an open-items export has none.")]
         if a.disputes is not None and a.disputes.available:
-            items += [md("Disputes open at the export date:"), table(_dispute_rows(a))]
+            items += [Text("Disputes open at the export date:"), Table(_dispute_rows(a))]
         return items
-    items = [figure_image(charts.distribution_chart(a.settled))]
+    items = [Figure(charts.distribution_chart(a.settled))]
     if a.segment_behaviour is not None and len(a.segment_behaviour):
-        items += [figure_image(charts.segment_behaviour_chart(a.segment_behaviour)),
-                  table(a.segment_behaviour, index=True)]
+        items += [Figure(charts.segment_behaviour_chart(a.segment_behaviour)),
+                  Table(a.segment_behaviour, index=True)]
     if a.disputes is not None:
-        items += [md("Disputes:"), table(_dispute_rows(a))]
+        items += [Text("Disputes:"), Table(_dispute_rows(a))]
     if a.rolls is not None:
         forecast = a.table.value("expected_write_off", a.as_of)
-        items += [figure_image(charts.roll_rate_chart(a.rolls)),
-                  md(f"Expected write-off of today's AR from 6-month roll rates: "
+        items += [Figure(charts.roll_rate_chart(a.rolls)),
+                  Text(f"Expected write-off of today's AR from 6-month roll rates: "
                            f"**{money_text(forecast, a.currency)}**" if forecast == forecast else
                            f"Expected write-off: n/a ({a.table.reason('expected_write_off', a.as_of)})")]
     return items
 
 
-def risk_validation_table(validation: pd.DataFrame) -> pd.DataFrame:
-    """The validation of the risk predictors in words: AUC with its 95% interval and Brier score on
-    the test period, the Brier score the model was chosen on, which was chosen and which is used."""
-    def yes(flag: Any) -> str:
-        return "yes" if bool(flag) else ""
-
-    return pd.DataFrame({
-        "Predictor": validation["predictor"],
-        "AUC (test)": [f"{v:.3f}" for v in validation["auc"]],
-        "AUC 95% interval": [f"{lo:.3f}–{hi:.3f}" for lo, hi in zip(validation["auc_low"], validation["auc_high"])],
-        "Brier (test)": [f"{v:.4f}" for v in validation["brier"]],
-        "Brier (model choice)": ["" if v != v else f"{v:.4f}" for v in validation["validation_brier"]],
-        "Chosen": [yes(v) for v in validation["chosen"]],
-        "Used": [yes(v) for v in validation["used"]],
-    })
-
-
-def risk_band_table(bands: pd.DataFrame, currency: str) -> pd.DataFrame:
-    """Customers and open amount per band (:meth:`arassess.risk.model.RiskResult.band_counts`), with the
-    band's share of the open amount."""
-    total = float(bands["open_amount"].sum())
-    return pd.DataFrame({
-        "Band": bands["band"].astype(str),
-        "Customers": bands["customers"].astype(int),
-        f"Open amount ({currency})": bands["open_amount"].astype(float).round(0),
-        "Share of open amount": [f"{v / total:.0%}" if total else "" for v in bands["open_amount"]],
-    })
-
-
-def risk_customer_table(customers: pd.DataFrame, currency: str, n: int = RISK_TOP_CUSTOMERS) -> pd.DataFrame:
-    """The ``n`` riskiest customers (:attr:`arassess.risk.model.RiskResult.customers`, highest score first)
-    with readable columns."""
-    c = customers.head(n)
-    return pd.DataFrame({
-        "Customer": c["customer_name"],
-        "Segment": c["segment"],
-        f"Open amount ({currency})": c["open_amount"].astype(float).round(0),
-        "Score": [f"{v:.0%}" for v in c["score"]],
-        "Band": c["band"].astype(str),
-        "Past late share": ["" if v != v else f"{v:.0%}" for v in c["past_late_share"]],
-        "Drivers": c["drivers"].fillna(""),
-    })
-
-
-def risk_age_table(age_check: pd.DataFrame) -> pd.DataFrame:
-    """The age update's check on the test period (:attr:`arassess.risk.model.RiskResult.age_check`) in words."""
-    return pd.DataFrame({
-        "Still unpaid (days after due)": age_check["days_past_due"].astype(int),
-        "Invoices": age_check["invoices"].astype(int),
-        "Probability at issue": [f"{v:.0%}" for v in age_check["at_issue"]],
-        "After the age update": [f"{v:.0%}" for v in age_check["updated"]],
-        "Paid late (observed)": [f"{v:.0%}" for v in age_check["observed"]],
-    })
-
-
-def risk_section(a: Assessment) -> list[Any]:
+def risk_section(a: Assessment) -> list[Item]:
     """Late-payment risk: the decision (model or baseline) with its evidence, the calibration and
     score charts, the customers per band and the riskiest customers (:mod:`arassess.risk.model`)."""
     r = a.risk
     if not r.available:
-        return [md(f"Risk scores are not available: {r.reason.rstrip('.')}.")]
+        return [Text(f"Risk scores are not available: {r.reason.rstrip('.')}.")]
     s, sp = r.settings, r.split
     high = r.high_risk()
     lines = [
@@ -186,46 +130,46 @@ def risk_section(a: Assessment) -> list[Any]:
         "AUC: the chance that a late invoice gets a higher probability than one paid on time (0.5 = a coin "
         "toss, 1 = perfect). Brier: the mean squared error of the probabilities (lower is better).",
     ]
-    items: list[Any] = [md("\n\n".join(lines)), table(risk_validation_table(r.validation)),
-                        figure_image(riskcharts.calibration_chart(r.calibration, r.validation))]
+    items: list[Item] = [Text("\n\n".join(lines)), Table(risktables.validation_table(r.validation)),
+                        Figure(riskcharts.calibration_chart(r.calibration, r.validation))]
     if len(r.age_check):
-        items += [md("An invoice still unpaid some days after its due date is likelier to end up late than a "
+        items += [Text("An invoice still unpaid some days after its due date is likelier to end up late than a "
                            "new one, so each open invoice's probability is updated for its age (Bayes' rule with "
                            "the customer's own payment timing). The update checked on the test period:"),
-                  table(risk_age_table(r.age_check))]
-    items += [md(f"A customer's **score** is the share of its open balance expected to be paid late; band high "
+                  Table(risktables.age_table(r.age_check))]
+    items += [Text(f"A customer's **score** is the share of its open balance expected to be paid late; band high "
                        f"from {s.high_from:.0%}, low below {s.low_below:.0%}. **{len(high):,} customer"
                        f"{' is' if len(high) == 1 else 's are'} high risk**, owing "
                        f"{money_text(float(high['open_amount'].sum()), a.currency)}."),
-              figure_image(riskcharts.score_distribution_chart(r.customers, s.low_below, s.high_from, a.currency,
+              Figure(riskcharts.score_distribution_chart(r.customers, s.low_below, s.high_from, a.currency,
                                                              s.threshold_days)),
-              table(risk_band_table(r.band_counts(), a.currency))]
+              Table(risktables.band_table(r.band_counts(), a.currency))]
     if len(r.customers):
-        items += [md(f"The {min(RISK_TOP_CUSTOMERS, len(r.customers))} customers with the highest scores "
-                           "(drivers: what raises the score most, each beside its typical value; the report lists "
-                           "the customers with the most expected to be paid late instead):"),
-                  table(risk_customer_table(r.customers, a.currency))
-                  .set_properties(subset=["Customer", "Segment", "Drivers"], **{"text-align": "left"})]
-    items.append(md(f"Fitted and validated in {r.fit_seconds:.1f} s."))
+        left = risktables.customer_text_columns(a.currency)
+        items += [Text(f"The {min(risktables.TOP_CUSTOMERS, len(r.customers))} customers with the highest scores "
+                     "(drivers: what raises the score most, each beside its typical value; the report lists "
+                     "the customers with the most expected to be paid late instead):"),
+                  Table(risktables.customer_table(r.customers, a.currency), left=left)]
+    items.append(Text(f"Fitted and validated in {r.fit_seconds:.1f} s."))
     return items
 
 
-def maturity_section(a: Assessment) -> list[Any]:
+def maturity_section(a: Assessment) -> list[Item]:
     m = a.maturity
     if m is None:
-        return [md("No questionnaire answers in client.yaml (section `questionnaire:`).")]
+        return [Text("No questionnaire answers in client.yaml (section `questionnaire:`).")]
     if m.overall != m.overall:  # NaN: nothing answered
-        return [md(f"Process maturity not assessed: {m.reason}")]
+        return [Text(f"Process maturity not assessed: {m.reason}")]
     weakest = ", ".join(m.weakest_labels)
-    return [md(f"Overall maturity **{m.overall:.1f} / 4 ({m.level})**; weakest areas: {weakest}."),
-            figure_image(charts.maturity_chart(m.areas)), table(m.areas)]
+    return [Text(f"Overall maturity **{m.overall:.1f} / 4 ({m.level})**; weakest areas: {weakest}."),
+            Figure(charts.maturity_chart(m.areas)), Table(m.areas)]
 
 
-def findings_section(a: Assessment) -> list[Any]:
+def findings_section(a: Assessment) -> list[Item]:
     if not a.findings:
-        return [md("No findings.")]
+        return [Text("No findings.")]
     lines = [f"{i}. **{literal(f.text)}** ({f.severity})" for i, f in enumerate(a.findings, start=1)]
-    return [md("\n".join(lines))]
+    return [Text("\n".join(lines))]
 
 
 SECTIONS = SectionRegistry(

@@ -18,7 +18,7 @@ from arassess.costs.case import PROVENANCE_WORDS, CostCase, answer_sentence
 from arassess.costs.model import SHORT, Assumptions
 from arassess.costs.scenarios import Scenario
 from arassess.display.format import money_text
-from arassess.display.items import SectionRegistry, figure_image, literal, md, table
+from arassess.display.items import Figure, Item, SectionRegistry, Table, Text, literal, md
 from arassess.errors import ArgumentError
 
 #: The comparison table, written once: (line of the evaluate result, consultant label, client label,
@@ -218,21 +218,21 @@ def decision_html(case: CostCase) -> str:
 
 
 
-def decision_section(case: CostCase) -> list[Any]:
+def decision_section(case: CostCase) -> list[Item]:
     head, answer, evens, notes = decision_lines(case)
-    return [md(f"**{(head)}** {(answer)}"),
-            md("Break-even points — the decision changes when one of these alone moves past the value "
+    return [Text(f"**{(head)}** {(answer)}"),
+            Text("Break-even points — the decision changes when one of these alone moves past the value "
                      "shown:\n" + "\n".join(f"- {(b)}" for b in evens)),
-            *([md("Notes:\n" + "\n".join(f"- {literal(n)}" for n in notes))] if notes else [])]
+            *([Text("Notes:\n" + "\n".join(f"- {literal(n)}" for n in notes))] if notes else [])]
 
 
-def curve_section(case: CostCase) -> list[Any]:
+def curve_section(case: CostCase) -> list[Item]:
     src = case.source("recovery_curve")
     if case.observed is None or not case.observed.start_count:
-        return [md("This export has no payment history, so the client's own collection curve cannot be "
+        return [Text("This export has no payment history, so the client's own collection curve cannot be "
                          "measured; the in-house side uses the survey curve. A full ledger export (every invoice "
                          "with its payments) would calibrate it."),
-                figure_image(costcharts.collection_curve_chart(case))]
+                Figure(costcharts.collection_curve_chart(case))]
     else:
         intro = (f"Of the amount that reached each age unpaid, what the client's team eventually collected, wrote "
                  f"off or still has open (still-open claims are followed until {case.as_of:%Y-%m-%d} and not "
@@ -240,10 +240,10 @@ def curve_section(case: CostCase) -> list[Any]:
                  f"survey curve by the data weight shown.")
         if src is not None and src.kind == "client":
             intro += " The decision uses the curve set for this client (column 'used')."
-    return [md((intro)), table(curve_table(case)), figure_image(costcharts.collection_curve_chart(case))]
+    return [Text((intro)), Table(curve_table(case)), Figure(costcharts.collection_curve_chart(case))]
 
 
-def comparison_section(case: CostCase) -> list[Any]:
+def comparison_section(case: CostCase) -> list[Item]:
     if case.basis == "flow":
         flow = case.book.flow
         head = (f"Per year, on the {flow.invoices:,.0f} invoices ({money_text(flow.amount, case.currency)}) "
@@ -253,17 +253,17 @@ def comparison_section(case: CostCase) -> list[Any]:
         claimed = money_text(case.claims['amount'].sum(), case.currency)
         head = (f"Today's {len(case.claims):,} overdue claims ({claimed}) "
                 f"at {case.as_of:%Y-%m-%d}, a one-off; amounts in {case.currency}.")
-    items: list[Any] = [md((head)), table(formatted(comparison_table(case)), index=True),
-                        figure_image(costcharts.waterfall_chart(case))]
+    items: list[Item] = [Text((head)), Table(formatted(comparison_table(case)), index=True),
+                        Figure(costcharts.waterfall_chart(case))]
     if case.basis == "flow" and len(case.claims):
         claimed = money_text(case.claims['amount'].sum(), case.currency)
-        items += [md((f"Today's overdue stock, a one-off on top: {len(case.claims):,} claims "
+        items += [Text((f"Today's overdue stock, a one-off on top: {len(case.claims):,} claims "
                       f"({claimed}), each at its current age.")),
-                  table(formatted(comparison_table(case, basis="stock")), index=True)]
+                  Table(formatted(comparison_table(case, basis="stock")), index=True)]
     return items
 
 
-def handoff_section(case: CostCase) -> list[Any]:
+def handoff_section(case: CostCase) -> list[Item]:
     curve = case.handoff_curve
     if not np.isfinite(case.optimal_day):
         text = (f"No hand-off day from {case.assumptions.min_placement_age:g} days on beats keeping every claim "
@@ -274,22 +274,22 @@ def handoff_section(case: CostCase) -> list[Any]:
         text = (f"Hand-off at D: work each claim in-house until it is D days past due, then place it. The best D "
                 f"above the minimum placement age is **{case.optimal_day:g} days**, which {verdict} against "
                 f"keeping every claim in-house" + (" per year." if case.basis == "flow" else " on today's claims."))
-    return [md(text), figure_image(costcharts.handoff_chart(case))]
+    return [Text(text), Figure(costcharts.handoff_chart(case))]
 
 
-def sensitivity_section(case: CostCase) -> list[Any]:
+def sensitivity_section(case: CostCase) -> list[Item]:
     flips = case.tornado.loc[case.tornado["flips"], "label"].tolist()
     text = ("Each assumption moved alone across the range shown. " +
             (f"These ranges alone can flip the decision: {', '.join(flips)}." if flips
              else "No single range flips the decision."))
-    return [md(text), figure_image(costcharts.tornado_chart(case))]
+    return [Text(text), Figure(costcharts.tornado_chart(case))]
 
 
-def inputs_section(case: CostCase) -> list[Any]:
-    return [md(f"Overdue claims at {case.as_of:%Y-%m-%d}:"), table(claims_table(case)),
-            md("Every input and where it comes from (client.yaml `costs:` and a scenario override the "
+def inputs_section(case: CostCase) -> list[Item]:
+    return [Text(f"Overdue claims at {case.as_of:%Y-%m-%d}:"), Table(claims_table(case)),
+            Text("Every input and where it comes from (client.yaml `costs:` and a scenario override the "
                      "ledger and the defaults):"),
-            table(assumptions_table(case))]
+            Table(assumptions_table(case))]
 
 
 SECTIONS = SectionRegistry(

@@ -5,6 +5,7 @@ for a KPI's status against its benchmark, shared by the notebooks, dashboards, r
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 
@@ -12,6 +13,20 @@ import pandas as pd
 #: status never rests on colour alone.
 STATUS_WORDS = {"good": "within benchmark", "bad": "needs attention"}
 STATUS_MARKS = {"good": "✔", "bad": "✖"}
+
+
+def is_missing(value: Any) -> bool:
+    """Whether a single value is missing (None, NaN, NaT, pd.NA); a list-like value is not."""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-like values are not missing
+        return False
+
+
+def day_text(value: Any) -> str:
+    """A date as people read it in a report, '24 Nov 2026', that never wraps inside a table cell
+    (non-breaking spaces); '—' when missing."""
+    return "—" if is_missing(value) else f"{pd.Timestamp(value):%d %b %Y}".replace(" ", "\u00a0")
 
 
 def unsigned_zero(value: float, decimals: int = 0) -> float:
@@ -60,3 +75,20 @@ def benchmark_cell(benchmark: float | None, unit: str, better: str | None, curre
     if benchmark is None or pd.isna(benchmark) or not better:
         return ""
     return ("≥ " if better == "higher" else "≤ ") + format_value(benchmark, unit, currency)
+
+
+#: Decimals a KPI value of each unit is shown with (format_value); a change rounds the same way.
+UNIT_DECIMALS = {"currency": 0, "days": 1, "%": 1, "x": 2}
+
+
+def change_text(value: float | None, unit: str, currency: str) -> str:
+    """A change of a KPI with its sign, written here only: percentage points for rates ('-1.7 pp'),
+    the KPI's own unit otherwise ('+4.3 days', '+234,567 EUR'); a change that shows as zero has
+    no sign ('0.0 days'); 'n/a' when unknown."""
+    if value is None or not math.isfinite(float(value)):
+        return "n/a"
+    value = float(value)
+    zero = round(value, UNIT_DECIMALS.get(unit, 2)) == 0
+    size = f"{0.0 if zero else abs(value):.1f} pp" if unit == "%" else format_value(0.0 if zero else abs(value),
+                                                                                  unit, currency)
+    return size if zero else ("+" if value > 0 else "-") + size

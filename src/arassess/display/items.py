@@ -1,9 +1,12 @@
-"""The items a section is made of, and how they are shown: the helpers every wing's sections use.
+"""The items a section is made of, and their three renderers: the helpers every wing's sections use.
 
-A section is a list of items: Markdown text, a table (a pandas Styler from :func:`table`) or a
-chart (a PNG :class:`~IPython.display.Image` from :func:`figure_image`). The notebook displays
-them, the dashboards set them as widget outputs (:func:`display_bundle`), the HTML export keeps
-them; :class:`SectionRegistry` keeps a notebook's sections in order and heads each with its numbered title.
+A section builder returns typed, neutral items — :class:`Text`, :class:`Heading`, :class:`Bullets`,
+:class:`Table`, :class:`Figure` — that say what is shown, not how. Each is rendered by one of
+three functions: :func:`shown` for the notebook (IPython display objects, which the HTML export
+keeps), :func:`block` for the HTML/PDF reports (the blocks ``templates/report/*.html.j2`` lay out)
+and :func:`bundle` for a dashboard's widget outputs. The older helpers :func:`md`, :func:`table` and
+:func:`figure_image` build the notebook's objects directly. :class:`SectionRegistry` keeps a
+notebook's sections in order and heads each with its numbered title.
 """
 
 from __future__ import annotations
@@ -11,20 +14,21 @@ from __future__ import annotations
 import base64
 import html
 import re
-from typing import Any, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping, Union
 
 import pandas as pd
 from IPython.core.formatters import format_display_data
 from IPython.display import Image, Markdown
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure as MplFigure
 from pandas.io.formats.style import Styler
 
-from arassess.display.format import unsigned_zero
-from arassess.display.style import png_bytes
+from arassess.display.format import is_missing, status_text, unsigned_zero
+from arassess.display.style import STATUS_STYLE, data_uri, png_bytes
 from arassess.errors import ArgumentError
 
 
-def figure_image(fig: Figure) -> Image:
+def figure_image(fig: MplFigure) -> Image:
     """A matplotlib figure as an embeddable PNG image."""
     return Image(data=png_bytes(fig), format="png")
 
@@ -105,10 +109,10 @@ class SectionRegistry(Mapping[str, Callable[..., list[Any]]]):
         return len(self._builders)
 
     def titled(self, subject: Any, name: str, *args: Any) -> list[Any]:
-        """The items of section ``name`` built from ``subject`` (and ``args``), headed by its title
-        (ArgumentError listing the valid names for an unknown one)."""
+        """The notebook objects of section ``name`` built from ``subject`` (and ``args``), headed by
+        its title (ArgumentError listing the valid names for an unknown one)."""
         builder = self[name]
-        return [md(f"## {self.titles[name]}"), *builder(subject, *args)]
+        return [md(f"## {self.titles[name]}"), *(shown(item) for item in builder(subject, *args))]
 
 
 def display_bundle(item: Any) -> dict[str, Any]:
@@ -119,3 +123,148 @@ def display_bundle(item: Any) -> dict[str, Any]:
     data = {mime: base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value
             for mime, value in data.items()}
     return {"output_type": "display_data", "data": data, "metadata": metadata}
+
+
+# --- typed items and their three renderers --------------------------------------------------
+
+KEEP_TOGETHER_ROWS = 15  # a report table of at most this many rows is never split across pages
+
+
+@dataclass(frozen=True)
+class Text:
+    """A paragraph written for people. Markdown ``**bold**`` and `` `code` `` work in the notebook;
+    the report prints the words plainly (backticks dropped). Client values go in through :func:`literal`."""
+    text: str
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A sub-heading inside a section (the section's own numbered title comes from its registry)."""
+    text: str
+
+
+@dataclass(frozen=True)
+class Bullets:
+    """A list of short lines, numbered when ``numbered``."""
+    lines: tuple[str, ...]
+    numbered: bool = False
+
+    def __init__(self, lines: Any, numbered: bool = False) -> None:
+        object.__setattr__(self, "lines", tuple(lines))
+        object.__setattr__(self, "numbered", numbered)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A labelled frame to show as a table (the row index only when ``index``). Cells are formatted
+    and escaped by the renderers; numbers are right-aligned. Optional roles of columns: ``left``
+    text aligned left, ``right`` text aligned right (values such as '45.2 days'), ``status`` the
+    column of status words (display.format.STATUS_WORDS) whose cells are also coloured, ``notes``
+    small wrapped notes; ``caption`` a line above the table."""
+    frame: pd.DataFrame
+    index: bool = False
+    left: tuple[str, ...] = field(default=())
+    right: tuple[str, ...] = field(default=())
+    status: str | None = None
+    notes: tuple[str, ...] = field(default=())
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A matplotlib chart with its caption (the report prints the caption; it is the image's alt text)."""
+    figure: MplFigure
+    caption: str = ""
+
+
+Item = Union[Text, Heading, Bullets, Table, Figure]
+
+
+def _styled(item: Table, escape: bool = True) -> Styler:
+    """The table's Styler: formatted and escaped cells (:func:`table`), then the column roles."""
+    styler = table(item.frame, index=item.index, escape=escape)
+    columns = set(item.frame.columns)
+
+    def present(names: tuple[str, ...]) -> list[str]:
+        return [c for c in names if c in columns]
+
+    if left := present(item.left):
+        styler = styler.set_properties(subset=left, **{"text-align": "left"})
+    if right := present(item.right):
+        styler = (styler.set_properties(subset=right, **{"text-align": "right"})
+                  .set_table_styles({c: [{"selector": "th", "props": "text-align: right;"}] for c in right},
+                                    overwrite=False))
+    if item.status in columns:
+        by_word = {status_text(s): css for s, css in STATUS_STYLE.items()}
+        styler = styler.map(lambda word: by_word.get(word, ""), subset=[item.status])
+    if notes := present(item.notes):
+        styler = styler.set_properties(subset=notes, **{"white-space": "normal", "max-width": "28em",
+                                                        "font-size": "90%", "color": "#555555"})
+    return styler.set_caption(item.caption) if item.caption else styler
+
+
+def shown(item: Item) -> Any:
+    """Renderer 1, the notebook: the IPython object to display (Markdown, a Styler or a PNG image)."""
+    if isinstance(item, Text):
+        return md(item.text)
+    if isinstance(item, Heading):
+        return md(f"### {item.text}")
+    if isinstance(item, Bullets):
+        marks = (f"{i}." for i in range(1, len(item.lines) + 1)) if item.numbered else ("-" for _ in item.lines)
+        return md("\n".join(f"{mark} {line}" for mark, line in zip(marks, item.lines)))
+    if isinstance(item, Table):
+        return _styled(item)
+    if isinstance(item, Figure):
+        return figure_image(item.figure)
+    raise ArgumentError(f"not a section item: {type(item).__name__}")
+
+
+_MARK = re.compile(r"(?<!\\)(\*\*|`)")  # bold and code marks not escaped by literal()
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # a backslash-escaped ASCII punctuation character
+
+
+def plain(text: str) -> str:
+    """An item's Markdown sentence as the report's plain text: ``**`` and backticks dropped, the
+    punctuation :func:`literal` escaped shown as typed (the report template escapes the HTML)."""
+    return _ESCAPED.sub(r"\1", _MARK.sub("", text))
+
+
+def report_table(item: Table) -> str:
+    """A table as report HTML: text cells HTML-escaped (a missing one is '—'), numbers formatted and
+    right-aligned; a short table (≤ KEEP_TOGETHER_ROWS rows) is kept on one page."""
+    safe = item.frame.copy()
+    for column in safe.columns:
+        values = safe[column]
+        if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values)):
+            safe[column] = values.map(lambda v: "—" if is_missing(v) else html.escape(str(v)))
+    if item.index:
+        safe.index = [html.escape(str(i)) for i in safe.index]
+    numeric = [c for c in safe.columns if pd.api.types.is_numeric_dtype(safe[c])]
+    styler = _styled(Table(safe, item.index, item.left), escape=False)
+    body = styler.set_properties(subset=numeric, **{"text-align": "right"}).to_html()
+    if len(item.frame) <= KEEP_TOGETHER_ROWS:
+        body = f'<div style="break-inside: avoid">{body}</div>'
+    return body
+
+
+def block(item: Item | dict[str, Any]) -> dict[str, Any]:
+    """Renderer 2, the HTML/PDF reports: the block the report templates lay out. A dict is a
+    report-only block already (the headline cards, the recommendation box) and passes unchanged."""
+    if isinstance(item, dict):
+        return item
+    if isinstance(item, Text):
+        return {"kind": "text", "text": plain(item.text)}
+    if isinstance(item, Heading):
+        return {"kind": "heading", "text": item.text}
+    if isinstance(item, Bullets):
+        return {"kind": "numbered" if item.numbered else "list", "items": [plain(line) for line in item.lines]}
+    if isinstance(item, Table):
+        return {"kind": "table", "html": report_table(item)}
+    if isinstance(item, Figure):
+        return {"kind": "figure", "src": data_uri(png_bytes(item.figure)), "caption": item.caption}
+    raise ArgumentError(f"not a section item: {type(item).__name__}")
+
+
+def bundle(item: Item) -> dict[str, Any]:
+    """Renderer 3, the dashboards: the item as a widget output (a Jupyter display_data dict)."""
+    return display_bundle(shown(item))

@@ -16,7 +16,7 @@ from IPython.display import Markdown
 
 from arassess.config.client import CONFIG_FILE
 from arassess.display.format import format_value, money_text
-from arassess.display.items import SectionRegistry, figure_image, literal, md, table
+from arassess.display.items import Figure, Item, SectionRegistry, Table, Text, literal, md
 from arassess.goals.case import GoalsCase
 from arassess.goals.cash import cash_effect
 from arassess.goals.model import Goal, glide_paths
@@ -66,59 +66,59 @@ def path_table(goals: Sequence[Goal], as_of: pd.Timestamp) -> pd.DataFrame:
 
 # --- sections --------------------------------------------------------------------------------------
 
-def goals_section(case: GoalsCase) -> list[Any]:
+def goals_section(case: GoalsCase) -> list[Item]:
     if not case.goals:
-        return [md("No goal can be set from this data. " + " ".join(literal(n) for n in case.notes))]
-    items: list[Any] = [
-        md(f"Goals from the assessment at {case.as_of:%Y-%m-%d}: the baseline is each KPI's value then; "
+        return [Text("No goal can be set from this data. " + " ".join(literal(n) for n in case.notes))]
+    items: list[Item] = [
+        Text(f"Goals from the assessment at {case.as_of:%Y-%m-%d}: the baseline is each KPI's value then; "
                  "the target is reached in equal monthly steps by the deadline. “Set by” says where the "
                  f"goal comes from: a default rule, {CONFIG_FILE} (`goals:`) or {GOALS_FILE} (saved from the "
                  "goals dashboard, which wins)."),
-        table(display_table(case.table(), case.currency))]
+        Table(display_table(case.table(), case.currency))]
     if case.notes:
-        items.append(md("\n".join(f"- {literal(n)}" for n in case.notes)))
+        items.append(Text("\n".join(f"- {literal(n)}" for n in case.notes)))
     return items
 
 
-def cash_section(case: GoalsCase) -> list[Any]:
+def cash_section(case: GoalsCase) -> list[Item]:
     if not case.goals:
-        return [md("No goals, so no cash effect.")]
+        return [Text("No goals, so no cash effect.")]
     b = case.basis
     sales = (f"annual credit sales {money_text(b.annual_credit_sales, case.currency)}" if b.annual_credit_sales
              else "annual credit sales unknown (open items only; set costs: annual_credit_sales in client.yaml)")
     rows = case.table()
-    items: list[Any] = [
-        md(f"Cash each goal frees once it is reached, and what that cash is worth each year at the "
+    items: list[Item] = [
+        Text(f"Cash each goal frees once it is reached, and what that cash is worth each year at the "
                  f"client's {b.rate_label} of {b.rate:.1%} (client.yaml `costs:`); {sales}. A DSO reduction "
                  f"of Δ days frees Δ × annual credit sales / 365. The effects overlap (collecting old debt "
                  "also lowers DSO and raises CEI), so **do not add them up**."),
-        table(cash_table(rows, case.currency))]
+        Table(cash_table(rows, case.currency))]
     dso = rows.loc[rows["key"] == "dso"]
     if len(dso) and np.isfinite(dso["freed_cash"].iloc[0]):
         r = dso.iloc[0]
-        items.append(md(f"**Headline:** DSO from {r.baseline:.1f} to {r.target:.1f} days frees "
+        items.append(Text(f"**Headline:** DSO from {r.baseline:.1f} to {r.target:.1f} days frees "
                               f"**{money_text(r.freed_cash, case.currency)}** of cash, worth "
                               f"{money_text(r.yearly_value, case.currency)} a year."))
     return items
 
 
-def glide_section(case: GoalsCase) -> list[Any]:
+def glide_section(case: GoalsCase) -> list[Item]:
     if not case.goals:
-        return [md("No goals, so no glide path.")]
+        return [Text("No goals, so no glide path.")]
     history = "the last 12 months in grey, " if case.history is not None else ""
     start = (f" from the start of the plan on {case.plan_start:%Y-%m-%d}" if case.plan_start != case.as_of else "")
-    return [md(f"Each goal in its own panel: {history}the baseline at {case.as_of:%Y-%m-%d}, the monthly "
+    return [Text(f"Each goal in its own panel: {history}the baseline at {case.as_of:%Y-%m-%d}, the monthly "
                      f"glide path{start} and the target at the deadline (dotted line)."),
-            figure_image(case.chart()),
-            md("Planned value at each month-end (the monthly review compares the actual KPI with it):"),
-            table(path_table(case.goals, case.plan_start), index=True)]
+            Figure(case.chart()),
+            Text("Planned value at each month-end (the monthly review compares the actual KPI with it):"),
+            Table(path_table(case.goals, case.plan_start), index=True)]
 
 
-def rules_section(case: GoalsCase) -> list[Any]:
+def rules_section(case: GoalsCase) -> list[Item]:
     def bench(key: str) -> str:
         return f"{get_kpi(key).benchmark:g}"
 
-    return [md(
+    return [Text(
         "How default goals are set (each one can be overridden):\n"
         f"- **DSO**: to best possible DSO (BPDSO, the DSO if nobody paid late) + {bench(DSO_MARGIN_KPI)} days, "
         f"the ADD benchmark; without BPDSO, the DSO benchmark of {bench('dso')} days.\n"

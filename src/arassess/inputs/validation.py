@@ -45,7 +45,7 @@ def _problem_frame(label: str, rows: np.ndarray, column: str, values: pd.Series 
 # The rules of the pandera schemas (arassess.ledger.columns), applied in one vectorized pass. pandera
 # stays the declared contract (and checks frames built in code); at a million rows its lazy
 # validation took 0.7-0.95 s for the invoices alone, a third of the whole intake budget, while
-# these masks take a few hundredths. tests/test_intake_properties.py keeps the two in step.
+# these masks take a few hundredths. tests/inputs/test_intake_properties.py keeps the two in step.
 _NOT_EMPTY = {"invoice_id": "invoice id must not be empty", "customer_id": "customer id must not be empty"}
 _REQUIRED = {"invoices": ("invoice_id", "customer_id", "invoice_date", "due_date", "amount"),
              "payments": ("invoice_id", "payment_date", "amount"), "customers": ("customer_id",)}

@@ -1,13 +1,17 @@
 """The KPI scorecard: registry KPIs at one date, with benchmark and status.
 
-Returns tables; printing is the caller's job (CLI, notebook).
+Returns tables; printing is the caller's job. :func:`scorecard_table` is the one labelled table the
+notebook, the dashboard, the client report and ``arassess kpis`` show.
 """
 
 from __future__ import annotations
 
+import re
+from typing import Literal
+
 import pandas as pd
 
-from arassess.display.format import benchmark_cell, format_value, status_text
+from arassess.display.format import benchmark_cell, change_text, format_value, status_text
 from arassess.kpi.engine import KpiTable
 from arassess.kpi.registry import KPIS
 from arassess.ledger.quality import QualityReport
@@ -37,6 +41,35 @@ def scorecard(table: KpiTable, as_of: pd.Timestamp | str | None = None) -> pd.Da
     return pd.DataFrame.from_records(records)
 
 
+def scorecard_table(card: pd.DataFrame, currency: str,
+                    audience: Literal["consultant", "client"] = "consultant") -> pd.DataFrame:
+    """The scorecard (:func:`scorecard`) in words, written once: KPI, Value, Benchmark, Status.
+
+    For the consultant, also the comparisons when present (``<m>m_ago`` and ``change_<m>m`` columns
+    of ``assessment.scorecard_with_changes``: '<m> months ago', 'Change vs <m> m') and the Note (why
+    a value is missing); for the client, the KPIs that have a value (the report states the others in
+    a sentence)."""
+    if audience == "client":
+        card = card[card["value"].notna()]
+    shown = pd.DataFrame({
+        "KPI": card["kpi"].to_numpy(),
+        "Value": [format_value(v, u, currency) for v, u in zip(card["value"], card["unit"])],
+        "Benchmark": [benchmark_cell(x, u, b, currency)
+                      for x, u, b in zip(card["benchmark"], card["unit"], card["better"])],
+        "Status": [status_text(s) for s in card["status"].fillna("")],
+    })
+    if audience == "client":
+        return shown
+    months = sorted(int(m.group(1)) for c in card.columns if (m := re.fullmatch(r"(\d+)m_ago", str(c))))
+    for m in months:
+        shown[f"{m} months ago"] = [format_value(v, u, currency) for v, u in zip(card[f"{m}m_ago"], card["unit"])]
+        if f"change_{m}m" in card:
+            shown[f"Change vs {m} m"] = [change_text(v, u, currency)
+                                         for v, u in zip(card[f"change_{m}m"], card["unit"])]
+    shown["Note"] = card["note"].fillna("").astype(str).to_numpy()
+    return shown
+
+
 def _aligned(frame: pd.DataFrame, right: tuple[str, ...] = ()) -> str:
     """Plain-text table: text columns left-aligned, the ``right`` ones right-aligned."""
     widths = {c: max([len(str(c))] + [len(str(v)) for v in frame[c]]) for c in frame.columns}
@@ -63,15 +96,9 @@ def scorecard_text(table: KpiTable, as_of: pd.Timestamp | str | None = None) -> 
             notes.append(text)
         return f"[{notes.index(text) + 1}]"
 
-    shown = pd.DataFrame({
-        "KPI": card["kpi"],
-        "value": [format_value(v, u, table.currency) for v, u in zip(card["value"], card["unit"])],
-        "benchmark": [benchmark_cell(x, u, b, table.currency)
-                      for x, u, b in zip(card["benchmark"], card["unit"], card["better"])],
-        "status": [status_text(s) for s in card["status"].fillna("")],
-        "note": [note_ref(n) for n in card["note"]],
-    })
-    text = _aligned(shown, right=("value", "benchmark"))
+    shown = scorecard_table(card, table.currency)[["KPI", "Value", "Benchmark", "Status", "Note"]]
+    shown["Note"] = [note_ref(n) for n in shown["Note"]]
+    text = _aligned(shown, right=("Value", "Benchmark"))
     if notes:
         text += "\n\n" + "\n".join(f"[{i}] n/a: {n}" for i, n in enumerate(notes, start=1))
     return text

@@ -1,10 +1,9 @@
 """Notebook 05 "Monthly review": report sections, charts, the summary and the report files.
 
-Each section builder returns neutral items — ``("text", str)``, ``("list", [str])``,
-``("table", DataFrame, index)``, ``("figure", Figure, caption)`` — from a
-:class:`arassess.monthly.review.MonthlyReview`; :func:`section` turns them into notebook display items
-(as :mod:`arassess.assessment.sections` does) and :func:`chapters` into the blocks of the HTML report
-(:mod:`arassess.report.client`), so the notebook and the report show the same data.
+Each section builder returns typed neutral items (:mod:`arassess.display.items`: ``Text``,
+``Bullets``, ``Table``, ``Figure``) from a :class:`arassess.monthly.review.MonthlyReview`;
+:func:`section` renders them for the notebook and :func:`chapters` as the blocks of the HTML report,
+so the notebook and the report show the same items.
 :func:`write_outputs` writes ``monthly_summary.json``, ``monthly_report.html`` (+ ``.pdf``) and,
 through :func:`arassess.plan.case.write_outputs`, the updated worklist and letters.
 """
@@ -22,13 +21,13 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure as MplFigure
 
 from arassess import __version__
 from arassess.config.client import load_config
 from arassess.costs.case import answer_sentence
-from arassess.display.format import format_value, money_text
-from arassess.display.items import SectionRegistry, figure_image, literal, md, table
+from arassess.display.format import change_text, format_value, money_text
+from arassess.display.items import Bullets, Figure, Item, SectionRegistry, Table, Text, block, literal, md, shown
 from arassess.display.style import (
     BLUE,
     GREEN,
@@ -50,7 +49,7 @@ from arassess.monthly.review import AT_RISK_SHARE, WORSE_MONTHS, MonthlyReview, 
 from arassess.monthly.store import HistoryStore
 from arassess.paths import resolve_client_dir
 from arassess.plan.case import write_outputs as write_plan_outputs
-from arassess.report.client import PAPERS, REPORT_DIR, css_string, figure, html_table, logo_data_uri, text, write_pdf
+from arassess.report.client import PAPERS, REPORT_DIR, css_string, logo_data_uri, write_pdf
 
 SUMMARY_FILE = "monthly_summary.json"
 REPORT_HTML = "monthly_report.html"
@@ -62,7 +61,6 @@ STATUS_COLOURS = {"on track": GREEN, "at risk": ORANGE, "off track": VERMILLION}
 UNIT_LABELS = {"days": "days", "%": "%", "x": "×"}
 HANDOFF_ROWS = 20          # invoices listed that reached the hand-off day (largest first)
 
-Item = tuple
 
 
 # --- loading ------------------------------------------------------------------------------
@@ -125,7 +123,7 @@ def _goal_panel(ax, r: MonthlyReview, status) -> None:
     ax.margins(y=0.2)
 
 
-def goal_trend_chart(r: MonthlyReview) -> Figure:
+def goal_trend_chart(r: MonthlyReview) -> MplFigure:
     """One panel per goal: the KPI by month-end from the history store (last 24 months), the glide
     path from the baseline to the target, the reviewed month coloured by its status."""
     title = f"Goals at {r.month_end:%B %Y}: actual against the glide path"
@@ -144,7 +142,7 @@ def goal_trend_chart(r: MonthlyReview) -> Figure:
     return fig
 
 
-def aging_trend_chart(aging: pd.DataFrame, currency: str, months: int = TREND_MONTHS) -> Figure:
+def aging_trend_chart(aging: pd.DataFrame, currency: str, months: int = TREND_MONTHS) -> MplFigure:
     """AR by aging bucket at each month-end (stacked bars), the last ``months`` months."""
     title = "Receivables by age at each month-end"
     data = aging.dropna(how="all").tail(months)
@@ -173,12 +171,6 @@ def _value(v: float, unit: str, currency: str) -> str:
     return format_value(v, unit, currency) if v is not None and np.isfinite(v) else "n/a"
 
 
-def _change(v: float, unit: str, currency: str) -> str:
-    if v is None or not np.isfinite(v):
-        return ""
-    return ("+" if v > 0 else "−" if v < 0 else "±") + format_value(abs(v), unit, currency)
-
-
 def scorecard_items(r: MonthlyReview) -> list[Item]:
     card, cur = r.scorecard, r.currency
     last = r.previous
@@ -187,19 +179,19 @@ def scorecard_items(r: MonthlyReview) -> list[Item]:
         "KPI": card["kpi"],
         f"{r.month_end:%b %Y}": [_value(v, u, cur) for v, u in zip(card["value"], card["unit"])],
         f"{last:%b %Y}": [_value(v, u, cur) for v, u in zip(card["last_month"], card["unit"])],
-        "Change": [_change(v, u, cur) for v, u in zip(card["change"], card["unit"])],
+        "Change": [change_text(v, u, cur) for v, u in zip(card["change"], card["unit"])],
         "Trend": card["trend"], "Goal status": card["status"],
     })
     at = "" if r.date == r.month_end else f" (the export's date {r.date:%Y-%m-%d})"
     recorded = "recorded in the history store" if r.recorded else "not recorded (no output folder)"
-    return [("text", f"KPIs at {r.month_end:%d %B %Y}{at}, window {r.config.window_days} days, amounts in {cur}, "
+    return [Text(f"KPIs at {r.month_end:%d %B %Y}{at}, window {r.config.window_days} days, amounts in {cur}, "
                      f"against {last:%d %B %Y} from {source}. This month's snapshot is {recorded}."),
-            ("table", shown, False)]
+            Table(shown, False)]
 
 
 def goals_items(r: MonthlyReview) -> list[Item]:
     if not r.goals:
-        return [("text", "No goals are set, so there is nothing to track.")]
+        return [Text("No goals are set, so there is nothing to track.")]
     rows = pd.DataFrame({
         "KPI": [s.label for s in r.statuses],
         "Actual": [_value(s.actual, s.unit, r.currency) for s in r.statuses],
@@ -210,30 +202,30 @@ def goals_items(r: MonthlyReview) -> list[Item]:
         "Why": [s.reason for s in r.statuses],
     })
     items: list[Item] = [
-        ("text", f"Goals set at {r.baseline:%d %B %Y}; the glide path steps in equal parts from the baseline to the "
+        Text(f"Goals set at {r.baseline:%d %B %Y}; the glide path steps in equal parts from the baseline to the "
                  "target by the deadline."),
-        ("table", rows, False),
-        ("list", ["On track: the actual is at least as good as the glide path this month.",
+        Table(rows, False),
+        Bullets(["On track: the actual is at least as good as the glide path this month.",
                   f"At risk: behind the glide path by at most {AT_RISK_SHARE:.0%} of the planned improvement "
                   "(target − baseline), and not worse two months running.",
                   f"Off track: behind by more than that, or behind and worse {WORSE_MONTHS} months in a row.",
                   "Deadline passed: the month is after the goal's deadline; not started: the month is before the "
                   "goals were set."])]
     if r.goal_notes:
-        items.append(("list", list(r.goal_notes)))
+        items.append(Bullets(list(r.goal_notes)))
     return items
 
 
 def trends_items(r: MonthlyReview) -> list[Item]:
     stored = len(r.history) - len(r.filled)
-    items: list[Item] = [("text", f"{len(r.history)} month-end(s) of history up to {r.month_end:%B %Y}, {stored} "
+    items: list[Item] = [Text(f"{len(r.history)} month-end(s) of history up to {r.month_end:%B %Y}, {stored} "
                                   "of them from the history store.")]
     if r.filled:
-        items.append(("text", f"{len(r.filled)} month(s) missing from the store were computed from the ledger "
+        items.append(Text(f"{len(r.filled)} month(s) missing from the store were computed from the ledger "
                               f"({r.filled[0]:%Y-%m} to {r.filled[-1]:%Y-%m}); backfill them with "
                               "`arassess monthly CLIENT --backfill FROM TO`."))
-    return items + [("figure", goal_trend_chart(r), "Each goal: actual by month-end and its glide path"),
-                    ("figure", aging_trend_chart(r.aging_history, r.currency), "Receivables by age, month by month")]
+    return items + [Figure(goal_trend_chart(r), "Each goal: actual by month-end and its glide path"),
+                    Figure(aging_trend_chart(r.aging_history, r.currency), "Receivables by age, month by month")]
 
 
 def _customer_table(frame: pd.DataFrame, columns: dict[str, str], cur: str) -> pd.DataFrame:
@@ -248,69 +240,69 @@ def moved_items(r: MonthlyReview) -> list[Item]:
     cur = r.currency
     items: list[Item] = []
     if r.movers is None:
-        items.append(("text", "Changes by customer need last month's balances, which an open-items export lacks."))
+        items.append(Text("Changes by customer need last month's balances, which an open-items export lacks."))
     elif not len(r.movers):
-        items.append(("text", f"No customer's overdue balance changed since {r.previous:%d %B %Y}."))
+        items.append(Text(f"No customer's overdue balance changed since {r.previous:%d %B %Y}."))
     else:
-        items += [("text", f"Largest changes in overdue AR by customer since {r.previous:%d %B %Y}:"),
-                  ("table", _customer_table(r.movers, {
+        items += [Text(f"Largest changes in overdue AR by customer since {r.previous:%d %B %Y}:"),
+                  Table(_customer_table(r.movers, {
                       "customer_name": "Customer", "segment": "Segment", "overdue_before": f"Before ({cur})",
                       "overdue_now": f"Now ({cur})", "change": f"Change ({cur})"}, cur), False)]
     if r.new_over_90 is not None:
         if len(r.new_over_90):
-            items += [("text", f"{len(r.new_over_90)} account(s) newly more than 90 days past due, "
+            items += [Text(f"{len(r.new_over_90)} account(s) newly more than 90 days past due, "
                                f"{money_text(r.new_over_90['over_90'].sum(), cur)}:"),
-                      ("table", _customer_table(r.new_over_90, {
+                      Table(_customer_table(r.new_over_90, {
                           "customer_name": "Customer", "segment": "Segment", "over_90": f"Over 90 days ({cur})",
                           "invoices": "Invoices", "oldest_days_past_due": "Oldest (days)"}, cur), False)]
         else:
-            items.append(("text", "No account became more than 90 days past due this month."))
+            items.append(Text("No account became more than 90 days past due this month."))
     why = answer_sentence(r.plan_case.case)
     if r.handoff_day is None:
-        items.append(("text", f"No agency hand-off: the recommendation is to keep collections in-house. {why}"))
+        items.append(Text(f"No agency hand-off: the recommendation is to keep collections in-house. {why}"))
     elif len(r.handoff):
         shown = "" if len(r.handoff) <= HANDOFF_ROWS else f" (the {HANDOFF_ROWS} largest shown)"
-        items += [("text", f"{why} {len(r.handoff)} invoice(s) of {r.handoff['customer_id'].nunique()} account(s) "
+        items += [Text(f"{why} {len(r.handoff)} invoice(s) of {r.handoff['customer_id'].nunique()} account(s) "
                            f"reached the agency hand-off day ({r.handoff_day} days past due) this month, "
                            f"{money_text(r.handoff['open_amount'].sum(), cur)} open{shown}:"),
-                  ("table", _customer_table(r.handoff.head(HANDOFF_ROWS), {
+                  Table(_customer_table(r.handoff.head(HANDOFF_ROWS), {
                       "customer_name": "Customer", "invoice_id": "Invoice", "due_date": "Due",
                       "handoff_date": "Hand-off day", "open_amount": f"Open ({cur})",
                       "days_past_due": "Days past due"}, cur), False)]
     else:
-        items.append(("text", f"{why} No open invoice reached the hand-off day ({r.handoff_day} days past due) this "
+        items.append(Text(f"{why} No open invoice reached the hand-off day ({r.handoff_day} days past due) this "
                               "month."))
     return items
 
 
 def rolls_items(r: MonthlyReview) -> list[Item]:
     if r.rolls is None or not len(r.rolls):
-        return [("text", "Roll rates need month-end balances from a full ledger; an open-items export has one date.")]
+        return [Text("Roll rates need month-end balances from a full ledger; an open-items export has one date.")]
     table = r.rolls.T.map(lambda v: "" if pd.isna(v) else f"{v:.1%}")
     table.columns = [f"{d:%b %Y}" for d in r.rolls.index]
     table.index.name = "Transition"
-    return [("text", f"Share of each aging bucket at the month-end before that moved one bucket older by the "
+    return [Text(f"Share of each aging bucket at the month-end before that moved one bucket older by the "
                      f"month-end (the last column is {r.month_end:%B %Y}); 120+ → written off: write-offs of the "
                      "month over the 120+ balance."),
-            ("table", table, True)]
+            Table(table, True)]
 
 
 def actions_items(r: MonthlyReview) -> list[Item]:
     a = r.actions
     if not len(a):
-        return [("text", f"No action of the plan (made {r.baseline:%d %B %Y}) is due by {r.month_end:%d %B %Y}.")]
+        return [Text(f"No action of the plan (made {r.baseline:%d %B %Y}) is due by {r.month_end:%d %B %Y}.")]
     late = int((a["status"] == "late").sum())
     shown = pd.DataFrame({"Action": a["title"], "Owner": a["owner"], "Due": a["due"], "Status": a["status"],
                           "Days late": a["days_late"]})
-    return [("text", f"{len(a) - late} action(s) due this month and {late} late (due before the month), from the plan "
+    return [Text(f"{len(a) - late} action(s) due this month and {late} late (due before the month), from the plan "
                      f"made {r.baseline:%d %B %Y}. The plan records no completion: each owner confirms what is done."),
-            ("table", shown, False)]
+            Table(shown, False)]
 
 
 def worklist_items(r: MonthlyReview, written: dict[str, Any] | None = None) -> list[Item]:
     pc = r.plan_case
     rule = pc.worklist.attrs.get("priority_rule", "priority")
-    items: list[Item] = [("text", f"The worklist at {r.date:%d %B %Y}: {len(pc.worklist):,} invoices of "
+    items: list[Item] = [Text(f"The worklist at {r.date:%d %B %Y}: {len(pc.worklist):,} invoices of "
                                   f"{len(pc.customers):,} customers to chase, ordered by {rule}.")]
     if len(pc.customers):
         top = pc.customers.head(10)
@@ -322,12 +314,12 @@ def worklist_items(r: MonthlyReview, written: dict[str, Any] | None = None) -> l
             shown[f"Expected loss ({r.currency})"] = top["expected_loss"].astype(float)
         if "risk_band" in top:
             shown["Risk band"] = top["risk_band"].fillna("")
-        items.append(("table", shown, False))
+        items.append(Table(shown, False))
     if written is None:
-        items.append(("text", "worklist.xlsx and the letters are written when the notebook runs with an output "
+        items.append(Text("worklist.xlsx and the letters are written when the notebook runs with an output "
                               "folder."))
     else:
-        items.append(("text", f"The full worklist is in {Path(written['worklist']).name}; "
+        items.append(Text(f"The full worklist is in {Path(written['worklist']).name}; "
                               f"{len(written['letters'])} letter and e-mail file(s) are in letters/."))
     return items
 
@@ -361,22 +353,10 @@ def items(r: MonthlyReview, name: str, written: dict[str, Any] | None = None) ->
     return SECTIONS[name](r, written) if name == "worklist" else SECTIONS[name](r)
 
 
-def _display(item: Item) -> Any:
-
-    kind = item[0]
-    if kind == "text":
-        return md(item[1])
-    if kind == "list":
-        return md("\n".join(f"- {line}" for line in item[1]))
-    if kind == "table":
-        return table(item[1], index=item[2])
-    return figure_image(item[1])
-
-
 def section(r: MonthlyReview, name: str, written: dict[str, Any] | None = None) -> list[Any]:
     """The notebook display items of section ``name``, headed by its title."""
     found = items(r, name, written)
-    return [md(f"## {SECTION_TITLES[name]}"), *(_display(i) for i in found)]
+    return [md(f"## {SECTION_TITLES[name]}"), *(shown(i) for i in found)]
 
 
 def title(r: MonthlyReview) -> Markdown:
@@ -438,22 +418,10 @@ def write_summary(r: MonthlyReview, output_dir: str | Path) -> Path:
 
 # --- the HTML / PDF report ----------------------------------------------------------------
 
-def _block(item: Item) -> dict[str, Any]:
-
-    kind = item[0]
-    if kind == "text":
-        return text(item[1].replace("`", ""))
-    if kind == "list":
-        return {"kind": "list", "items": list(item[1])}
-    if kind == "table":
-        return html_table(item[1], index=item[2])
-    return figure(item[1], item[2])
-
-
 def chapters(r: MonthlyReview, written: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The report's chapters: one per section, its items as report blocks."""
     return [{"key": name, "title": SECTION_TITLES[name].split(". ", 1)[1],
-             "blocks": [_block(i) for i in items(r, name, written)]} for name in SECTIONS]
+             "blocks": [block(i) for i in items(r, name, written)]} for name in SECTIONS]
 
 
 def render_html(r: MonthlyReview, paper: str = "A4", now: dt.datetime | None = None,

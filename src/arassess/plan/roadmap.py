@@ -304,21 +304,11 @@ def action_plan(a: Assessment, case: CostCase | None, goals: Sequence[Goal],
     return schedule(choose_actions(ctx, load_catalog() if catalog is None else catalog), base)
 
 
-def plan_table(plan: pd.DataFrame) -> pd.DataFrame:
-    """The plan for reading: titled columns, area labels, dates as they are (``report.table``
-    formats them)."""
-    return pd.DataFrame({
-        "Action": plan["title"], "Area": plan["area_label"], "Owner": plan["owner"],
-        "Effort": plan["effort"], "Impact": plan["impact"], "Priority": plan["priority"].astype(float),
-        "Start": plan["start"], "Due": plan["due"], "Why": plan["reason"], "Expected effect": plan["effect"],
-    })
-
-
 def actions_by_area(plan: pd.DataFrame) -> pd.Series:
     """Number of planned actions per area label (areas in catalog-area order, empty ones left out)."""
     order = [label for label in area_labels().values() if label in set(plan["area_label"])]
     return plan["area_label"].value_counts().reindex(order).astype(int).rename("actions")
 
 
-__all__ = ["PlanContext", "action_plan", "actions_by_area", "choose_actions", "plan_context", "plan_table",
+__all__ = ["PlanContext", "action_plan", "actions_by_area", "choose_actions", "plan_context",
            "schedule", "trigger_reasons"]

@@ -15,69 +15,67 @@ from typing import Any
 import pandas as pd
 from IPython.display import Markdown
 
-from arassess.config.escalation import handoff_day_of, ladder_rows
+from arassess.config.escalation import handoff_day_of
 from arassess.display.format import money_text
-from arassess.display.items import SectionRegistry, figure_image, literal, md, table
+from arassess.display.items import Figure, Item, SectionRegistry, Table, Text, literal, md
 from arassess.plan import charts as plancharts
+from arassess.plan import tables as plantables
 from arassess.plan.case import LETTERS_DIR, WORKLIST_FILE, PlanCase
 from arassess.plan.letters import missing_sender_details
-from arassess.plan.roadmap import actions_by_area, plan_table
+from arassess.plan.roadmap import actions_by_area
 
 
-def plan_section(pc: PlanCase) -> list[Any]:
+def plan_section(pc: PlanCase) -> list[Item]:
     if not len(pc.plan):
-        return [md("No action is triggered: no maturity gap, KPI gap or strategy change calls for one.")]
+        return [Text("No action is triggered: no maturity gap, KPI gap or strategy change calls for one.")]
     by_area = actions_by_area(pc.plan)
-    return [md(f"{len(pc.plan)} actions, chosen by the rules of `templates/actions.yaml` from the gaps "
+    return [Text(f"{len(pc.plan)} actions, chosen by the rules of `templates/actions.yaml` from the gaps "
                      f"found; priority = impact / effort. By area: "
                      + ", ".join(f"{area} {n}" for area, n in by_area.items()) + "."),
-            table(plan_table(pc.plan))]
+            Table(plantables.plan_table(pc.plan), left=("Action", "Why", "Expected effect"))]
 
 
-def timeline_section(pc: PlanCase) -> list[Any]:
+def timeline_section(pc: PlanCase) -> list[Item]:
     if not len(pc.plan):
-        return [md("No actions to schedule.")]
-    return [md("Each action starts the day after the actions it depends on are due."),
-            figure_image(plancharts.gantt_chart(pc.plan, pc.as_of))]
+        return [Text("No actions to schedule.")]
+    return [Text("Each action starts the day after the actions it depends on are due."),
+            Figure(plancharts.gantt_chart(pc.plan, pc.as_of))]
 
 
-def escalation_section(pc: PlanCase) -> list[Any]:
+def escalation_section(pc: PlanCase) -> list[Item]:
     d = handoff_day_of(pc.case)
     handoff = (f"claims still unpaid {d:g} days after their due date go to the agency "
                f"(recommended: {pc.case.strategy.replace('_', '-')})" if d is not None
                else "no agency hand-off: the recommendation is to keep collections in-house")
-    steps = pd.DataFrame(ladder_rows(pc.ladder)).rename(columns={"offset_days": "days from due date"})
-    return [md(f"Every open invoice follows this ladder; {handoff}. Configure it under "
-                     f"`escalation:` in client.yaml."), table(steps)]
+    return [Text(f"Every open invoice follows this ladder; {handoff}. Configure it under "
+                     f"`escalation:` in client.yaml."), Table(plantables.ladder_table(pc.ladder))]
 
 
-def worklist_section(pc: PlanCase) -> list[Any]:
+def worklist_section(pc: PlanCase) -> list[Item]:
     if not len(pc.worklist):
-        return [md("Nothing to chase: no open invoice is overdue or close to its due date.")]
+        return [Text("Nothing to chase: no open invoice is overdue or close to its due date.")]
     cols = [c for c in ("customer_name", "invoice_id", "due_date", "open_amount", "days_past_due", "stage",
                         "next_step", "next_date", "late_probability", "expected_loss", "priority")
             if c in pc.worklist.columns and not pc.worklist[c].isna().all()]
-    customers = pc.customers.drop(columns=["stage_key", "next_key", "stage_order"], errors="ignore")
-    customers = customers.loc[:, ~customers.isna().all()]
-    return [md(f"{len(pc.worklist):,} invoices of {len(pc.customers):,} customers, "
+    return [Text(f"{len(pc.worklist):,} invoices of {len(pc.customers):,} customers, "
                      f"{money_text(pc.worklist['open_amount'].sum(), pc.currency)} open, ordered by "
                      f"{pc.worklist.attrs.get('priority_rule', 'priority')}; the first 20 "
                      f"(the full list goes to {WORKLIST_FILE}):"),
-            table(pc.worklist[cols].head(20)),
-            md("Customers to call first:"), table(customers.head(10))]
+            Table(pc.worklist[cols].head(20)),
+            Text("Customers to call first:"), Table(plantables.customers_table(pc.customers, pc.currency))]
 
 
-def letters_section(pc: PlanCase, written: list[Path] | None = None) -> list[Any]:
+def letters_section(pc: PlanCase, written: list[Path] | None = None) -> list[Item]:
     if written is None:
-        return [md(f"Letters and e-mails are written to `{LETTERS_DIR}/` when the notebook runs with "
+        return [Text(f"Letters and e-mails are written to `{LETTERS_DIR}/` when the notebook runs with "
                          "an output folder (`arassess run plan` or `arassess assess`).")]
     html = [p for p in written if p.suffix == ".html"]
     kinds = pd.Series([p.stem.split("_", 1)[1] for p in html], dtype="object").value_counts()
-    items = [md(f"{len(html)} letters (each with a plain-text e-mail) written to `{LETTERS_DIR}/`: "
+    items = [Text(f"{len(html)} letters (each with a plain-text e-mail) written to `{LETTERS_DIR}/`: "
                       + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in kinds.items()) + ".")]
     missing = missing_sender_details(pc.assessment.config)
     if missing:
-        items.append(md("**Before sending:** the letters show placeholders for "
+        items.append(Text("**Before sending:** the letters show placeholders for "
                               + ", ".join(f"`escalation.letters.{k}`" for k in missing)
                               + " — fill them in client.yaml and run again."))
     return items

@@ -10,7 +10,6 @@ headless Chromium (Debian's ``chromium``, installed by ``make demo``/``make test
 from __future__ import annotations
 
 import datetime as dt
-import html
 import mimetypes
 import os
 import shutil
@@ -20,7 +19,6 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from arassess import __version__
 from arassess.assessment import charts
@@ -28,26 +26,27 @@ from arassess.assessment.case import Assessment
 from arassess.costs import charts as costcharts
 from arassess.costs.case import CostCase, answer_sentence
 from arassess.costs.sections import assumptions_table, comparison_table, formatted
-from arassess.display.format import benchmark_cell, format_value, money_text, status_text
-from arassess.display.items import table
-from arassess.display.style import data_uri, plural, png_bytes
+from arassess.display.format import format_value, money_text
+from arassess.display.items import Bullets, Figure, Heading, Item, Table, Text, block
+from arassess.display.style import data_uri, plural
 from arassess.errors import ArgumentError, OverwriteError, ReportError
 from arassess.goals.case import load_goals_case
 from arassess.goals.sections import cash_table, display_table
 from arassess.kpi.registry import KPIS
+from arassess.kpi.scorecard import scorecard_table
 from arassess.paths import TEMPLATES_DIR, resolve_client_dir
 from arassess.plan import charts as plancharts
+from arassess.plan import tables as plantables
 from arassess.plan.case import load_plan_case
 from arassess.plan.letters import missing_sender_details
 from arassess.risk import charts as riskcharts
+from arassess.risk import tables as risktables
 from arassess.risk.model import RiskResult
 from arassess.tempdirs import private_folder
 
 REPORT_DIR = TEMPLATES_DIR / "report"
 PAPERS = ("A4", "Letter")
-KEEP_TOGETHER_ROWS = 15
 GANTT_ROWS = 14  # actions per timeline chart, so each fits a page at full width
-RISK_CUSTOMERS = 5  # high-risk customers listed in the current-state chapter
 CHROMIUM = os.environ.get("ARASSESS_CHROMIUM", "/usr/bin/chromium")
 LEGAL_REGIME = ("Business-to-business collection. The US FDCPA covers consumer debts, not B2B debts "
                 "collected by the original creditor; B2B collection is governed by the contract terms, "
@@ -91,53 +90,8 @@ def gather(client_dir: str | Path, as_of: str | None = None,
 
 # --- blocks --------------------------------------------------------------------------------
 
-def _png(fig: Figure) -> str:
-    return data_uri(png_bytes(fig))
-
-
-def figure(fig: Figure, caption: str) -> dict[str, Any]:
-    return {"kind": "figure", "src": _png(fig), "caption": caption}
-
-
-def _missing(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # list-like values are not missing
-        return False
-
-
-def html_table(frame: pd.DataFrame, index: bool = False) -> dict[str, Any]:
-    """A table block: text cells HTML-escaped, numbers formatted and right-aligned."""
-    safe = frame.copy()
-    for column in safe.columns:
-        values = safe[column]
-        if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values)):
-            safe[column] = values.map(lambda v: "—" if _missing(v) else html.escape(str(v)))
-    if index:
-        safe.index = [html.escape(str(i)) for i in safe.index]
-    numeric = [c for c in safe.columns if pd.api.types.is_numeric_dtype(safe[c])]
-    styler = table(safe, index=index, escape=False).set_properties(subset=numeric, **{"text-align": "right"})
-    body = styler.to_html()
-    if len(frame) <= KEEP_TOGETHER_ROWS:  # a short table is never split across pages
-        body = f'<div style="break-inside: avoid">{body}</div>'
-    return {"kind": "table", "html": body}
-
-
-def text(value: str) -> dict[str, Any]:
-    return {"kind": "text", "text": value}
-
-
-def heading(value: str) -> dict[str, Any]:
-    return {"kind": "heading", "text": value}
-
-
 def _kpi(a: Assessment, key: str) -> float:
     return a.table.value(key, a.as_of)
-
-
-def day_text(value: Any) -> str:
-    """A date as '24 Nov 2026' that never wraps inside a table cell."""
-    return "—" if _missing(value) else f"{pd.Timestamp(value):%d %b %Y}".replace(" ", "\u00a0")
 
 
 def worst_kpis(a: Assessment, n: int = 3) -> pd.DataFrame:
@@ -220,21 +174,21 @@ def headline(data: ReportData) -> list[dict[str, str]]:
     return items
 
 
-def summary_chapter(data: ReportData) -> list[dict[str, Any]]:
+def summary_chapter(data: ReportData) -> list[Item | dict[str, Any]]:
     a, case = data.assessment, data.case
-    blocks: list[dict[str, Any]] = [{"kind": "headline", "items": headline(data)},
+    blocks: list[Item | dict[str, Any]] = [{"kind": "headline", "items": headline(data)},
                                     {"kind": "recommendation", "title": "Recommendation",
                                      "text": decision_text(case)}]
     caveat = indicative(case)
     if caveat:
-        blocks.append(text(caveat))
+        blocks.append(Text(caveat))
     if a.findings:
-        blocks += [heading("Findings"), {"kind": "numbered", "items": [f.text for f in a.findings]}]
+        blocks += [Heading("Findings"), Bullets([f.text for f in a.findings], numbered=True)]
     if len(data.plan):
         first = data.plan.head(5)
-        blocks += [heading("First actions"),
-                   {"kind": "list", "items": [f"{r.title} — {r.owner}, {r.start:%d %b %Y} to {r.due:%d %b %Y}"
-                                              for r in first.itertuples()]}]
+        blocks += [Heading("First actions"),
+                   Bullets([f"{r.title} — {r.owner}, {r.start:%d %b %Y} to {r.due:%d %b %Y}"
+                            for r in first.itertuples()])]
     return blocks
 
 
@@ -257,170 +211,145 @@ def plain_decision(r: RiskResult) -> str:
     return text
 
 
-def risk_blocks(a: Assessment, n: int = RISK_CUSTOMERS) -> list[dict[str, Any]]:
+def risk_blocks(a: Assessment, n: int = risktables.CLIENT_CUSTOMERS) -> list[Item | dict[str, Any]]:
     """Late-payment risk in the current-state chapter: what the scores are and how well they did,
     the high-risk customers and what they owe, the score chart, and the ``n`` customers with the
     most expected to be paid late (any band) with why; one sentence with the reason when there are
     no scores."""
     r = a.risk
     if not r.available:
-        return [heading("Late-payment risk"), text(f"Risk scores are not available: {r.reason.rstrip('.')}.")]
+        return [Heading("Late-payment risk"), Text(f"Risk scores are not available: {r.reason.rstrip('.')}.")]
     s, cur = r.settings, a.currency
     late = f"paid more than {s.threshold_days} days late"
     high = r.high_risk()
     owed = float(high["open_amount"].sum())
     total = float(r.customers["open_amount"].sum())
     share = f" ({owed / total:.0%} of the open balance)" if total > 0 else ""
-    blocks = [heading("Late-payment risk"),
-              text(f"Each open invoice has a probability of being {late}, learnt from the payment history; "
+    blocks = [Heading("Late-payment risk"),
+              Text(f"Each open invoice has a probability of being {late}, learnt from the payment history; "
                    f"a customer's score is the share of its open balance expected to be {late}. "
                    + plain_decision(r)),
-              text(f"{plural(len(high), 'customer')} of {len(r.customers):,} with an open balance "
+              Text(f"{plural(len(high), 'customer')} of {len(r.customers):,} with an open balance "
                    f"{'is' if len(high) == 1 else 'are'} high risk (at least {s.high_from:.0%} of the balance "
                    f"expected to be {late}); they owe {money_text(owed, cur)}{share}." if len(high) else
                    f"No customer is high risk (at least {s.high_from:.0%} of its balance expected to be {late})."),
-              figure(riskcharts.score_distribution_chart(r.customers, s.low_below, s.high_from, cur, s.threshold_days),
+              Figure(riskcharts.score_distribution_chart(r.customers, s.low_below, s.high_from, cur, s.threshold_days),
                      f"Customers by score, coloured by band; bars show their open amount ({cur})")]
-    top = r.customers.sort_values(["expected_late_amount", "customer_id"], ascending=[False, True]).head(n)
+    top = risktables.customer_table(r.customers, cur, n, audience="client")
     if len(top):
-        blocks.append(text(f"The {plural(len(top), 'customer')} with the most expected to be {late}, whatever "
+        blocks.append(Text(f"The {plural(len(top), 'customer')} with the most expected to be {late}, whatever "
                            "their band — a large balance with a low score can hold more money at risk than a small "
                            "one with a high score:"))
-        blocks.append(html_table(pd.DataFrame({
-            "Customer": top["customer_name"],
-            f"Open ({cur})": [f"{v:,.0f}" for v in top["open_amount"]],
-            f"Expected late ({cur})": [f"{v:,.0f}" for v in top["expected_late_amount"]],
-            "Score": [f"{v:.0%}" for v in top["score"]],
-            "Band": top["band"].astype(str),
-            "Why": top["drivers"].fillna(""),
-        })))
+        blocks.append(Table(top, left=risktables.customer_text_columns(cur, "client")))
     return blocks
 
 
-def state_chapter(data: ReportData) -> list[dict[str, Any]]:
+def state_chapter(data: ReportData) -> list[Item | dict[str, Any]]:
     a, cur = data.assessment, data.currency
-    card = a.scorecard[a.scorecard["value"].notna()]
-    shown = pd.DataFrame({
-        "KPI": card["kpi"],
-        "Value": [format_value(v, u, cur) for v, u in zip(card["value"], card["unit"])],
-        "Benchmark": [benchmark_cell(x, u, b, cur) for x, u, b in zip(card["benchmark"], card["unit"], card["better"])],
-        "Status": [status_text(s) for s in card["status"].fillna("")],
-    })
-    blocks = [text(f"Key figures at {a.as_of:%d %B %Y}; rates and days over the last {a.window_days} days; "
-                   f"amounts in {cur}."), html_table(shown)]
+    shown = scorecard_table(a.scorecard, cur, audience="client")
+    blocks = [Text(f"Key figures at {a.as_of:%d %B %Y}; rates and days over the last {a.window_days} days; "
+                   f"amounts in {cur}."), Table(shown, left=("KPI", "Status"), right=("Value", "Benchmark"),
+                                                status="Status")]
     missing = a.scorecard[a.scorecard["value"].isna()]
     if len(missing):
         if a.ledger.shape == "open_items":
-            blocks.append(text("Not available from this export: " + ", ".join(missing["kpi"]) + ". They need the "
+            blocks.append(Text("Not available from this export: " + ", ".join(missing["kpi"]) + ". They need the "
                                "full invoice history (invoices already paid); the export holds only the invoices "
                                "open today."))
         else:  # a full ledger: each KPI's own reason, not "this export"
-            blocks.append(text("Not available at this date: " + "; ".join(
+            blocks.append(Text("Not available at this date: " + "; ".join(
                 f"{kpi} ({note})" if isinstance(note, str) and note else str(kpi)
                 for kpi, note in zip(missing["kpi"], missing["note"])) + "."))
-    blocks.append(figure(charts.aging_chart(a.aging, cur), "Receivables by age: amount per aging bucket"))
+    blocks.append(Figure(charts.aging_chart(a.aging, cur), "Receivables by age: amount per aging bucket"))
     if a.series is not None:
-        blocks.append(figure(charts.dso_trend_chart(a.series.values), "DSO over the last months"))
+        blocks.append(Figure(charts.dso_trend_chart(a.series.values), "DSO over the last months"))
     blocks += risk_blocks(a)
     if a.maturity is not None:
-        blocks += [heading(f"Process maturity: {a.maturity.level} ({a.maturity.overall:.1f} of 4)"),
-                   figure(charts.maturity_chart(a.maturity.areas), "Maturity score per area (0–4)")]
+        blocks += [Heading(f"Process maturity: {a.maturity.level} ({a.maturity.overall:.1f} of 4)"),
+                   Figure(charts.maturity_chart(a.maturity.areas), "Maturity score per area (0–4)")]
     return blocks
 
 
-def costs_chapter(data: ReportData) -> list[dict[str, Any]]:
+def costs_chapter(data: ReportData) -> list[Item | dict[str, Any]]:
     case = data.case
     cur = case.currency
     blocks = [{"kind": "recommendation", "title": "Recommendation", "text": decision_text(case)}]
     caveat = indicative(case)
     if caveat:
-        blocks.append(text(caveat))
+        blocks.append(Text(caveat))
     if case.basis == "flow":
         flow = case.book.flow
-        blocks.append(text(f"What a year looks like: {flow.invoices:,.0f} invoices "
+        blocks.append(Text(f"What a year looks like: {flow.invoices:,.0f} invoices "
                            f"({money_text(flow.amount, cur)}) fell "
                            f"past due in the year to {case.as_of:%d %B %Y}. The comparison follows them under each "
                            f"strategy, using what your team actually collected at each age. Amounts in {cur}."))
     else:
         claimed = money_text(case.claims['amount'].sum(), cur)
-        blocks.append(text(f"Today's {len(case.claims):,} overdue invoices ({claimed}) "
+        blocks.append(Text(f"Today's {len(case.claims):,} overdue invoices ({claimed}) "
                            f"at {case.as_of:%d %B %Y}, each at its current age. Amounts in {cur}."))
-    blocks += [html_table(formatted(comparison_table(case, "client")), index=True),
-               figure(costcharts.collection_curve_chart(case),
+    blocks += [Table(formatted(comparison_table(case, "client")), index=True),
+               Figure(costcharts.collection_curve_chart(case),
                       "Of what reached each age unpaid: what your team collected and what an agency would net"),
-               figure(costcharts.handoff_chart(case), "Handing off at D against keeping everything in-house"),
-               heading("When the decision changes"),
-               {"kind": "list", "items": [b.sentence(cur) for b in case.break_evens]},
-               figure(costcharts.tornado_chart(case), "Each assumption moved alone across its range")]
+               Figure(costcharts.handoff_chart(case), "Handing off at D against keeping everything in-house"),
+               Heading("When the decision changes"),
+               Bullets([b.sentence(cur) for b in case.break_evens]),
+               Figure(costcharts.tornado_chart(case), "Each assumption moved alone across its range")]
     notes = [n for n in case.notes if n not in case.input_notes]
     if notes:
-        blocks.append({"kind": "list", "items": notes})
+        blocks.append(Bullets(notes))
     return blocks
 
 
-def goals_chapter(data: ReportData) -> list[dict[str, Any]]:
+def goals_chapter(data: ReportData) -> list[Item | dict[str, Any]]:
 
     g = data.goals
     if not len(data.goals_table):
-        return [text("No goal could be set: the data measures none of the goal KPIs.")]
+        return [Text("No goal could be set: the data measures none of the goal KPIs.")]
     rows = data.goals_table
     goals = display_table(rows, data.currency).drop(columns=["Set by", "Months"], errors="ignore")
     cash = cash_table(rows, data.currency)
-    blocks = [text(f"Each goal has a baseline (its value on {data.assessment.as_of:%d %B %Y}), a target, a deadline "
+    blocks = [Text(f"Each goal has a baseline (its value on {data.assessment.as_of:%d %B %Y}), a target, a deadline "
                    "and an owner, and a monthly glide path from the start of the plan on "
                    f"{data.planned_on:%d %B %Y} to the target to review progress against."),
-              html_table(goals), heading("What reaching the goals is worth"),
-              html_table(cash.drop(columns=["How"], errors="ignore")),
-              text("The cash effects overlap (collecting old debt also lowers DSO): do not add them up."),
-              figure(g.chart(), "Glide path of each goal")]
+              Table(goals), Heading("What reaching the goals is worth"),
+              Table(cash.drop(columns=["How"], errors="ignore")),
+              Text("The cash effects overlap (collecting old debt also lowers DSO): do not add them up."),
+              Figure(g.chart(), "Glide path of each goal")]
     if g.notes:
-        blocks.append({"kind": "list", "items": list(g.notes)})
+        blocks.append(Bullets(list(g.notes)))
     return blocks
 
 
-def plan_chapter(data: ReportData) -> list[dict[str, Any]]:
+def plan_chapter(data: ReportData) -> list[Item | dict[str, Any]]:
 
     cur = data.currency
-    blocks: list[dict[str, Any]] = []
+    blocks: list[Item | dict[str, Any]] = []
     if len(data.plan):
-        shown = pd.DataFrame({"Action": data.plan["title"], "Owner": data.plan["owner"],
-                              "Why": data.plan["reason"], "Start": data.plan["start"].map(day_text),
-                              "Due": data.plan["due"].map(day_text)})
-        blocks += [text(f"{len(data.plan)} actions, starting {data.planned_on + pd.Timedelta(days=1):%d %B %Y}; "
+        shown = plantables.plan_table(data.plan, "client")
+        blocks += [Text(f"{len(data.plan)} actions, starting {data.planned_on + pd.Timedelta(days=1):%d %B %Y}; "
                         "each starts once the actions it depends on are done. Quick wins with a large effect "
                         "come first."),
-                   html_table(shown)]
+                   Table(shown, left=("Action", "Why"))]
         parts = range(0, len(data.plan), GANTT_ROWS)
         for n, first in enumerate(parts, start=1):  # a long plan in page-sized charts
             chunk = data.plan.iloc[first:first + GANTT_ROWS]
             caption = "Action plan timeline" + (f" ({n} of {len(parts)})" if len(parts) > 1 else "")
-            blocks.append(figure(plancharts.gantt_chart(chunk, data.planned_on, arrows=False), caption))
-    ladder = pd.DataFrame([{"Step": s.label, "Days from due date": f"{s.offset_days:+d}" if s.offset_days else "0",
-                            "Channel": s.channel} for s in data.ladder])
-    blocks += [heading("Escalation timeline for overdue invoices"), html_table(ladder)]
+            blocks.append(Figure(plancharts.gantt_chart(chunk, data.planned_on, arrows=False), caption))
+    blocks += [Heading("Escalation timeline for overdue invoices"),
+               Table(plantables.ladder_table(data.ladder, "client"))]
     if len(data.customers):
-        c = data.customers.head(10)
-        shown = pd.DataFrame({
-            "Customer": c["customer_name"],
-            f"Overdue ({cur})": [f"{v:,.0f}" for v in c["overdue_amount"]],
-            "Oldest (days)": c["oldest_days_past_due"].astype(int),
-            "Stage today": c["stage"], "Next step": c["next_step"],
-            "Next date": c["next_date"].map(day_text),
-        })
-        scored = c["expected_loss"].notna().any()
-        if scored:
-            shown.insert(3, f"Expected loss ({cur})", [f"{v:,.0f}" for v in c["expected_loss"]])
-            shown.insert(4, "Risk band", c["risk_band"].fillna("—") if "risk_band" in c else "—")
+        shown = plantables.customers_table(data.customers, cur, "client")
+        scored = data.customers["expected_loss"].head(plantables.CUSTOMERS_SHOWN).notna().any()
         order = ("ordered by expected loss: open amount × probability of being paid late × the share lost at "
                  "the invoice's age" if scored else "ordered by open amount weighted by age")
-        blocks += [heading("Accounts to act on first"),
-                   text(f"The customers to chase first, {order}; a next date already past means the step is due "
-                        "now."), html_table(shown),
-                   text(f"The full worklist ({len(data.worklist):,} invoices of {len(data.customers):,} customers) "
+        blocks += [Heading("Accounts to act on first"),
+                   Text(f"The customers to chase first, {order}; a next date already past means the step is due "
+                        "now."), Table(shown, left=("Customer", "Stage today", "Next step")),
+                   Text(f"The full worklist ({len(data.worklist):,} invoices of {len(data.customers):,} customers) "
                         "is in worklist.xlsx; the letters for the customers at a letter step are in letters/.")]
         missing = missing_sender_details(data.assessment.config)
         if missing:
-            blocks.append(text("Before the letters are sent, the sender's " + ", ".join(m.replace("_", " ")
+            blocks.append(Text("Before the letters are sent, the sender's " + ", ".join(m.replace("_", " ")
                                for m in missing) + " must be added (escalation.letters in client.yaml)."))
     return blocks
 
@@ -431,7 +360,7 @@ TOTALS_LABELS = {"file": "File", "rows_read": "Rows read", "rows_accepted": "Row
                  "amounts_unreadable": "Amounts unreadable"}
 
 
-def appendix_chapter(data: ReportData) -> list[dict[str, Any]]:
+def appendix_chapter(data: ReportData) -> list[Item | dict[str, Any]]:
     a = data.assessment
     q = a.ledger.quality
     rejected = sum(t.rows_rejected for t in q.totals)
@@ -443,14 +372,14 @@ def appendix_chapter(data: ReportData) -> list[dict[str, Any]]:
                                         for k in KPIS]})
     branding = a.config.branding or {}
     warnings = [n.removeprefix("WARNING: ") for n in a.notes if n.startswith("WARNING: ")]
-    return [heading("Data received"), html_table(totals),
-            text(f"{rejected:,} row(s) could not be read and were left out; the list with file, row and reason "
+    return [Heading("Data received"), Table(totals),
+            Text(f"{rejected:,} row(s) could not be read and were left out; the list with file, row and reason "
                  "is available on request." if rejected else "Every row of the export was read."),
-            *([text("Warnings about the data:"), {"kind": "list", "items": warnings}] if warnings else []),
-            heading("Assumptions of the cost comparison, with sources"),
-            html_table(assumptions_table(data.case).rename(columns=str.capitalize)),
-            heading("KPI definitions"), html_table(defs),
-            heading("Legal framework assumed"), text(str(branding.get("legal_regime") or LEGAL_REGIME))]
+            *([Text("Warnings about the data:"), Bullets(warnings)] if warnings else []),
+            Heading("Assumptions of the cost comparison, with sources"),
+            Table(assumptions_table(data.case).rename(columns=str.capitalize)),
+            Heading("KPI definitions"), Table(defs),
+            Heading("Legal framework assumed"), Text(str(branding.get("legal_regime") or LEGAL_REGIME))]
 
 
 CHAPTERS = (("summary", "Executive summary", summary_chapter),
@@ -462,7 +391,8 @@ CHAPTERS = (("summary", "Executive summary", summary_chapter),
 
 
 def chapters(data: ReportData) -> list[dict[str, Any]]:
-    return [{"key": key, "title": title, "blocks": build(data)} for key, title, build in CHAPTERS]
+    """The report's chapters, each chapter's items rendered as report blocks (display.items.block)."""
+    return [{"key": key, "title": title, "blocks": [block(i) for i in build(data)]} for key, title, build in CHAPTERS]
 
 
 # --- rendering -----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ Rows and features come from :mod:`arassess.risk.features` (as of a date, no look
    invoice is known only if paid, which would bias the rows towards paying on time). Above
    ``max_history_rows`` (60,000) history rows, a seeded uniform sample of that many is used for
    every step below, so the fit and its test stay honest at a million invoices in seconds; the
-   stated tolerance (tests/test_risk.py on a small ledger, ``bench/risk.py --subsample`` at 1M
+   stated tolerance (tests/risk/test_risk.py on a small ledger, ``bench/risk.py --subsample`` at 1M
    invoices): the whole history's test AUC of the predictor used lies inside the sampled fit's
    95% interval, and the two Brier scores differ by at most 0.01.
 2. **Time-based split**: cut-off C = the due date below which 1 − ``test_share`` of the history

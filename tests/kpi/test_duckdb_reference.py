@@ -27,7 +27,7 @@ import pytest
 from arassess.inputs.intake import ledger_from_frames
 from arassess.kpi.engine import compute_kpis, kpi_series
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
 def _load(name: str):

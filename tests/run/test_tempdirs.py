@@ -15,7 +15,7 @@ import pytest
 from arassess.run.notebooks import INCOMPLETE
 from arassess.tempdirs import new_folder, private_folder, sweep
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LEDGER = ROOT / "sample_data" / "voltline"
 
 

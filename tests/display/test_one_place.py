@@ -95,6 +95,43 @@ def test_a_cost_comparison_row_is_changed_in_one_place(report_data, monkeypatch,
     assert "Expected recovery (one place)" in render_html(dataclasses.replace(report_data))
 
 
+def test_a_risk_column_label_is_changed_in_the_risk_wing_only(report_data, monkeypatch):
+    """The customer table's labels (both audiences, side by side in risk.tables) reach notebook 01's
+    risk section, the client report and ``arassess risk``."""
+    from click.testing import CliRunner
+
+    from arassess.assessment.sections import section
+    from arassess.cli import main
+    from arassess.risk import tables as risktables
+
+    columns = dict(risktables.CUSTOMER_LABELS, drivers=("What drives it (one place)", "Why late (one place)"))
+    monkeypatch.setattr(risktables, "CUSTOMER_LABELS", columns)
+    notebook = section(report_data.assessment, "risk")
+    assert any("What drives it (one place)" in getattr(item, "to_html", lambda: "")() for item in notebook)
+    report = render_html(report_data)
+    assert "Why late (one place)" in report and "What drives it (one place)" not in report
+    shown = CliRunner().invoke(main, ["risk", str(VOLTLINE), "--top", "2"])
+    assert shown.exit_code == 0, shown.output
+    assert "What drives it (one place)" in shown.output and "Why late" not in shown.output
+
+
+def test_a_plan_column_label_is_changed_in_the_plan_wing_only(report_data, monkeypatch):
+    """The action plan's and the ladder's labels (both audiences side by side in plan.tables) reach
+    notebook 04's sections and the client report."""
+    from arassess.plan import tables as plantables
+    from arassess.plan.case import load_plan_case
+    from arassess.plan.sections import section
+
+    monkeypatch.setattr(plantables, "PLAN_LABELS", dict(plantables.PLAN_LABELS, reason=("Because (nb)", "Because")))
+    monkeypatch.setattr(plantables, "LADDER_LABELS", dict(plantables.LADDER_LABELS, channel=("Via (nb)", "Via")))
+    pc = load_plan_case(VOLTLINE)
+    notebook = "".join(getattr(item, "to_html", lambda: "")() for name in ("plan", "escalation")
+                       for item in section(pc, name))
+    assert "Because (nb)" in notebook and "Via (nb)" in notebook
+    report = render_html(report_data)
+    assert ">Because<" in report and ">Via<" in report and "(nb)" not in report
+
+
 @pytest.mark.parametrize("value, currency, cents, shown", [
     (1234567.4, "EUR", False, "1,234,567 EUR"), (-0.3, "USD", False, "0 USD"), (1234.5, "", True, "1,234.50"),
     (-0.004, "", True, "0.00"), (float("nan"), "EUR", False, "n/a"), (float("inf"), "EUR", False, "n/a"),

@@ -55,7 +55,7 @@ def default():
 # --- loading --------------------------------------------------------------------------
 
 def test_default_questionnaire_is_the_repository_template(default):
-    assert TEMPLATES_DIR == Path(__file__).resolve().parents[1] / "templates"
+    assert TEMPLATES_DIR == Path(__file__).resolve().parents[2] / "templates"
     assert default.source == str(TEMPLATES_DIR / "questionnaire.yaml")
     assert list(default.area_keys) == AREAS
     assert dict(default.levels) == LEVELS and (default.scale_min, default.scale_max) == (0, 4)

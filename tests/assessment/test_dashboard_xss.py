@@ -16,7 +16,7 @@ from voila_server import chromium, offline_context, open_until, served_copy, voi
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "01_assess_current_process.ipynb"
 CLIENT = ROOT / "sample_data" / "voltline"
 TIMEOUT_MS = 120_000

@@ -16,7 +16,7 @@ from arassess import compute_kpis, load_client
 from arassess.errors import NotebookError
 from arassess.run.notebooks import INCOMPLETE, NOTEBOOKS, notebook_path, run_notebook
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LEDGER = ROOT / "sample_data" / "voltline"
 OPEN_ITEMS = ROOT / "sample_data" / "northwind_open_items"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"

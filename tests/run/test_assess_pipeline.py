@@ -19,7 +19,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LEDGER = ROOT / "sample_data" / "voltline"
 OPEN_ITEMS = ROOT / "sample_data" / "northwind_open_items"
 CHAPTERS = ("1. Executive summary", "2. Current state", "3. In-house or agency?", "4. Goals",

@@ -13,8 +13,9 @@ import pytest
 from arassess import compute_kpis, load_client
 from arassess.assessment.case import assess
 from arassess.assessment.dashboard import AssessmentDashboard, find_clients, headline_html, in_dashboard, upload_client
+from arassess.display.items import Text
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LEDGER = ROOT / "sample_data" / "voltline"
 OPEN_ITEMS = ROOT / "sample_data" / "northwind_open_items"
 
@@ -72,7 +73,7 @@ def test_the_data_section_warns_about_the_date_being_looked_at():
     early = assess(LEDGER, "2024-03-31", loaded=(loaded.config, loaded.ledger))
     (warning,) = [n for n in early.notes if n.startswith("WARNING")]
     assert warning.startswith("WARNING: the as-of date 2024-03-31 is before the first invoice (2024-07-01)")
-    shown = "".join(item.data for item in data_section(early) if isinstance(getattr(item, "data", None), str))
+    shown = "".join(item.text for item in data_section(early) if isinstance(item, Text))
     shown = re.sub(r"\\(.)", r"\1", shown)  # the Markdown as read (client text is backslash-escaped)
     assert "before the first invoice (2024-07-01)" in shown
     assert "before the ledger's first invoice" in early.table.reason("ar_total")

@@ -36,10 +36,10 @@ from arassess.plan.roadmap import (
     actions_by_area,
     choose_actions,
     plan_context,
-    plan_table,
     schedule,
     trigger_reasons,
 )
+from arassess.plan.tables import plan_table
 
 AS_OF = pd.Timestamp("2026-10-31")
 D = pd.Timestamp  # short for expected dates

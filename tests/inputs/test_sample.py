@@ -18,7 +18,7 @@ from arassess.inputs.sample import (
     write_sample_client,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 VOLTLINE = ROOT / "sample_data" / "voltline"
 NORTHWIND = ROOT / "sample_data" / "northwind_open_items"
 QUESTIONNAIRE = ROOT / "templates" / "questionnaire.yaml"

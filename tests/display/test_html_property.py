@@ -23,8 +23,8 @@ from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 from arassess.assessment.findings import Finding
 from arassess.assessment.sections import findings_section
-from arassess.display.items import literal, md, table
-from arassess.report.client import html_table
+from arassess.display import items as display_items
+from arassess.display.items import Table, block, literal, md, table
 
 PLAIN = "Plainword"
 HOSTILE_PIECES = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "*em*", "**b**", "_u_",
@@ -103,7 +103,7 @@ def test_a_finding_that_names_a_customer_is_text(value):
 
     def render(v: str) -> str:
         shown = findings_section(_with_findings([dataclasses.replace(finding, text=f"Most overdue AR: {v}.")]))
-        return markdown_html(shown[0])
+        return markdown_html(display_items.shown(shown[0]))
 
     same_shape(render, value)
 
@@ -113,7 +113,7 @@ def test_a_finding_that_names_a_customer_is_text(value):
 def test_a_value_in_a_table_is_text(value):
     frame = lambda v: pd.DataFrame({"customer_name": [v, "Other"], "amount": [1234.5, 10.0]})  # noqa: E731
     same_shape(lambda v: table(frame(v)).to_html(), value)
-    same_shape(lambda v: html_table(frame(v))["html"], value)
+    same_shape(lambda v: block(Table(frame(v)))["html"], value)
 
 
 def test_the_shape_check_can_fail():

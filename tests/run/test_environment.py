@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # conda-forge names that differ from PyPI names
 CONDA_TO_PYPI = {"pyyaml": "pyyaml"}
 

@@ -14,7 +14,7 @@ import pytest
 
 from arassess import compute_kpis, load_client
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LEDGER = ROOT / "sample_data" / "voltline"
 OPEN_ITEMS = ROOT / "sample_data" / "northwind_open_items"
 

@@ -24,15 +24,17 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
-from arassess.assessment.sections import SECTION_TITLES, SECTIONS, risk_validation_table, section
+from arassess.assessment.sections import SECTION_TITLES, SECTIONS, section
 from arassess.config.risk import RiskSettings
 from arassess.display.format import format_value
+from arassess.display.items import block
 from arassess.display.style import GREEN, ORANGE, VERMILLION, money
 from arassess.report.client import CHAPTERS, chapters, gather, risk_blocks
 from arassess.risk import charts as riskcharts
 from arassess.risk.model import unavailable
+from arassess.risk.tables import validation_table
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LEDGER = ROOT / "sample_data" / "voltline"
 OPEN_ITEMS = ROOT / "sample_data" / "northwind_open_items"
 OPEN_ITEMS_REASON = ("an open-items export lists only the invoices still open, so there is no payment history to "
@@ -189,7 +191,7 @@ def test_validation_table_without_a_model_choice():
     validation = pd.DataFrame({"predictor": ["baseline", "logistic regression"], "validation_brier": [np.nan, 0.1],
                                "auc": [0.61, 0.6], "auc_low": [0.55, 0.54], "auc_high": [0.66, 0.65],
                                "brier": [0.15, 0.16], "chosen": [False, True], "used": [True, False]})
-    shown = risk_validation_table(validation)
+    shown = validation_table(validation)
     assert shown.to_dict("records") == [
         {"Predictor": "baseline", "AUC (test)": "0.610", "AUC 95% interval": "0.550–0.660", "Brier (test)": "0.1500",
          "Brier (model choice)": "", "Chosen": "", "Used": "yes"},
@@ -338,7 +340,7 @@ def test_risk_block_when_nobody_is_high_risk(voltline):
     r = voltline.assessment.risk
     calm = r.customers[r.customers["band"] != "high"].reset_index(drop=True)
     a = dataclasses.replace(voltline.assessment, known_risk=dataclasses.replace(r, customers=calm))
-    blocks = risk_blocks(a)
+    blocks = [block(item) for item in risk_blocks(a)]
     assert blocks[2]["text"] == ("No customer is high risk (at least 50% of its balance expected to be paid more than "
                                  "30 days late).")
     assert [b["kind"] for b in blocks] == ["heading", "text", "text", "figure", "text", "table"]
@@ -389,11 +391,11 @@ def test_accounts_to_act_on_first_without_scores_say_their_order(northwind):
 def test_data_received_states_the_warnings_about_the_assessment_date(voltline):
     from arassess.report.client import appendix_chapter
 
-    blocks = appendix_chapter(voltline)
+    blocks = [block(b) for b in appendix_chapter(voltline)]
     assert not [b for b in blocks if b.get("text") == "Warnings about the data:"]
     early = dataclasses.replace(voltline, assessment=dataclasses.replace(voltline.assessment,
                                                                          as_of=pd.Timestamp("2019-01-31")))
-    blocks = appendix_chapter(early)
+    blocks = [block(b) for b in appendix_chapter(early)]
     at = blocks.index({"kind": "text", "text": "Warnings about the data:"})
     assert blocks[at + 1]["kind"] == "list"
     assert blocks[at + 1]["items"][0].startswith("the as-of date 2019-01-31 is before the first invoice (2024-07-01)")

@@ -19,7 +19,7 @@ from arassess.cli import main
 from arassess.errors import ConfigError
 from arassess.monthly.batch import ClientResult, find_workspace_clients, run_batch, run_monthly, summary_table
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def write_config(folder: Path, text: str = "name: X\ncurrency: EUR\nfiles:\n  invoices: invoices.csv\n") -> Path:

@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pointintime import truncate
 
 from arassess.inputs.intake import ledger_from_frames
 from arassess.kpi.open_items import open_balance
@@ -533,22 +534,6 @@ def test_random_ledgers_match_the_reference(data, frames, threshold):
 
 
 # --- no look-ahead ----------------------------------------------------------------------------------
-
-def truncate(invoices: pd.DataFrame, payments: pd.DataFrame, t: pd.Timestamp):
-    """The ledger as it stood at the end of day t: later invoices and payments dropped, later paid dates,
-    write-offs and disputes blanked (a dispute raised later is not flagged yet)."""
-    inv = invoices[invoices["invoice_date"] <= t].copy()
-    pay = payments[(payments["payment_date"] <= t) & payments["invoice_id"].isin(inv["invoice_id"])]
-    inv.loc[inv["paid_date"] > t, "paid_date"] = NAT
-    later = inv["written_off_date"] > t
-    inv.loc[later, "written_off_date"] = NAT
-    inv.loc[later, "written_off_amount"] = np.nan
-    if "dispute_date" in inv:
-        later = inv["dispute_date"] > t
-        inv.loc[later, "dispute_date"] = NAT
-        inv.loc[later, "disputed"] = False
-    return inv.reset_index(drop=True), pay.reset_index(drop=True)
-
 
 def assert_no_look_ahead(invoices, payments, customers, t_day: int, threshold: int,
                          more_rows: list[tuple[str, int]] = ()) -> int:
