@@ -251,7 +251,47 @@ def _text_table(frame: pd.DataFrame) -> str:
     text = frame.select_dtypes(include=["object", "string"]).columns
     left = {c: f"{{:<{max([len(str(c)), *frame[c].astype(str).str.len()])}}}".format for c in text}
     return frame.to_string(index=False, float_format=lambda v: money_text(v, ""), formatters=left,
-                           justify="left")
+                           justify="left", na_rep="")
+
+
+@main.command("forecast")
+@click.argument("client_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", help="Forecast date YYYY-MM-DD (default: as_of in client.yaml).")
+@click.option("--weeks", type=click.IntRange(1, 13), default=13, show_default=True, help="Weeks to show.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+def forecast_command(client_dir: Path, as_of: str | None, weeks: int, fmt: str) -> None:
+    """Print the receipts expected from the open invoices of CLIENT_DIR, week by week.
+
+    Each open invoice is expected when its customer usually pays, given how late it already is; the
+    forecast is tested at the last 12 month-ends against what came in, and where it does not beat
+    both naive methods (due dates; the last 13 weeks repeated) the better of those is shown instead
+    (method in arassess.forecast.model). Nothing is written.
+    """
+    from arassess.forecast import tables as forecasttables
+    from arassess.forecast.model import forecast
+
+    config = load_config(client_dir)
+    date = _as_of(as_of) or config.as_of
+    if date is None:
+        raise click.UsageError("no --as-of given and client.yaml has no as_of")
+    result = forecast(load_ledger(config), pd.Timestamp(date), config.currency)
+    table = forecasttables.weeks_table(result, weeks)
+    if fmt == "json":
+        payload = result.summary()
+        payload["weeks"] = payload["weeks"][:weeks]
+        click.echo(json.dumps({"client": config.name, **payload}, indent=2, default=str))
+        return
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False, date_format="%Y-%m-%d"), nl=False)
+        return
+    click.echo(f"{config.name}: receipts expected from the {money_text(result.open_total, config.currency)} "
+               f"open at {date:%Y-%m-%d}\n")
+    click.echo(f"{result.reason}\n")
+    if len(result.accuracy):
+        click.echo(_text_table(forecasttables.accuracy_table(result)) + "\n")
+    shown = table.assign(From=table["From"].dt.strftime("%Y-%m-%d"), To=table["To"].dt.strftime("%Y-%m-%d"))
+    click.echo(_text_table(shown))
+    click.echo(f"\nTotal in {weeks} week(s): {money_text(float(table.iloc[:, 3].sum()), config.currency)}")
 
 
 @main.command()

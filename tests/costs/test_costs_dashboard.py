@@ -254,7 +254,9 @@ def test_update_latency_is_measured(page, tmp_path, record_property):
 
     round_trips = [r["browser_round_trip_ms"] for r in rows if r["browser_round_trip_ms"] is not None]
     server = [r["server_ms"] for r in rows if r["server_ms"] is not None]
-    assert len(round_trips) >= len(rows) - 1, rows  # at most one identical status text (same ms by chance)
+    # a status text identical to the one before (same result and same ms by chance) cannot be timed:
+    # at most two of six, so most steps are measured (a dashboard that stopped updating times none)
+    assert len(round_trips) >= len(rows) - 2, rows
     summary = {
         "browser_round_trip_ms": {"median": statistics.median(round_trips), "max": max(round_trips),
                                   "n": len(round_trips)},

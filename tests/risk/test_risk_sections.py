@@ -91,11 +91,13 @@ def bars_by_colour(fig: Figure) -> dict[str, float]:
 # --- the report section ----------------------------------------------------------------------
 
 def test_risk_comes_after_behaviour_and_the_sections_are_numbered_in_order():
-    assert list(SECTIONS) == ["data", "scorecard", "aging", "trends", "behaviour", "risk", "maturity", "findings"]
+    assert list(SECTIONS) == ["data", "scorecard", "aging", "trends", "behaviour", "risk", "forecast", "maturity",
+                              "findings"]
     assert list(SECTION_TITLES) == list(SECTIONS)
     assert SECTION_TITLES["risk"] == "6. Late-payment risk"
-    assert [title.split(". ")[0] for title in SECTION_TITLES.values()] == [str(i) for i in range(1, 9)]
-    assert SECTION_TITLES["maturity"] == "7. Process maturity" and SECTION_TITLES["findings"] == "8. Findings"
+    assert [title.split(". ")[0] for title in SECTION_TITLES.values()] == [str(i) for i in range(1, 10)]
+    assert SECTION_TITLES["forecast"] == "7. Cash in the next 13 weeks"
+    assert SECTION_TITLES["maturity"] == "8. Process maturity" and SECTION_TITLES["findings"] == "9. Findings"
 
 
 def test_section_states_the_decision_the_meaning_of_late_and_the_split(voltline):
@@ -326,7 +328,8 @@ def test_current_state_chapter_has_the_risk_block_with_the_high_risk_customers(v
     assert table.count("<tr>") == 1 + 5  # header and five customers
     assert f"{top['expected_late_amount'].iloc[0]:,.0f}" in table
     assert html.escape(top["drivers"].iloc[0]) in table
-    assert block[6]["kind"] == "heading" and block[6]["text"].startswith("Process maturity")
+    assert block[6] == {"kind": "heading", "text": "Cash in the next 13 weeks"}  # the forecast follows the risk
+    assert block[9]["kind"] == "heading" and block[9]["text"].startswith("Process maturity")
 
 
 def test_risk_block_for_an_open_items_export_is_one_sentence(northwind):
@@ -356,7 +359,7 @@ def test_dashboard_shows_the_risk_section_and_keeps_the_fit_when_only_the_window
     panel = AssessmentDashboard(a, LEDGER)
     panel.wait()
     shown = [o["data"].get("text/markdown", "") for o in panel.output.outputs]
-    assert "## 6. Late-payment risk" in shown and "## 8. Findings" in shown
+    assert "## 6. Late-payment risk" in shown and "## 9. Findings" in shown
     assert shown.index("## 6. Late-payment risk") > shown.index("## 5. Payment behaviour")
     panel.window.value = 60
     panel.wait()

@@ -77,6 +77,19 @@ def test_every_deliverable_is_written_and_the_paths_are_printed(ledger_run):
     assert "arassess assess: done" in result.stderr  # the progress bar reached the end
 
 
+def test_the_cash_forecast_is_printed_reported_and_in_the_summary(ledger_run):
+    """The 13-week forecast with its backtested accuracy: one line at the end of the command, its
+    chapter section in the report, its weeks and WAPE in summary.json."""
+    result, run, _ = ledger_run
+    line = next(x for x in result.stdout.splitlines() if x.startswith("Cash forecast:"))
+    assert "expected in 4 weeks" in line and "backtest WAPE (12 month-ends) weeks 1–4: forecast" in line
+    summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))["forecast"]
+    assert summary["available"] and len(summary["weeks"]) == 13 and summary["backtest"]["dates"] == 12
+    assert summary["backtest"]["wape"]["weeks 1–4"]["model"] < summary["backtest"]["wape"]["weeks 1–4"]["due date"]
+    report = (run / "report.html").read_text(encoding="utf-8")
+    assert "Cash in the next 13 weeks" in report and "Checked against what actually came in" in report
+
+
 def test_pdf_has_every_chapter_in_order_and_the_recommendation(ledger_run):
     _, run, _ = ledger_run
     text = pdf_text(run / "report.pdf")

@@ -27,7 +27,8 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("command", [[], ["validate"], ["kpis"], ["risk"], ["sample"], ["run"], ["serve"]])
+@pytest.mark.parametrize("command", [[], ["validate"], ["kpis"], ["risk"], ["forecast"], ["sample"], ["run"],
+                                     ["serve"]])
 def test_help_on_every_command(command):
     result = run(*command, "--help")
     assert result.returncode == 0

@@ -23,6 +23,9 @@ from arassess.assessment.findings import Finding, generate_findings, seasonality
 from arassess.assessment.maturity import Maturity, load_questionnaire, score_maturity
 from arassess.config.client import ClientConfig, load_config
 from arassess.errors import ArgumentError, OverwriteError
+from arassess.forecast.model import CashForecast
+from arassess.forecast.model import forecast as cash_forecast
+from arassess.forecast.store import forecast_key, save_forecast
 from arassess.inputs.intake import as_of_notes, load_ledger
 from arassess.inputs.run_cache import cache_folder, input_key
 from arassess.inputs.run_cache import read as read_cached
@@ -66,6 +69,7 @@ class Assessment:
     findings: list[Finding]
     seasonality: str | None
     known_risk: RiskResult | None = field(default=None, repr=False)  # a fit of the same ledger and date
+    known_forecast: CashForecast | None = field(default=None, repr=False)  # the forecast of the same ledger and date
 
     @property
     def currency(self) -> str:
@@ -90,6 +94,15 @@ class Assessment:
             return self.known_risk
         return assess_risk(self.ledger, self.as_of, self.config.risk)
 
+    @cached_property
+    def forecast(self) -> CashForecast:
+        """Expected receipts of the next 13 weeks at as_of with the forecast's backtest
+        (arassess.forecast.model): ``known_forecast`` when given, else computed on first use (a second
+        or two; about 5 s at a million invoices) and kept."""
+        if self.known_forecast is not None:
+            return self.known_forecast
+        return cash_forecast(self.ledger, self.as_of, self.currency)
+
     def summary(self) -> dict[str, Any]:
         """Key figures as JSON-ready data (what tests and later runs read back)."""
         def num(x: Any) -> float | None:
@@ -110,18 +123,20 @@ class Assessment:
                 "overall": num(self.maturity.overall), "level": self.maturity.level},
             "findings": [f.__dict__ for f in self.findings],
             "risk": self.risk.summary(),
+            "forecast": self.forecast.summary(),
         }
 
     def write_summary(self, output_dir: str | Path) -> Path:
-        """Write ``summary.json`` and the risk result ``risk.json`` (arassess.risk.store, read back by
-        the later notebooks and the report of the same run) into ``output_dir``; never over an
-        existing file."""
+        """Write ``summary.json``, the risk result ``risk.json`` (arassess.risk.store) and the cash
+        forecast ``forecast.json`` (arassess.forecast.store), read back by the later notebooks and the
+        report of the same run, into ``output_dir``; never over an existing file."""
 
         target = Path(output_dir) / "summary.json"
         if target.exists():
             raise OverwriteError(f"{target} already exists")
         target.write_text(json.dumps(self.summary(), indent=2, default=str), encoding="utf-8")
         save_risk(self.risk, output_dir, risk_key(self.config, self.as_of))
+        save_forecast(self.forecast, output_dir, forecast_key(self.config, self.as_of))
         return target
 
 
@@ -161,17 +176,21 @@ def load(client_dir: str | Path) -> tuple[ClientConfig, Ledger]:
 
 def assess(client_dir: str | Path, as_of: str | pd.Timestamp | None = None, *,
            window_days: int | None = None, history_months: int = 24,
-           loaded: tuple[ClientConfig, Ledger] | None = None, risk: RiskResult | None = None) -> Assessment:
+           loaded: tuple[ClientConfig, Ledger] | None = None, risk: RiskResult | None = None,
+           forecast: CashForecast | None = None) -> Assessment:
     """Build every section of the assessment of ``client_dir`` at ``as_of``.
 
     ``loaded`` is the result of :func:`load` for the same folder, to skip re-reading it
     (the dashboard re-assesses one client at many dates); ``risk`` an earlier risk result of the same
-    ledger (ValueError when its date differs), so a change of window or history does not refit it.
+    ledger (ValueError when its date differs), so a change of window or history does not refit it;
+    ``forecast`` likewise an earlier cash forecast of the same ledger and date.
     """
     config, ledger = loaded if loaded is not None else load(client_dir)
     date = pd.Timestamp(as_of or config.as_of or ledger.as_of).normalize()
     if risk is not None and risk.as_of != date:
         raise ArgumentError(f"the risk result is at {risk.as_of:%Y-%m-%d}, the assessment at {date:%Y-%m-%d}")
+    if forecast is not None and forecast.as_of != date:
+        raise ArgumentError(f"the forecast is at {forecast.as_of:%Y-%m-%d}, the assessment at {date:%Y-%m-%d}")
     window = window_days or config.window_days
     edges = config.aging_edges
     history = ledger.shape == "ledger"
@@ -203,6 +222,7 @@ def assess(client_dir: str | Path, as_of: str | pd.Timestamp | None = None, *,
         seasonality=seasonality_note(series.values, monthly_sales(ledger, date, history_months))
         if series is not None else None,
         known_risk=risk,
+        known_forecast=forecast,
     )
 
 

@@ -17,6 +17,8 @@ from arassess.assessment import charts
 from arassess.assessment.case import Assessment
 from arassess.display.format import format_value, money_text
 from arassess.display.items import Figure, Item, SectionRegistry, Table, Text, literal, md
+from arassess.forecast import charts as forecastcharts
+from arassess.forecast import tables as forecasttables
 from arassess.risk import charts as riskcharts
 from arassess.risk import tables as risktables
 
@@ -154,6 +156,27 @@ def risk_section(a: Assessment) -> list[Item]:
     return items
 
 
+def forecast_section(a: Assessment) -> list[Item]:
+    """Cash in the next 13 weeks: what is shown and why (the backtest's verdict), the weekly chart with
+    the band and the due-date baseline, the backtest against what came in, and the tables."""
+    f = a.forecast
+    cur = a.currency
+    weeks4 = float(f.weeks["expected"].head(4).sum())
+    weeks13 = float(f.weeks["expected"].sum())
+    lead = (f"Of the {money_text(f.open_total, cur)} open at {a.as_of:%Y-%m-%d}, **{money_text(weeks4, cur)}** "
+            f"is expected in the next 4 weeks and **{money_text(weeks13, cur)}** in 13 weeks (receipts from "
+            "today's open invoices; invoices not yet issued are not included).")
+    items: list[Item] = [Text(lead), Text(f.reason), Figure(forecastcharts.forecast_chart(f))]
+    if len(f.tests):
+        items += [Table(forecasttables.accuracy_table(f)), Figure(forecastcharts.backtest_chart(f))]
+        if f.coverage == f.coverage:
+            items.append(Text(f"The 80% band held {f.coverage:.0%} of the backtested weeks (each month-end's band "
+                              "made from the other month-ends only)."))
+    items += [Table(forecasttables.weeks_table(f), left=("Shown from",)),
+              Text("By month (six months):"), Table(forecasttables.months_table(f), left=("Shown from",))]
+    return items
+
+
 def maturity_section(a: Assessment) -> list[Item]:
     m = a.maturity
     if m is None:
@@ -179,6 +202,7 @@ SECTIONS = SectionRegistry(
     ("trends", "Trends", trends_section),
     ("behaviour", "Payment behaviour", behaviour_section),
     ("risk", "Late-payment risk", risk_section),
+    ("forecast", "Cash in the next 13 weeks", forecast_section),
     ("maturity", "Process maturity", maturity_section),
     ("findings", "Findings", findings_section),
 )

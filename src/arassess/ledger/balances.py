@@ -170,6 +170,32 @@ def build_timeline(ledger: "Ledger") -> Timeline:
                     ev_day, ev_delta, ev_inv, r_day[wo], -r_delta[wo], r_inv[wo])
 
 
+def settle_days(ledger: "Ledger") -> np.ndarray:
+    """Per invoice, the first day its open balance is (about) zero after its events of that day;
+    NEVER while it stays open. Computed once per ledger and kept with it, like the timeline (the
+    risk model and the cash forecast both read it)."""
+    cached = ledger.__dict__.get("_settle_days")
+    if cached is not None:
+        return cached
+    tl = timeline_of(ledger)
+    n = len(tl.amount)
+    order = np.lexsort((tl.ev_day, tl.ev_inv))
+    inv, day, delta = tl.ev_inv[order], tl.ev_day[order], tl.ev_delta[order]
+    last_of_day = np.ones(len(inv), dtype=bool)  # the balance after the last event of each (invoice, day)
+    last_of_day[:-1] = (inv[1:] != inv[:-1]) | (day[1:] != day[:-1])
+    running = np.cumsum(delta)
+    starts = np.searchsorted(inv, np.arange(n), side="left")
+    base = np.concatenate([[0.0], running])[starts]  # running sum before each invoice's events
+    balance = running - base[inv]
+    zero = last_of_day & (np.abs(balance) <= MONEY_EPSILON)
+    out = np.full(n, NEVER, dtype=np.int64)
+    if zero.any():
+        np.minimum.at(out, inv[zero], day[zero])
+    out.setflags(write=False)
+    object.__setattr__(ledger, "_settle_days", out)  # Ledger is a frozen dataclass
+    return out
+
+
 def group_cumsum(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Running sum of ``values`` restarting at each new group (``groups`` sorted)."""
     if len(values) == 0:

@@ -14,6 +14,7 @@ from arassess.assessment.case import Assessment, assess, load
 from arassess.config.escalation import Step, handoff_day_of, ladder_from_config, ladder_rows
 from arassess.costs.assumptions import Curve
 from arassess.costs.case import CostCase, load_case
+from arassess.forecast.store import forecast_key, load_forecast
 from arassess.goals.model import Goal, planning_start
 from arassess.goals.targets import resolve_goals
 from arassess.paths import resolve_client_dir
@@ -72,13 +73,15 @@ def load_plan_case(client_dir: str | Path, as_of: str | None = None,
     """Assessment, cost case, goals, plan, ladder and worklist of a client at ``as_of``; the plan
     and the goals are scheduled from ``planned_on`` (one planning start: default today, never before
     as_of; :func:`arassess.goals.model.planning_start`). ``risk_dir``:
-    a run folder whose ``risk.json`` (written by notebook 01) is reused when it matches the data,
-    settings and date (arassess.risk.store), instead of fitting the risk model again."""
+    a run folder whose ``risk.json`` and ``forecast.json`` (written by notebook 01) are reused when
+    they match the data, settings and date (arassess.risk.store, arassess.forecast.store), instead of
+    fitting the risk model and making the cash forecast again."""
 
     folder = resolve_client_dir(client_dir)
     loaded = load(folder)
     date = pd.Timestamp(as_of or loaded[0].as_of or loaded[1].as_of).normalize()
-    a = assess(folder, date, loaded=loaded, risk=load_risk(risk_dir, risk_key(loaded[0], date)))
+    a = assess(folder, date, loaded=loaded, risk=load_risk(risk_dir, risk_key(loaded[0], date)),
+               forecast=load_forecast(risk_dir, forecast_key(loaded[0], date)))
     case, _ = load_case(folder, f"{a.as_of:%Y-%m-%d}", loaded=loaded)
     start = planning_start(a.as_of, planned_on)
     goals = tuple(resolve_goals(a, folder, start))

@@ -30,6 +30,8 @@ from arassess.display.format import format_value, money_text
 from arassess.display.items import Bullets, Figure, Heading, Item, Table, Text, block
 from arassess.display.style import data_uri, plural
 from arassess.errors import ArgumentError, OverwriteError, ReportError
+from arassess.forecast import charts as forecastcharts
+from arassess.forecast import model as forecastmodel
 from arassess.goals.case import load_goals_case
 from arassess.goals.sections import cash_table, display_table
 from arassess.kpi.registry import KPIS
@@ -244,6 +246,22 @@ def risk_blocks(a: Assessment, n: int = risktables.CLIENT_CUSTOMERS) -> list[Ite
     return blocks
 
 
+def forecast_blocks(a: Assessment) -> list[Item]:
+    """Cash in the next 13 weeks: what is expected in 4 and 13 weeks, how far the figures can be
+    trusted (the backtest in plain words) and the one chart: weekly receipts with the band and the
+    due-date baseline."""
+    f, cur = a.forecast, a.currency
+    if f.open_total <= 0:
+        return [Heading("Cash in the next 13 weeks"), Text("Nothing is open at this date, so no cash is expected.")]
+    weeks4, weeks13 = float(f.weeks["expected"].head(4).sum()), float(f.weeks["expected"].sum())
+    return [Heading("Cash in the next 13 weeks"),
+            Text(f"Of the {money_text(f.open_total, cur)} open, {money_text(weeks4, cur)} is expected in the next 4 "
+                 f"weeks and {money_text(weeks13, cur)} within 13 weeks (invoices not yet issued are not included). "
+                 + forecastmodel.plain_reason(f)),
+            Figure(forecastcharts.forecast_chart(f), "Expected receipts by week, with the 80% range seen in past "
+                   "weeks and the receipts if every invoice were paid on its due date")]
+
+
 def state_chapter(data: ReportData) -> list[Item | dict[str, Any]]:
     a, cur = data.assessment, data.currency
     shown = scorecard_table(a.scorecard, cur, audience="client")
@@ -264,6 +282,7 @@ def state_chapter(data: ReportData) -> list[Item | dict[str, Any]]:
     if a.series is not None:
         blocks.append(Figure(charts.dso_trend_chart(a.series.values), "DSO over the last months"))
     blocks += risk_blocks(a)
+    blocks += forecast_blocks(a)
     if a.maturity is not None:
         blocks += [Heading(f"Process maturity: {a.maturity.level} ({a.maturity.overall:.1f} of 4)"),
                    Figure(charts.maturity_chart(a.maturity.areas), "Maturity score per area (0–4)")]

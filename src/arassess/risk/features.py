@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from arassess.kpi.open_items import customer_table
-from arassess.ledger.balances import MONEY_EPSILON, NEVER, timeline_of, to_days
+from arassess.ledger.balances import MONEY_EPSILON, NEVER, settle_days, timeline_of, to_days
 from arassess.ledger.model import Ledger
 
 TREND_DAYS = 90
@@ -89,7 +89,7 @@ def outcomes(ledger: Ledger, threshold_days: int) -> Outcomes:
     wo_day = np.full(n, FAR, dtype=np.int64)
     if len(tl.wo_inv):
         np.minimum.at(wo_day, tl.wo_inv, np.minimum(tl.wo_day, FAR))
-    settle = _settle_day(ledger)
+    settle = np.minimum(settle_days(ledger), FAR)
     paid = tl.settled_by_payment
     # settled by payment on the first day nothing is open: payments can clear an invoice before a
     # later paid_date (a paid_date after the clearing payment must not make it late, nor hide the
@@ -104,26 +104,6 @@ def outcomes(ledger: Ledger, threshold_days: int) -> Outcomes:
     days_late = np.where(paid, np.maximum(close - tl.due_day, 0), 0)
     return Outcomes(eligible, late, known.astype(np.int64), paid_day.astype(np.int64), days_late.astype(float),
                     settle)
-
-
-def _settle_day(ledger: Ledger) -> np.ndarray:
-    """First day each invoice's open balance is (about) zero, FAR while it stays open."""
-    tl = timeline_of(ledger)
-    n = len(tl.amount)
-    order = np.lexsort((tl.ev_day, tl.ev_inv))
-    inv, day, delta = tl.ev_inv[order], tl.ev_day[order], tl.ev_delta[order]
-    # balance after the last event of each (invoice, day)
-    last_of_day = np.ones(len(inv), dtype=bool)
-    last_of_day[:-1] = (inv[1:] != inv[:-1]) | (day[1:] != day[:-1])
-    running = np.cumsum(delta)
-    starts = np.searchsorted(inv, np.arange(n), side="left")
-    base = np.concatenate([[0.0], running])[starts]           # running sum before each invoice's events
-    balance = running - base[inv]
-    zero = last_of_day & (np.abs(balance) <= MONEY_EPSILON)
-    out = np.full(n, FAR, dtype=np.int64)
-    if zero.any():
-        np.minimum.at(out, inv[zero], np.minimum(day[zero], FAR))
-    return out
 
 
 @dataclass(frozen=True)

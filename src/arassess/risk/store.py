@@ -21,6 +21,7 @@ import pandas as pd
 from arassess.config.client import CONFIG_FILE, ClientConfig
 from arassess.config.risk import RiskSettings
 from arassess.inputs.checksums import checksums
+from arassess.jsonframes import frame, frame_json, number
 from arassess.risk.model import BANDS, RiskResult
 
 RISK_FILE = "risk.json"
@@ -35,30 +36,6 @@ def risk_key(config: ClientConfig, as_of: pd.Timestamp | str) -> dict[str, Any]:
             "settings": dataclasses.asdict(config.risk), "inputs": checksums(paths)}
 
 
-def _frame_json(frame: pd.DataFrame) -> dict[str, Any]:
-    """Columns, dtypes and values (Python floats: JSON keeps all 17 digits, so the values read back
-    are the same numbers; NaN as null)."""
-    data = {c: [None if isinstance(v, float) and v != v else v for v in frame[c].tolist()] for c in frame.columns}
-    return {"dtypes": {c: str(frame[c].dtype) for c in frame.columns}, "data": data}
-
-
-def _frame(body: Mapping[str, Any]) -> pd.DataFrame:
-    columns = {}
-    for name, dtype in body["dtypes"].items():
-        values = pd.Series(body["data"][name], dtype=object)
-        if dtype == "category":
-            columns[name] = values.astype(str)
-        elif dtype.startswith("float"):
-            columns[name] = pd.to_numeric(values).astype(dtype)
-        else:
-            columns[name] = values.astype(dtype)
-    return pd.DataFrame(columns)
-
-
-def _number(value: Any) -> Any:
-    return None if isinstance(value, float) and value != value else value
-
-
 def save_risk(result: RiskResult, folder: str | Path, key: Mapping[str, Any]) -> Path:
     """Write ``folder/risk.json`` (FileExistsError if it exists: never written over)."""
     target = Path(folder) / RISK_FILE
@@ -67,9 +44,9 @@ def save_risk(result: RiskResult, folder: str | Path, key: Mapping[str, Any]) ->
         "available": result.available, "reason": result.reason,
         "settings": dataclasses.asdict(result.settings), "as_of": f"{result.as_of:%Y-%m-%d}",
         "used": result.used, "model_name": result.model_name,
-        "split": {k: (f"{v:%Y-%m-%d}" if isinstance(v, pd.Timestamp) else _number(v)) for k, v in result.split.items()},
-        "fit_seconds": _number(result.fit_seconds),
-        **{name: _frame_json(getattr(result, name)) for name in _FRAMES if result.available},
+        "split": {k: (f"{v:%Y-%m-%d}" if isinstance(v, pd.Timestamp) else number(v)) for k, v in result.split.items()},
+        "fit_seconds": number(result.fit_seconds),
+        **{name: frame_json(getattr(result, name)) for name in _FRAMES if result.available},
     }
     with target.open("x", encoding="utf-8") as handle:
         json.dump(body, handle, indent=1, default=str, allow_nan=False)
@@ -92,7 +69,7 @@ def load_risk(folder: str | Path | None, key: Mapping[str, Any]) -> RiskResult |
              for k, v in body["split"].items()}
     frames: dict[str, pd.DataFrame] = {}
     if body["available"]:
-        frames = {name: _frame(body[name]) for name in _FRAMES}
+        frames = {name: frame(body[name]) for name in _FRAMES}
         customers = frames["customers"]
         customers["band"] = pd.Categorical(customers["band"].astype(str), categories=list(BANDS), ordered=True)
     return RiskResult(body["available"], body["reason"], settings, pd.Timestamp(body["as_of"]), body["used"],

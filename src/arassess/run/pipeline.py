@@ -16,6 +16,7 @@ from typing import Callable
 import pandas as pd
 
 from arassess.config.client import load_config
+from arassess.forecast.model import headline as forecast_headline
 from arassess.goals.model import planning_start
 from arassess.inputs.run_cache import shared_ledger, validated_once
 from arassess.report.client import gather, write_report
@@ -41,6 +42,7 @@ class Deliverables:
     worklist: Path | None = None
     letters: Path | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    forecast: str = ""  # the cash forecast in one line (arassess.forecast.model.headline)
 
     def lines(self) -> list[str]:
         """What was written, for the end of the command's output."""
@@ -50,6 +52,8 @@ class Deliverables:
             if path is not None:
                 out.append(f"{label + ':':<15} {path}")
         out += [f"{'Notebook:':<15} {p}" for p in self.notebooks]
+        if self.forecast:
+            out.append(f"{'Cash forecast:':<15} {self.forecast}")
         out.append("Time: " + ", ".join(f"{STEP_LABELS[k]} {v:.1f} s" for k, v in self.seconds.items())
                    + f"; total {sum(self.seconds.values()):.1f} s")
         return out
@@ -91,6 +95,7 @@ def run_assessment(client_dir: str | Path, *, as_of: str | None = None, runs_dir
         done.letters = run_dir / "letters"
         data = gather(client_dir, date, planned, risk_dir=run_dir)
         done.report_html, done.report_pdf = write_report(data, run_dir, paper, pdf)
+        done.forecast = forecast_headline(data.assessment.forecast)
         done.seconds["report"] = time.perf_counter() - started
     finished(run_dir)  # a run killed before this line keeps its INCOMPLETE marker
     return done
