@@ -497,6 +497,26 @@ def _backfill(client_dir: Path, months: tuple[str, str], store_path: Path) -> No
                + (f"; {replaced} replaced earlier snapshots of the same months" if replaced else ""))
 
 
+@main.command("action")
+@click.argument("client_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("action_id")
+@click.option("--status", type=click.Choice(["planned", "started", "done", "dropped"]), required=True)
+@click.option("--date", "when", metavar="YYYY-MM-DD", default=None, help="When it became so (default: today).")
+@click.option("--note", default="", help="A remark; for a dropped action, the reason (required).")
+def action_command(client_dir: Path, action_id: str, status: str, when: str | None, note: str) -> None:
+    """Record what became of ACTION_ID (an id of the action plan) in CLIENT_DIR/actions.yaml.
+
+    The previous actions.yaml is kept as actions.<date-time>.yaml. The monthly review reads the
+    log: done and dropped actions leave its "late" list, a dropped one shows its reason.
+    """
+    from arassess.plan.store import save_action_status
+
+    load_config(client_dir)  # a client folder, before anything is written into it
+    path, backup = save_action_status(client_dir, action_id, status, _as_of(when) if when else None, note)
+    click.echo(f"{action_id}: {status} — written to {path}" + (f" (previous file kept as {backup.name})" if backup
+                                                              else ""))
+
+
 @main.command("batch")
 @click.argument("workspace", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--month", required=True, metavar="YYYY-MM", help="The month to review.")
@@ -509,8 +529,11 @@ def _backfill(client_dir: Path, months: tuple[str, str], store_path: Path) -> No
               help="History store (default: WORKSPACE/history.sqlite).")
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where run folders are created (default: WORKSPACE/runs).")
+@click.option("--cell-timeout", "cell_timeout", type=click.FloatRange(1, None), default=1800.0, show_default=True,
+              metavar="SECONDS", help="Stop a notebook cell that runs longer than this; its client fails, the others "
+                                      "finish.")
 def batch_command(workspace: Path, month: str, workers: int | None, scheduler: str | None,
-                  store: Path | None, runs_dir: Path | None) -> None:
+                  store: Path | None, runs_dir: Path | None, cell_timeout: float) -> None:
     """The monthly review of every client folder in WORKSPACE (its sub-folders holding
     client.yaml), in parallel: local processes, or a Dask cluster with --scheduler.
 
@@ -529,7 +552,7 @@ def batch_command(workspace: Path, month: str, workers: int | None, scheduler: s
     target = f"Dask scheduler {scheduler}" if scheduler else f"{workers or os.cpu_count()} local worker(s)"
     click.echo(f"arassess batch {workspace} --month {month}: started {started:%Y-%m-%d %H:%M:%S} on {target}")
     results = run_batch(workspace, month, workers=workers, scheduler=scheduler, store_path=store,
-                        runs_dir=runs_dir, progress=True)
+                        runs_dir=runs_dir, progress=True, cell_timeout=cell_timeout)
     click.echo(summary_table(results))
     click.echo(f"finished {dt.datetime.now():%Y-%m-%d %H:%M:%S} "
                f"({(dt.datetime.now() - started).total_seconds():.0f} s)")

@@ -255,8 +255,7 @@ def _sane(case) -> None:
     np.testing.assert_allclose(r["in_house_recovery"] + r["agency_recovery"], r["gross_recovery"], rtol=1e-9)
     np.testing.assert_allclose(r["gross_recovery"] - r[list(COST_LINES)].sum(axis=1), r["net_recovery"], rtol=1e-9)
     assert (r["gross_recovery"] <= r["amount"] * (1 + 1e-9)).all()
-    from arassess.costs.sections import decision_lines
-    from arassess.report.client import decision_text
+    from arassess.costs.sections import decision_lines, decision_text
 
     words = " ".join([decision_text(case), *decision_lines(case)[1:2], *case.notes])
     assert "% of it" not in words and not re.search(r"-\d[\d,.]*%", words)

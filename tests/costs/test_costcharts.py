@@ -189,6 +189,4 @@ def test_nothing_overdue_is_said_and_still_renders():
 
 
 def test_only_a_comparison_without_history_is_indicative(case):
-    from arassess.report.client import indicative
-
-    assert (indicative(case) is not None) == (case.flow is None)  # Northwind: open items, no history
+    assert (case.indicative is not None) == (case.flow is None)  # Northwind: open items, no history

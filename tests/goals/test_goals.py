@@ -434,7 +434,7 @@ def test_a_failed_write_leaves_the_old_file(hand_built, tmp_path, monkeypatch):
     def broken(*_args):
         raise OSError("disk full")
 
-    monkeypatch.setattr("arassess.goals.store.os.replace", broken)
+    monkeypatch.setattr("arassess.config.yamlfile.os.replace", broken)  # the one writer of client-folder files
     with pytest.raises(OSError, match="disk full"):
         save_goals(tmp_path, [dataclasses.replace(goals[0], target=70.0)], now=dt.datetime(2026, 11, 3))
     assert (tmp_path / GOALS_FILE).read_bytes() == before

@@ -284,3 +284,28 @@ def test_cli_batch_bad_month_is_one_error_line(tmp_path):
     both = CliRunner().invoke(main, ["batch", str(tmp_path), "--month", "2026-10", "--workers", "2",
                                      "--scheduler", "tcp://127.0.0.1:8786"])
     assert both.exit_code == 2 and "--workers is for local processes" in both.output
+
+
+@pytest.mark.slow
+def test_a_hanging_cell_is_stopped_and_its_client_fails_with_the_cell(tmp_path, monkeypatch):
+    """--cell-timeout: a notebook whose cell sleeps far longer than the limit is stopped, the client is
+    reported as failed naming that cell, and the notebook as far as it ran is kept in its run folder."""
+    import nbformat
+
+    from arassess.run import notebooks
+
+    hanging = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('client_dir = ""\noutput_dir = ""\nmonth = ""\nworkspace = ""\nstore = ""',
+                                  metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import time\ntime.sleep(120)"),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    source = tmp_path / "05_monthly_review.ipynb"
+    nbformat.write(hanging, source)
+    monkeypatch.setattr(notebooks, "notebook_path", lambda name: source)
+    result = run_monthly(ROOT / "sample_data" / "voltline", "2026-10", tmp_path, tmp_path / "h.sqlite",
+                         tmp_path / "runs", cell_timeout=3)
+    assert result.status == "failed", result
+    assert "05_monthly_review.ipynb stopped: cell" in result.error and "ran longer than 3 s" in result.error
+    kept = result.run_dir / "05_monthly_review.ipynb"
+    assert kept.is_file() and (result.run_dir / "INCOMPLETE").exists()
+    assert result.seconds < 100  # stopped, not waited out (the cell sleeps 120 s)

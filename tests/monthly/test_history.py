@@ -27,11 +27,11 @@ from arassess.ledger import quality
 from arassess.monthly.store import _MIGRATIONS, DEFAULT_STORE, SCHEMA_VERSION, TOTAL_COLUMNS, HistoryStore, Snapshot
 
 KEYS = [k.key for k in KPIS]
-TABLES = ["aging_values", "control_totals", "input_checksums", "kpi_values", "snapshots"]
+TABLES = ["aging_values", "control_totals", "forecast_weeks", "input_checksums", "kpi_values", "snapshots"]
 SHA_EMPTY = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # sha256(b"")
 SHA_ABC = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"  # sha256(b"abc")
 TOTALS = {"file": "invoices.csv", "rows_read": 10, "rows_accepted": 9, "rows_rejected": 1,
-          "amount_read": 1000.5, "amount_accepted": 900.25, "amount_rejected": 100.25}
+          "amount_read": 1000.5, "amount_accepted": 900.25, "amount_rejected": 100.25, "amounts_unreadable": 1}
 MONTHS_2025 = [f"2025-{m:02d}" for m in range(1, 13)]
 
 
@@ -68,15 +68,14 @@ def store(tmp_path: Path) -> HistoryStore:
 # -- round trip --------------------------------------------------------------------------------
 
 def test_new_store_has_the_current_schema_in_wal_mode(store: HistoryStore) -> None:
-    assert pragma(store.path, "user_version") == SCHEMA_VERSION == 2
+    assert pragma(store.path, "user_version") == SCHEMA_VERSION == 3
     assert pragma(store.path, "journal_mode") == "wal"
     with sqlite3.connect(store.path) as conn:
         tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
         totals_columns = [c[1] for c in conn.execute("PRAGMA table_info(control_totals)")][2:]
     assert tables == TABLES
     # the stored control totals are the data-quality report's: a change there needs a migration here
-    # the store keeps the reconciling columns; the count of unreadable amounts is shown, not stored
-    assert tuple(totals_columns) == TOTAL_COLUMNS == tuple(c for c in quality.TOTAL_COLUMNS if c != "amounts_unreadable")
+    assert tuple(totals_columns) == TOTAL_COLUMNS == tuple(quality.TOTAL_COLUMNS)
     assert store.clients() == [] and store.months("acme") == []
 
 
@@ -147,15 +146,17 @@ def test_aging_buckets_that_changed_between_months(store: HistoryStore) -> None:
 
 
 def test_control_totals_of_a_quality_report_round_trip(store: HistoryStore) -> None:
-    report = quality.QualityReport(totals=(quality.FileTotals("invoices.csv", 3, 2, 1, 30.5, 20.25, 10.25),
+    report = quality.QualityReport(totals=(quality.FileTotals("invoices.csv", 3, 2, 1, 30.5, 20.25, 10.25, 1),
                                            quality.FileTotals("payments.csv", 0, 0, 0, 0.0, 0.0, 0.0)))
     records = report.totals_frame()[list(TOTAL_COLUMNS)].to_dict("records")
     store.write(snap("acme", "2026-01", 1.0, control_totals=records))
     back = store.snapshot("acme", "2026-01-31").control_totals
     assert list(back) == [{"file": "invoices.csv", "rows_read": 3, "rows_accepted": 2, "rows_rejected": 1,
-                           "amount_read": 30.5, "amount_accepted": 20.25, "amount_rejected": 10.25},
+                           "amount_read": 30.5, "amount_accepted": 20.25, "amount_rejected": 10.25,
+                           "amounts_unreadable": 1},
                           {"file": "payments.csv", "rows_read": 0, "rows_accepted": 0, "rows_rejected": 0,
-                           "amount_read": 0.0, "amount_accepted": 0.0, "amount_rejected": 0.0}]
+                           "amount_read": 0.0, "amount_accepted": 0.0, "amount_rejected": 0.0,
+                           "amounts_unreadable": 0}]
     assert all(type(r["rows_read"]) is int for r in back)
 
 
@@ -274,7 +275,7 @@ def test_migration_from_version_1_keeps_every_snapshot(tmp_path: Path) -> None:
     assert store.aging("acme").to_dict("list") == {"Current": [600.0, 1200.0], "1–30": [400.5, 0.0]}
     nov = store.snapshot("acme", "2025-11-30")
     assert (nov.run_id, nov.created_at, nov.input_checksums) == ("r-nov", "", {})
-    assert list(nov.control_totals) == [TOTALS]
+    assert list(nov.control_totals) == [dict(TOTALS, amounts_unreadable=None)]  # not kept by version 1
     assert store.snapshot("beta", "2025-12-31").kpis["ar_total"] == 5.0
 
     # the version-1 file was kept, unchanged, beside the store
@@ -445,3 +446,69 @@ def test_checksums_refuse_missing_files_and_clashing_names(tmp_path: Path) -> No
     with pytest.raises(InputError, match="have the same file name"):
         checksums([tmp_path / "a" / "invoices.csv", tmp_path / "b" / "invoices.csv"])
     assert checksums([tmp_path / "a" / "invoices.csv"] * 2) == {"invoices.csv": hashlib.sha256(b"x").hexdigest()}
+
+
+V2_SCHEMA = """
+CREATE TABLE snapshots (id INTEGER PRIMARY KEY, client TEXT NOT NULL, month_end TEXT NOT NULL,
+    run_id TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (client, month_end));
+CREATE TABLE kpi_values (snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
+    key TEXT NOT NULL, value REAL, PRIMARY KEY (snapshot_id, key));
+CREATE TABLE aging_values (snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL, bucket TEXT NOT NULL, amount REAL, PRIMARY KEY (snapshot_id, position),
+    UNIQUE (snapshot_id, bucket));
+CREATE TABLE control_totals (snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL, file TEXT NOT NULL, rows_read INTEGER, rows_accepted INTEGER, rows_rejected INTEGER,
+    amount_read REAL, amount_accepted REAL, amount_rejected REAL, PRIMARY KEY (snapshot_id, position));
+CREATE TABLE input_checksums (snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
+    file TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (snapshot_id, file));
+INSERT INTO snapshots VALUES (1, 'acme', '2026-01-31', 'r-jan', '2026-02-01T08:00:00+00:00');
+INSERT INTO kpi_values VALUES (1, 'ar_total', 1000.5);
+INSERT INTO aging_values VALUES (1, 0, 'Current', 1000.5);
+INSERT INTO control_totals VALUES (1, 0, 'invoices.csv', 10, 9, 1, 1000.5, 900.25, 100.25);
+PRAGMA user_version = 2;
+"""
+
+
+def test_migration_from_version_2_adds_the_unreadable_count_and_the_forecast(tmp_path: Path) -> None:
+    """Version 2 did not keep the count of unreadable amounts: it reads back as None (unknown), never
+    as 0; the forecast table is added, empty; the version-2 file is kept as a backup."""
+    path = tmp_path / DEFAULT_STORE
+    conn = sqlite3.connect(path)
+    conn.executescript(V2_SCHEMA)
+    conn.close()
+    store = HistoryStore(path)
+    assert pragma(path, "user_version") == 3
+    jan = store.snapshot("acme", "2026-01-31")
+    assert list(jan.control_totals) == [dict(TOTALS, amounts_unreadable=None)] and jan.forecast == ()
+    assert (jan.run_id, jan.kpis["ar_total"]) == ("r-jan", 1000.5)
+    assert pragma(tmp_path / "history.v2-backup.sqlite", "user_version") == 2
+    store.write(snap("acme", "2026-02", 1.0))
+    assert store.snapshot("acme", "2026-02-28").control_totals[0]["amounts_unreadable"] == 1
+
+
+WEEKS = [{"week": k, "start": f"2026-02-{k:02d}", "expected": 100.0 * k, "low": 90.0 * k,
+          "high": float("nan") if k == 2 else 110.0 * k, "method": "model"} for k in (1, 2)]
+
+
+def test_a_forecast_round_trips_with_its_snapshot(store: HistoryStore) -> None:
+    store.write(snap("acme", "2026-01", 1.0, forecast=WEEKS))
+    back = store.snapshot("acme", "2026-01-31").forecast
+    assert [w["week"] for w in back] == [1, 2] and back[0]["start"] == "2026-02-01" and back[1]["expected"] == 200.0
+    assert math.isnan(back[1]["high"])
+    table = store.forecasts("acme")
+    assert table["month_end"].tolist() == [pd.Timestamp("2026-01-31")] * 2
+    assert table["expected"].tolist() == [100.0, 200.0] and table["method"].tolist() == ["model", "model"]
+    store.write(snap("acme", "2026-01", 1.0))  # re-running the month replaces its forecast too
+    assert store.snapshot("acme", "2026-01-31").forecast == () and store.forecasts("acme").empty
+
+
+@pytest.mark.parametrize("week, message", [
+    ({"week": 0}, "the week must be a number from 1 to 53"),
+    ({"start": "next week"}, "start must be a date YYYY-MM-DD"),
+    ({"expected": "lots"}, "expected"),
+])
+def test_a_bad_forecast_week_is_refused_before_the_store_is_touched(store: HistoryStore, week, message) -> None:
+    bad = dict(WEEKS[0], **week)
+    with pytest.raises(StoreError, match=message):
+        store.write(snap("acme", "2026-01", 1.0, forecast=[bad]))
+    assert store.months("acme") == []

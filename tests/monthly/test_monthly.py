@@ -109,7 +109,8 @@ def test_snapshot_holds_kpis_aging_totals_and_checksums(voltline):
     assert math.isclose(sum(snap.aging.values()), snap.kpis["ar_total"], abs_tol=1e-3)
     assert snap.control_totals[0] == {"file": "invoices.csv", "rows_read": 24024, "rows_accepted": 23931,
                                       "rows_rejected": 93, "amount_read": 78133452.17,
-                                      "amount_accepted": 77925704.18, "amount_rejected": 207747.99000000002}
+                                      "amount_accepted": 77925704.18, "amount_rejected": 207747.99000000002,
+                                      "amounts_unreadable": 9}  # kept since store version 3
     expected = {name: hashlib.sha256((LEDGER / name).read_bytes()).hexdigest()
                 for name in ("invoices.csv", "payments.csv", "customers.csv")}
     assert dict(snap.input_checksums) == expected
@@ -358,6 +359,37 @@ def test_review_of_the_sample_at_its_assessment_month(voltline, tmp_path):
     assert np.isclose(got.movers["change"].abs().iloc[0], 70722.69)
 
 
+def test_last_months_forecast_is_kept_and_checked_against_what_came_in(voltline, tmp_path):
+    """September's review keeps its 13-week forecast in the store; October's compares the 4 weeks
+    that have ended with the cash the invoices open on 30 September actually paid (summed here from
+    the payments file directly), and states the running accuracy."""
+    from arassess.monthly.sections import items, summary
+
+    config, ledger = voltline
+    store = HistoryStore(tmp_path / "history.sqlite")
+    september = review(LEDGER, "2026-09", store, run_id="sep")
+    kept = store.snapshot("voltline", T("2026-09-30")).forecast
+    assert [w["week"] for w in kept] == list(range(1, 14)) and kept[0]["start"] == "2026-10-01"
+    assert kept[0]["expected"] == pytest.approx(september.forecast.weeks["expected"].iloc[0])
+    october = review(LEDGER, "2026-10", store, run_id="oct")
+    check = october.forecast_check
+    assert check["week"].tolist() == [1, 2, 3, 4] and (check["month_end"] == T("2026-09-30")).all()
+    assert check["forecast"].tolist() == pytest.approx([w["expected"] for w in kept[:4]])
+    inv, pay = ledger.invoices, ledger.payments
+    open_then = inv[(inv["invoice_date"] <= T("2026-09-30")) & ~(inv["paid_date"] <= T("2026-09-30"))
+                    & ~(inv["written_off_date"] <= T("2026-09-30")) & (inv["amount"] > 0)]
+    paid = pay[pay["invoice_id"].isin(open_then["invoice_id"])]
+    for week in check.itertuples():
+        in_week = paid[(paid["payment_date"] >= week.start) & (paid["payment_date"] <= week.end)]
+        assert week.actual == pytest.approx(in_week["amount"].sum(), abs=0.01), week
+    shown = items(october, "cash")
+    text = " ".join(i.text for i in shown if hasattr(i, "text"))
+    assert "The forecast made at 30 September 2026" in text and "Running accuracy: over 4 forecast week(s)" in text
+    assert summary(october)["forecast_check"][0]["week"] == 1
+    first = items(september, "cash")[0].text
+    assert first.startswith("No forecast was recorded at 31 August 2026")
+
+
 def test_outputs_without_chromium_and_never_overwritten(small, tmp_path, monkeypatch):
     from arassess.errors import ReportError
     from arassess.monthly import sections
@@ -391,3 +423,32 @@ def test_other_goal_problems_still_stop_the_review(tmp_path, make_client, goal):
                          {"as_of": "2026-03-31", "goals": {"pct_over_90": goal}})
     with pytest.raises(ConfigError, match="worse than the baseline 32.5"):  # over 90: 1,300 of 4,000
         review(client, "2026-03", None, record=False)
+
+
+def test_an_action_marked_done_leaves_the_late_list_of_the_review(tmp_path):
+    """The plan made at 30 June has actions late by October; once the action log says one is done
+    (arassess action), the review counts it done and no longer late; an id the plan does not have
+    is named in a note, not silently taken."""
+    import shutil
+
+    from arassess.monthly.sections import items
+    from arassess.plan.store import save_action_status
+
+    client = tmp_path / "voltline"
+    shutil.copytree(LEDGER, client)
+    before = review(client, "2026-10", None, record=False, as_of="2026-06-30")
+    late = before.actions[before.actions["status"] == "late"]
+    assert len(late) >= 2
+    first = late["id"].iloc[0]
+    save_action_status(client, first, "done", "2026-09-15")
+    save_action_status(client, "not_an_action", "done", "2026-09-15")
+    after = review(client, "2026-10", None, record=False, as_of="2026-06-30")
+    assert first not in set(after.actions.loc[after.actions["status"] == "late", "id"])
+    assert after.actions.loc[after.actions["id"] == first, "status"].item() == "done"
+    assert (after.actions["status"] == "late").sum() == len(late) - 1
+    text = " ".join(getattr(i, "text", "") for i in items(after, "actions"))
+    assert "1 of" in text and "done" in text
+    from arassess.display.items import plain
+
+    assert any("'not_an_action', which is not an action of the plan" in plain(line)
+               for i in items(after, "actions") for line in getattr(i, "lines", ()))

@@ -62,7 +62,7 @@ def test_run_has_no_errors_and_every_section(run):
     found = outputs(result.notebook)
     assert not [o for o in found if o.get("output_type") == "error"]
     assert not [o for o in found if WIDGET_MIME in o.get("data", {})]
-    assert len([o for o in found if "image/png" in o.get("data", {})]) == 2  # goals and aging trends
+    assert len([o for o in found if "image/png" in o.get("data", {})]) == 3  # goals, aging trends, cash forecast
     html = result.html.read_text(encoding="utf-8")
     for heading in SECTION_TITLES.values():
         assert heading in html

@@ -28,7 +28,7 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("command", [[], ["validate"], ["kpis"], ["risk"], ["forecast"], ["sample"], ["run"],
-                                     ["serve"]])
+                                     ["serve"], ["action"], ["batch"]])
 def test_help_on_every_command(command):
     result = run(*command, "--help")
     assert result.returncode == 0

@@ -204,6 +204,43 @@ def decision_lines(case: CostCase) -> tuple[str, str, list[str], list[str]]:
     return headline, answer, [b.sentence(case.currency) for b in case.break_evens], notes
 
 
+def strategy_text(case: CostCase) -> str:
+    """The recommendation in a few words for a headline card."""
+    if case.strategy == "hybrid":
+        return f"In-house, then agency at {case.days['hybrid']:g} days"
+    return (f"Agency from {case.days['agency']:g} days" if case.strategy == "agency" else "Keep in-house")
+
+
+def decision_text(case: CostCase) -> str:
+    """The recommendation for the client (the report's box): the same one-sentence answer as
+    :func:`decision_lines` (the consultant's notebook and dashboard), then in plain words the money it
+    keeps over the runner-up and what would change it."""
+    cur = case.currency
+    net = case.result["net_recovery"].astype(float)
+    others = {s: v for s, v in net.items() if s != case.strategy}
+    text = f"{case.label}. {answer_sentence(case)}"
+    if others:
+        runner = max(others, key=others.get)
+        lead = net[case.strategy] - others[runner]
+        period = "Every year" if case.basis == "flow" else "On today's overdue invoices"
+        if lead > 0.5:
+            text += (f" {period} this keeps {money_text(lead, cur)} more, net of fees and costs, than "
+                     f"{strategy_text_of(case, runner).lower()}.")
+    flips = [b.plain() for b in case.break_evens if b.value is not None]
+    if flips:
+        text += " It would change only if " + ", or if ".join(flips[:2]) + "."
+    return text
+
+
+def strategy_text_of(case: CostCase, strategy: str) -> str:
+    """A strategy of the case in a few words (its D in it)."""
+    if strategy == "in_house":
+        return "Keeping everything in-house"
+    if strategy == "agency":
+        return f"Placing every claim at {case.days['agency']:g} days"
+    return f"Handing off at {case.days['hybrid']:g} days"
+
+
 def decision_html(case: CostCase) -> str:
     """The recommendation with its reason, the break-evens and notes, as HTML (dashboard)."""
     head, answer, evens, notes = decision_lines(case)

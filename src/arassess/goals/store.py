@@ -14,22 +14,18 @@ text is written to a temporary file and moved into place atomically.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
 import yaml
 
-from arassess.config.yamlfile import read_yaml
+from arassess.config.yamlfile import dated_backup, read_yaml, replace_with_backup
 from arassess.errors import ConfigError, check_keys
 from arassess.goals.model import Goal
 
 GOALS_FILE = "goals.yaml"   # in the client folder, written by the goals dashboard
 GOALS_FILE_KEYS = ("saved_at", "as_of", "goals")
-NEW_FILE_MODE = 0o644  # a first goals.yaml: readable by the team, like client.yaml
 
 
 def read_goals_file(client_dir: str | Path) -> dict[str, Any] | None:
@@ -63,13 +59,7 @@ def goals_yaml(goals: Iterable["Goal"], as_of: pd.Timestamp | str | None = None,
 
 def backup_path(client_dir: str | Path, now: dt.datetime | None = None) -> Path:
     """``goals.<YYYYmmdd-HHMMSS>.yaml`` in the client folder (suffix -2, -3, ... if taken)."""
-    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    folder, n = Path(client_dir), 1
-    candidate = folder / f"goals.{stamp}.yaml"
-    while candidate.exists():
-        n += 1
-        candidate = folder / f"goals.{stamp}-{n}.yaml"
-    return candidate
+    return dated_backup(Path(client_dir) / GOALS_FILE, now)
 
 
 def save_goals_with_backup(client_dir: str | Path, goals: Iterable["Goal"], *,
@@ -79,23 +69,8 @@ def save_goals_with_backup(client_dir: str | Path, goals: Iterable["Goal"], *,
     folder = Path(client_dir)
     target = folder / GOALS_FILE
     text = goals_yaml(goals, as_of, now)
-    backup = None
-    if target.exists():
-        backup = backup_path(folder, now)
-        with backup.open("xb") as handle:  # never over an existing backup
-            handle.write(target.read_bytes())
-    fd, tmp = tempfile.mkstemp(prefix=".goals-", suffix=".yaml", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        if backup is not None:
-            shutil.copymode(backup, tmp)  # the permissions the file had (mkstemp makes it private)
-        else:
-            os.chmod(tmp, NEW_FILE_MODE)
-        os.replace(tmp, target)  # atomic: goals.yaml is the old or the new file, never half-written
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    backup = backup_path(folder, now) if target.exists() else None
+    replace_with_backup(target, text, backup)
     return target, backup
 
 

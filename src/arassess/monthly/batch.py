@@ -90,13 +90,14 @@ def _error_text(exc: BaseException) -> str:
 
 
 def run_client_month(client_dir: Path, month: str, workspace: Path, store_path: Path, runs_dir: Path, *,
-                     progress: bool = False) -> "RunResult":
+                     progress: bool = False, cell_timeout: float | None = None) -> "RunResult":
     """Run notebook 05 ("monthly") for one client and month into a new run folder
     ``runs_dir/<client>/<month-end>_<stamp>/`` and return runner.RunResult; the client folder is
     validated once, before the kernel starts, and the notebook reads that ledger back
     (:mod:`arassess.inputs.run_cache`). The notebook records the month's snapshot into ``store_path``. Raises on any problem (ConfigError before
     a kernel starts; NotebookError naming the cell, the executed notebook kept).
-    ``progress`` shows Papermill's progress bar over cells."""
+    ``progress`` shows Papermill's progress bar over cells; a cell running longer than
+    ``cell_timeout`` seconds is stopped (NotebookError naming it)."""
 
     end = month_end(month)
     # read and validated once, before a run folder or a kernel exists: a bad export fails here
@@ -106,12 +107,14 @@ def run_client_month(client_dir: Path, month: str, workspace: Path, store_path: 
     parameters = {"month": f"{end:%Y-%m}", "workspace": str(Path(workspace).resolve()),
                   "store": str(Path(store_path).resolve())}
     with shared_ledger(run_dir / LEDGER_FOLDER):
-        result = execute("monthly", client_dir, run_dir, parameters=parameters, progress=progress)
+        result = execute("monthly", client_dir, run_dir, parameters=parameters, progress=progress,
+                         cell_timeout=cell_timeout)
     finished(run_dir)
     return result
 
 
-def run_monthly(client_dir: Path, month: str, workspace: Path, store_path: Path, runs_dir: Path) -> ClientResult:
+def run_monthly(client_dir: Path, month: str, workspace: Path, store_path: Path, runs_dir: Path,
+                cell_timeout: float | None = None) -> ClientResult:
     """One client, one month (see :func:`run_client_month`), as a :class:`ClientResult`.
 
     Never raises for a client's problem: any exception becomes status ``"failed"`` with its
@@ -122,7 +125,7 @@ def run_monthly(client_dir: Path, month: str, workspace: Path, store_path: Path,
     started = time.perf_counter()
     client_dir = Path(client_dir)
     try:
-        result = run_client_month(client_dir, month, workspace, store_path, runs_dir)
+        result = run_client_month(client_dir, month, workspace, store_path, runs_dir, cell_timeout=cell_timeout)
     except Exception as exc:  # noqa: BLE001 - the rule: one client's failure never stops the others
         run_dir = exc.notebook.parent if isinstance(exc, NotebookError) else None
         return ClientResult(client_dir.name, "failed", run_dir, _error_text(exc), time.perf_counter() - started)
@@ -160,7 +163,8 @@ def _executor(stack: ExitStack, n_tasks: int, workers: int | None, scheduler: st
 
 def run_batch(workspace: str | Path, month: str, *, workers: int | None = None, scheduler: str | None = None,
               runs_dir: str | Path | None = None, store_path: str | Path | None = None,
-              progress: bool = True, clients: Sequence[Path] | None = None) -> list[ClientResult]:
+              progress: bool = True, clients: Sequence[Path] | None = None,
+              cell_timeout: float | None = None) -> list[ClientResult]:
     """Run the monthly review of ``month`` ("YYYY-MM") for every client of ``workspace``.
 
     Parameters
@@ -174,6 +178,8 @@ def run_batch(workspace: str | Path, month: str, *, workers: int | None = None, 
     store_path : the history store (default ``WORKSPACE/history.sqlite``).
     progress : show a progress bar over clients on stderr.
     clients : the client folders to run (default :func:`find_workspace_clients`).
+    cell_timeout : seconds a notebook cell may run; a cell that hangs is stopped, its client
+        reported as failed with the cell, and the other clients finish (default: no limit).
 
     Returns
     -------
@@ -194,7 +200,7 @@ def run_batch(workspace: str | Path, month: str, *, workers: int | None = None, 
     results: dict[Path, ClientResult] = {}
     with ExitStack() as stack:
         pool = _executor(stack, len(folders), workers, scheduler)
-        futures: dict[Future, Path] = {pool.submit(run_monthly, folder, month, root, store, runs): folder
+        futures: dict[Future, Path] = {pool.submit(run_monthly, folder, month, root, store, runs, cell_timeout): folder
                                        for folder in folders}
         bar = stack.enter_context(tqdm(total=len(folders), desc=f"arassess batch {month}", unit="client",
                                        file=sys.stderr, disable=not progress,

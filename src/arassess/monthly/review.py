@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,8 @@ from arassess.config.escalation import HANDOFF, find_step, handoff_day_of, ladde
 from arassess.costs.case import load_case
 from arassess.display.format import format_value
 from arassess.errors import ArgumentError, MonthError
+from arassess.forecast.model import CashForecast, cash_events, day_of, open_book, received
+from arassess.forecast.model import forecast as cash_forecast
 from arassess.goals.model import Goal, glide_path, glide_paths
 from arassess.goals.targets import goal_set
 from arassess.inputs.checksums import checksums
@@ -52,6 +54,7 @@ from arassess.monthly.store import DEFAULT_STORE, TOTAL_COLUMNS, HistoryStore, S
 from arassess.paths import resolve_client_dir
 from arassess.plan.case import PlanCase, risk_worklist
 from arassess.plan.roadmap import action_plan
+from arassess.plan.store import ACTIONS_FILE, CLOSED, ActionStatus, read_action_log
 from arassess.plan.worklist import customer_worklist
 
 STORE_DECIMALS = 6     # KPI values and aging amounts as stored (see the module docstring)
@@ -352,19 +355,30 @@ def reached_handoff(now: pd.DataFrame, before: pd.Timestamp, date: pd.Timestamp,
 
 # --- actions ------------------------------------------------------------------------------
 
-def actions_due(plan: pd.DataFrame, month_end: pd.Timestamp | str) -> pd.DataFrame:
-    """The plan's actions due in the month ending ``month_end`` ("due this month": previous
-    month-end < due ≤ month_end) or before it ("late": due ≤ the previous month-end; the plan
-    records no completion, so the owner confirms what is done). Columns: id, title, owner, start,
-    due, status, days_late (month_end − due, ≥ 0 for late ones, 0 otherwise); late first, by due."""
+def actions_due(plan: pd.DataFrame, month_end: pd.Timestamp | str,
+                log: Mapping[str, ActionStatus] | None = None) -> pd.DataFrame:
+    """The plan's actions due by the month ending ``month_end``, and any action the client's action
+    log (actions.yaml) records as done or dropped by then. Status: "done" / "dropped" from the log
+    (dated on or before ``month_end``), else "late" (due ≤ the previous month-end), else "due this
+    month" (previous month-end < due ≤ month_end). Columns: id, title, owner, start, due, status,
+    days_late (month_end − due for late ones, else 0), logged (the log's date), note (the log's
+    note: a dropped action's reason); late first, then due this month, done and dropped, by due."""
     end = pd.Timestamp(month_end).normalize()
     before = previous_month_end(end)
+    log = {k: v for k, v in (log or {}).items() if v.status in CLOSED and v.date is not None and v.date <= end}
     due = pd.to_datetime(plan["due"])
-    rows = plan.loc[due <= end, ["id", "title", "owner", "start", "due"]].copy()
+    rows = plan.loc[(due <= end) | plan["id"].isin(list(log)), ["id", "title", "owner", "start", "due"]].copy()
     late = pd.to_datetime(rows["due"]) <= before
-    rows["status"] = np.where(late, "late", "due this month")
-    rows["days_late"] = np.where(late, (end - pd.to_datetime(rows["due"])).dt.days, 0).astype("int64")
-    return rows.sort_values(["days_late", "due", "id"], ascending=[False, True, True], ignore_index=True)
+    closed = rows["id"].map(lambda i: log[i].status if i in log else "")
+    rows["status"] = np.where(closed != "", closed, np.where(late, "late", "due this month"))
+    rows["days_late"] = np.where(rows["status"] == "late", (end - pd.to_datetime(rows["due"])).dt.days, 0
+                                 ).astype("int64")
+    rows["logged"] = pd.to_datetime(rows["id"].map(lambda i: log[i].date if i in log else pd.NaT))
+    rows["note"] = rows["id"].map(lambda i: log[i].note if i in log else "")
+    order = rows["status"].map({"late": 0, "due this month": 1, "done": 2, "dropped": 3})
+    return (rows.assign(_order=order).sort_values(["_order", "days_late", "due", "id"],
+                                                  ascending=[True, False, True, True], ignore_index=True)
+            .drop(columns="_order"))
 
 
 # --- goals --------------------------------------------------------------------------------
@@ -406,6 +420,9 @@ class MonthlyReview:
     rolls: pd.DataFrame | None        # roll rates of the month and the 5 before (None for open items)
     actions: pd.DataFrame             # actions_due
     plan_case: Any                    # arassess.plan.case.PlanCase with the worklist at ``date``
+    forecast: CashForecast            # the cash forecast made at ``date`` (stored with the snapshot)
+    forecast_check: pd.DataFrame      # forecast_check: every stored forecast week that has ended, against the actual
+    action_notes: tuple[str, ...] = ()  # problems with the action log (ids not in the plan)
 
     @property
     def client(self) -> str:
@@ -468,6 +485,37 @@ def _history(store: HistoryStore | None, config: ClientConfig, ledger: Ledger, s
     return kpis.sort_index().astype(float), aging.sort_index().astype(float), tuple(filled)
 
 
+def forecast_rows(f: CashForecast) -> list[dict[str, Any]]:
+    """The weeks of a cash forecast as the history store keeps them (monthly.store.FORECAST_COLUMNS)."""
+    return [{"week": int(w.week), "start": f"{w.start:%Y-%m-%d}", "expected": float(w.expected),
+             "low": float(w.low), "high": float(w.high), "method": str(w.method)} for w in f.weeks.itertuples()]
+
+
+FORECAST_CHECK_COLUMNS = ["month_end", "week", "start", "end", "forecast", "actual"]
+
+
+def forecast_check(stored: pd.DataFrame, ledger: Ledger, date: pd.Timestamp) -> pd.DataFrame:
+    """Stored forecasts (HistoryStore.forecasts) against what came in: for every stored week that
+    ended by ``date``, the cash the invoices open at the forecast's date (the day before its first
+    week) actually paid in that week. Empty for an open-items export (no payments to compare with)."""
+    if not len(stored) or ledger.shape != "ledger":
+        return pd.DataFrame(columns=FORECAST_CHECK_COLUMNS)
+    events = cash_events(ledger)
+    frames = []
+    for month, weeks in stored.groupby("month_end"):
+        weeks = weeks.assign(end=weeks["start"] + pd.Timedelta(days=6))
+        done = weeks[weeks["end"] <= date]
+        if not len(done):
+            continue
+        day = day_of(weeks["start"].min()) - 1
+        got = received(events, open_book(ledger, day), day, weeks=int(done["week"].max()))
+        frames.append(pd.DataFrame({"month_end": month, "week": done["week"].astype(int).to_numpy(),
+                                    "start": done["start"].to_numpy(), "end": done["end"].to_numpy(),
+                                    "forecast": done["expected"].to_numpy(),
+                                    "actual": got[done["week"].astype(int).to_numpy() - 1]}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FORECAST_CHECK_COLUMNS)
+
+
 def default_store(client_dir: str | Path, workspace: str | Path = "", store: str | Path = "") -> Path:
     """The history store of a client: ``store`` when given, else ``<workspace>/history.sqlite``,
     the workspace defaulting to the client folder's parent."""
@@ -498,7 +546,9 @@ def review(client_dir: str | Path, month: str | pd.Timestamp, store: HistoryStor
     end = month_end(month)
     date = review_date(ledger, end)
     run = run_id or f"monthly-{end:%Y-%m}-{dt.datetime.now():%Y%m%d-%H%M%S}"
-    snap = snapshot_at(config, ledger, end, run)
+    this_forecast = cash_forecast(ledger, date, config.currency)
+    snap = replace(snapshot_at(config, ledger, end, run), forecast=forecast_rows(this_forecast))
+    stored = store.forecasts(config.slug, end=previous_month_end(end)) if store is not None else pd.DataFrame()
     if record:
         store.write(snap)
     history, aging, filled = _history(store, config, ledger, snap)
@@ -514,6 +564,7 @@ def review(client_dir: str | Path, month: str | pd.Timestamp, store: HistoryStor
     ladder = ladder_from_config(config.escalation, handoff_day_of(case), folder / CONFIG_FILE)
     step = find_step(ladder, HANDOFF)
     plan = action_plan(base, case, goals, planned_on=baseline)
+    log = read_action_log(folder)
     now = base if date == baseline else assess(folder, date, loaded=loaded)
     work = risk_worklist(now, ladder, case.assumptions.recovery_curve)
     previous = previous_month_end(end)
@@ -530,11 +581,14 @@ def review(client_dir: str | Path, month: str | pd.Timestamp, store: HistoryStor
         handoff_day=step.offset_days if step is not None else None,
         handoff=reached_handoff(now.positions, previous, date, step.offset_days if step is not None else None),
         rolls=roll_rate_table(ledger, end, months=ROLL_MONTHS_SHOWN) if history_ledger else None,
-        actions=actions_due(plan, end),
+        actions=actions_due(plan, end, log),
+        action_notes=tuple(f"{ACTIONS_FILE} names {action!r}, which is not an action of the plan (its ids: "
+                           f"{', '.join(plan['id'])}); it is ignored." for action in log if action not in set(plan["id"])),
         plan_case=PlanCase(now, case, goals, plan, ladder, work, customer_worklist(work, now.risk.customers if now.risk.available else None)),
+        forecast=this_forecast, forecast_check=forecast_check(stored, ledger, date),
     )
 
 
 __all__ = ["GoalStatus", "MonthError", "MonthlyReview", "STATUSES", "actions_due", "backfill_snapshots",
-           "default_store", "goal_status", "month_end", "new_over_90", "overdue_changes", "reached_handoff",
+           "default_store", "forecast_check", "forecast_rows", "goal_status", "month_end", "new_over_90", "overdue_changes", "reached_handoff",
            "review", "snapshot_at"]

@@ -45,10 +45,13 @@ from arassess.display.style import (
     style_axes,
 )
 from arassess.errors import ArgumentError, MonthError, ReportError
+from arassess.forecast.charts import forecast_chart
+from arassess.forecast.model import wape
 from arassess.monthly.review import AT_RISK_SHARE, WORSE_MONTHS, MonthlyReview, default_store, review
 from arassess.monthly.store import HistoryStore
 from arassess.paths import resolve_client_dir
 from arassess.plan.case import write_outputs as write_plan_outputs
+from arassess.plan.store import ACTIONS_FILE
 from arassess.report.client import PAPERS, REPORT_DIR, css_string, logo_data_uri, write_pdf
 
 SUMMARY_FILE = "monthly_summary.json"
@@ -275,6 +278,43 @@ def moved_items(r: MonthlyReview) -> list[Item]:
     return items
 
 
+def cash_items(r: MonthlyReview) -> list[Item]:
+    """Last month's cash forecast against what came in, week by week, the running accuracy of every
+    forecast kept in the store, and this month's forecast (its chart)."""
+    cur, check = r.currency, r.forecast_check
+    last = check[check["month_end"] == r.previous] if len(check) else check
+    items: list[Item] = []
+    if r.ledger.shape != "ledger":
+        items.append(Text("Forecasts can be checked against receipts only with payment history; an open-items "
+                          "export has none."))
+    elif not len(last):
+        items.append(Text(f"No forecast was recorded at {r.previous:%d %B %Y}: the history store keeps each month's "
+                          "forecast from the first monthly review on, and compares it here the month after."))
+    else:
+        shown = pd.DataFrame({
+            "Week": last["week"].astype(int).to_numpy(),
+            "From": pd.to_datetime(last["start"]).to_numpy(), "To": pd.to_datetime(last["end"]).to_numpy(),
+            f"Forecast ({cur})": last["forecast"].astype(float).round(0).to_numpy(),
+            f"Received ({cur})": last["actual"].astype(float).round(0).to_numpy(),
+            f"Difference ({cur})": (last["actual"] - last["forecast"]).astype(float).round(0).to_numpy(),
+        })
+        got, said = float(last["actual"].sum()), float(last["forecast"].sum())
+        items += [Text(f"The forecast made at {r.previous:%d %B %Y} against what its open invoices paid, for the "
+                       f"{len(last)} week(s) that have ended: {money_text(said, cur)} expected, "
+                       f"{money_text(got, cur)} received."), Table(shown)]
+    if len(check):
+        months = check["month_end"].nunique()
+        items.append(Text(f"Running accuracy: over {len(check)} forecast week(s) of {months} month(s) kept in the "
+                          f"store, WAPE {wape(check['actual'], check['forecast']):.0%} "
+                          "(the weekly error as a share of the cash received)."))
+    f = r.forecast
+    items += [Text(f"This month's forecast (kept in the store for next month's check): "
+                   f"{money_text(float(f.weeks['expected'].head(4).sum()), cur)} expected in the next 4 weeks and "
+                   f"{money_text(float(f.weeks['expected'].sum()), cur)} in 13. {f.reason}"),
+              Figure(forecast_chart(f), "Expected receipts by week, next 13 weeks")]
+    return items
+
+
 def rolls_items(r: MonthlyReview) -> list[Item]:
     if r.rolls is None or not len(r.rolls):
         return [Text("Roll rates need month-end balances from a full ledger; an open-items export has one date.")]
@@ -288,15 +328,29 @@ def rolls_items(r: MonthlyReview) -> list[Item]:
 
 
 def actions_items(r: MonthlyReview) -> list[Item]:
+    """The plan's actions due or late, and those the action log (actions.yaml) records as done or
+    dropped: done against planned, a dropped action with its reason."""
     a = r.actions
     if not len(a):
-        return [Text(f"No action of the plan (made {r.baseline:%d %B %Y}) is due by {r.month_end:%d %B %Y}.")]
-    late = int((a["status"] == "late").sum())
+        return [Text(f"No action of the plan (made {r.baseline:%d %B %Y}) is due by {r.month_end:%d %B %Y}."),
+                *([Bullets(literal(n) for n in r.action_notes)] if r.action_notes else [])]
+    count = a["status"].value_counts()
+    late, now, done, dropped = (int(count.get(k, 0)) for k in ("late", "due this month", "done", "dropped"))
+    planned = int((pd.to_datetime(a["due"]) <= r.month_end).sum())
     shown = pd.DataFrame({"Action": a["title"], "Owner": a["owner"], "Due": a["due"], "Status": a["status"],
-                          "Days late": a["days_late"]})
-    return [Text(f"{len(a) - late} action(s) due this month and {late} late (due before the month), from the plan "
-                     f"made {r.baseline:%d %B %Y}. The plan records no completion: each owner confirms what is done."),
-            Table(shown, False)]
+                          "Days late": a["days_late"], "Done or dropped on": a["logged"], "Note": a["note"]})
+    shown = shown.loc[:, ~shown.isna().all() & ~(shown.astype(str) == "").all()]
+    items: list[Item] = [
+        Text(f"{done} of {planned} action(s) due by {r.month_end:%d %B %Y} done, {dropped} dropped; {late} late "
+             f"(due before the month) and {now} due this month, from the plan made {r.baseline:%d %B %Y}. "
+             f"Status comes from the client's action log ({ACTIONS_FILE}: `arassess action CLIENT ID --status done`); "
+             "an action not in it is open."),
+        Table(shown, False, left=("Action", "Owner", "Status", "Note"))]
+    for row in a[a["status"] == "dropped"].itertuples():
+        items.append(Text(f"Dropped on {row.logged:%d %B %Y}: {literal(row.title)} — {literal(row.note)}"))
+    if r.action_notes:
+        items.append(Bullets(literal(n) for n in r.action_notes))
+    return items
 
 
 def worklist_items(r: MonthlyReview, written: dict[str, Any] | None = None) -> list[Item]:
@@ -341,6 +395,7 @@ SECTIONS = SectionRegistry(
     ("goals", "Goals: on track?", goals_items),
     ("trends", "Trends", trends_items),
     ("moved", "What moved", moved_items),
+    ("cash", "Cash: forecast against what came in", cash_items),
     ("rolls", "Roll rates of the month", rolls_items),
     ("actions", "Actions due or late", actions_items),
     ("worklist", "Worklist", worklist_items),  # built with the files written (see items)
@@ -405,6 +460,8 @@ def summary(r: MonthlyReview) -> dict[str, Any]:
         "roll_rates": rolls, "actions": _records(r.actions),
         "control_totals": [dict(t) for t in r.snapshot.control_totals],
         "input_checksums": dict(r.snapshot.input_checksums),
+        "forecast": r.forecast.summary(),
+        "forecast_check": _records(r.forecast_check),
     }
 
 

@@ -1,17 +1,18 @@
 """The KPI history store: one snapshot per client per month-end in an embedded SQLite file.
 
 A snapshot holds every registry KPI, the aging buckets, the control totals of the load,
-the run id and the input files' checksums (docs/process.md). One file per workspace,
+the run id, the input files' checksums and the cash forecast made that month (docs/process.md). One file per workspace,
 ``<workspace>/history.sqlite`` by default (:data:`DEFAULT_STORE`).
 
-Schema, version 2 (``PRAGMA user_version``)::
+Schema, version 3 (``PRAGMA user_version``)::
 
     snapshots        id, client, month_end 'YYYY-MM-DD', run_id, created_at   UNIQUE (client, month_end)
     kpi_values       snapshot_id → snapshots.id, key, value (REAL; NULL = NaN, undefined)
     aging_values     snapshot_id, position (bucket order), bucket, amount
     control_totals   snapshot_id, position, file, rows_read, rows_accepted, rows_rejected,
-                     amount_read, amount_accepted, amount_rejected
+                     amount_read, amount_accepted, amount_rejected, amounts_unreadable (NULL: unknown)
     input_checksums  snapshot_id, file, sha256
+    forecast_weeks   snapshot_id, week (1…13), start 'YYYY-MM-DD', expected, low, high, method
 
 Child rows are deleted with their snapshot (``ON DELETE CASCADE``).
 
@@ -21,7 +22,9 @@ Schema history (a migration runs from every older version; the file is first cop
 1. one table ``snapshots(client, month_end, run_id, kpis, aging, control_totals)``, primary
    key (client, month_end), the last three as JSON texts; no checksums, no creation time.
    Migrated snapshots get no checksums and an empty ``created_at`` (unknown).
-2. the normalised layout above.
+2. the normalised layout above without ``amounts_unreadable`` and ``forecast_weeks``.
+3. the layout above. Migrated control totals have ``amounts_unreadable`` NULL (unknown: the count
+   was not kept) and migrated snapshots no forecast.
 
 Rules:
 
@@ -53,19 +56,29 @@ import pandas as pd
 from arassess.errors import StoreError
 from arassess.kpi.registry import KPIS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_STORE = "history.sqlite"
 DEFAULT_TIMEOUT = 30.0
 """Seconds a write waits for another process's write before giving up."""
 
 TOTAL_COLUMNS = ("file", "rows_read", "rows_accepted", "rows_rejected",
-                 "amount_read", "amount_accepted", "amount_rejected")
-"""The control-total columns stored (those of :meth:`QualityReport.totals_frame` but the count of
-unreadable amounts, which the reports show and the store does not keep yet); a change here is a
-schema change."""
+                 "amount_read", "amount_accepted", "amount_rejected", "amounts_unreadable")
+"""The control-total columns stored (those of :meth:`QualityReport.totals_frame`); a change here is
+a schema change."""
+_COUNTS = ("rows_read", "rows_accepted", "rows_rejected", "amounts_unreadable")
+FORECAST_COLUMNS = ("week", "start", "expected", "low", "high", "method")
+"""A stored forecast week (:class:`arassess.forecast.model.CashForecast` ``weeks``)."""
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _FIRST, _LAST = "0001-01-01", "9999-12-31"
+
+_FORECAST_TABLE = """CREATE TABLE forecast_weeks (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
+        week INTEGER NOT NULL,
+        start TEXT NOT NULL,
+        expected REAL, low REAL, high REAL,
+        method TEXT NOT NULL,
+        PRIMARY KEY (snapshot_id, week))"""
 
 _SCHEMA: tuple[str, ...] = (
     """CREATE TABLE snapshots (
@@ -93,12 +106,14 @@ _SCHEMA: tuple[str, ...] = (
         file TEXT NOT NULL,
         rows_read INTEGER, rows_accepted INTEGER, rows_rejected INTEGER,
         amount_read REAL, amount_accepted REAL, amount_rejected REAL,
+        amounts_unreadable INTEGER,
         PRIMARY KEY (snapshot_id, position))""",
     """CREATE TABLE input_checksums (
         snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
         file TEXT NOT NULL,
         sha256 TEXT NOT NULL,
         PRIMARY KEY (snapshot_id, file))""",
+    _FORECAST_TABLE,
 )
 
 T = TypeVar("T")
@@ -116,6 +131,7 @@ class Snapshot:
     run_id: str
     input_checksums: Mapping[str, str]
     created_at: str = ""
+    forecast: Sequence[Mapping[str, Any]] = ()  # the weeks of the month's cash forecast (FORECAST_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -130,6 +146,7 @@ class _Rows:
     aging: list[tuple[int, str, float | None]]
     totals: list[tuple[Any, ...]]
     checksums: list[tuple[str, str]]
+    forecast: list[tuple[Any, ...]]
 
 
 class HistoryStore:
@@ -212,16 +229,35 @@ class HistoryStore:
             totals = conn.execute(f"SELECT {', '.join(TOTAL_COLUMNS)} FROM control_totals WHERE snapshot_id = ? "
                                   "ORDER BY position", (sid,)).fetchall()
             sums = conn.execute("SELECT file, sha256 FROM input_checksums WHERE snapshot_id = ? ORDER BY file",
-                                (sid,))
+                                (sid,)).fetchall()
+            weeks = conn.execute(f"SELECT {', '.join(FORECAST_COLUMNS)} FROM forecast_weeks WHERE snapshot_id = ? "
+                                 "ORDER BY week", (sid,)).fetchall()
             return Snapshot(
                 client=client, month_end=pd.Timestamp(month), run_id=run_id, created_at=created_at,
                 kpis={k: _nan(kpis[k]) for k in sorted(kpis, key=lambda k: (order.get(k, len(order)), k))},
                 aging={b: _nan(a) for b, a in aging},
-                control_totals=tuple({c: (_nan(v) if c.startswith("amount") else v)
+                control_totals=tuple({c: (_nan(v) if c.startswith("amount_") else v)
                                       for c, v in zip(TOTAL_COLUMNS, t)} for t in totals),
-                input_checksums=dict(sums))
+                input_checksums=dict(sums),
+                forecast=tuple({c: (_nan(v) if c in ("expected", "low", "high") else v)
+                                for c, v in zip(FORECAST_COLUMNS, w)} for w in weeks))
 
         return self._run(read)
+
+    def forecasts(self, client: str, start: Any = None, end: Any = None) -> pd.DataFrame:
+        """The cash forecasts stored for ``client`` at month-ends in [start, end]: one row per
+        (month_end, week) with the week's start date, expected, low, high and method, oldest first."""
+        bounds = (client, _bound(start, _FIRST, "start"), _bound(end, _LAST, "end"))
+        rows = self._run(lambda conn: conn.execute(
+            f"SELECT s.month_end, {', '.join('f.' + c for c in FORECAST_COLUMNS)} FROM forecast_weeks f "
+            "JOIN snapshots s ON s.id = f.snapshot_id WHERE s.client = ? AND s.month_end BETWEEN ? AND ? "
+            "ORDER BY s.month_end, f.week", bounds).fetchall())
+        frame = pd.DataFrame(rows, columns=["month_end", *FORECAST_COLUMNS])
+        for column in ("month_end", "start"):
+            frame[column] = pd.to_datetime(frame[column])
+        for column in ("expected", "low", "high"):
+            frame[column] = frame[column].astype(float)
+        return frame
 
     def clients(self) -> list[str]:
         """Every client with a snapshot, sorted."""
@@ -270,8 +306,8 @@ class HistoryStore:
                 conn.execute(statement)
         elif version < SCHEMA_VERSION:
             self._backup(version)
-            for step in range(version, SCHEMA_VERSION):
-                _MIGRATIONS[step](conn, self.path)
+            while version < SCHEMA_VERSION:
+                version = _MIGRATIONS[version](conn, self.path)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _backup(self, version: int) -> Path:
@@ -351,6 +387,8 @@ def _insert(conn: sqlite3.Connection, rows: _Rows) -> None:
     conn.executemany(f"INSERT INTO control_totals (snapshot_id, position, {', '.join(TOTAL_COLUMNS)}) "
                      f"VALUES ({', '.join('?' * (len(TOTAL_COLUMNS) + 2))})", [(sid, *r) for r in rows.totals])
     conn.executemany("INSERT INTO input_checksums VALUES (?, ?, ?)", [(sid, *r) for r in rows.checksums])
+    conn.executemany(f"INSERT INTO forecast_weeks (snapshot_id, {', '.join(FORECAST_COLUMNS)}) VALUES "
+                     f"({', '.join('?' * (len(FORECAST_COLUMNS) + 1))})", [(sid, *r) for r in rows.forecast])
 
 
 def _rows(snapshot: Snapshot, *, check_keys: bool) -> _Rows:
@@ -376,7 +414,8 @@ def _rows(snapshot: Snapshot, *, check_keys: bool) -> _Rows:
         aging=[(i, str(b), _number(v, f"{where}, aging bucket {b}"))
                for i, (b, v) in enumerate(snapshot.aging.items())],
         totals=[_totals_row(i, record, where) for i, record in enumerate(snapshot.control_totals)],
-        checksums=[_checksum_row(name, digest, where) for name, digest in snapshot.input_checksums.items()])
+        checksums=[_checksum_row(name, digest, where) for name, digest in snapshot.input_checksums.items()],
+        forecast=[_forecast_row(i, week, where) for i, week in enumerate(snapshot.forecast)])
 
 
 def _totals_row(position: int, record: Mapping[str, Any], where: str) -> tuple[Any, ...]:
@@ -386,8 +425,23 @@ def _totals_row(position: int, record: Mapping[str, Any], where: str) -> tuple[A
                          f"{', '.join(TOTAL_COLUMNS)}, got {', '.join(map(str, record))}.")
     at = f"{where}, control totals of {record['file']}"
     return (position, str(record["file"]),
-            *(_count(record[c], f"{at}, {c}") for c in TOTAL_COLUMNS[1:4]),
-            *(_number(record[c], f"{at}, {c}") for c in TOTAL_COLUMNS[4:]))
+            *((_count if c in _COUNTS else _number)(record[c], f"{at}, {c}") for c in TOTAL_COLUMNS[1:]))
+
+
+def _forecast_row(position: int, week: Mapping[str, Any], where: str) -> tuple[Any, ...]:
+    """One forecast week (keys exactly :data:`FORECAST_COLUMNS`) as a table row."""
+    if set(week) != set(FORECAST_COLUMNS):
+        raise StoreError(f"{where}: forecast line {position + 1} must have the keys {', '.join(FORECAST_COLUMNS)}, "
+                         f"got {', '.join(map(str, week))}.")
+    at = f"{where}, forecast week {week['week']}"
+    number = _count(week["week"], f"{at}, week")
+    if number is None or not 1 <= number <= 53:
+        raise StoreError(f"{at}: the week must be a number from 1 to 53.")
+    try:
+        start = f"{pd.Timestamp(week['start']):%Y-%m-%d}"
+    except (TypeError, ValueError):
+        raise StoreError(f"{at}: start must be a date YYYY-MM-DD, got {week['start']!r}.") from None
+    return (number, start, *(_number(week[c], f"{at}, {c}") for c in ("expected", "low", "high")), str(week["method"]))
 
 
 def _checksum_row(name: Any, digest: Any, where: str) -> tuple[str, str]:
@@ -457,8 +511,9 @@ def _wide(months: list[str], long: pd.DataFrame, labels: list[str]) -> pd.DataFr
     return wide
 
 
-def _migrate_1_to_2(conn: sqlite3.Connection, path: Path) -> None:
-    """Version 1 (JSON texts in one table) → 2 (normalised tables, checksums, created_at)."""
+def _migrate_1(conn: sqlite3.Connection, path: Path) -> int:
+    """Version 1 (JSON texts in one table) → the current layout (normalised tables; no checksums,
+    creation time, count of unreadable amounts or forecast were kept)."""
     conn.execute("ALTER TABLE snapshots RENAME TO snapshots_v1")
     for statement in _SCHEMA:
         conn.execute(statement)
@@ -478,7 +533,16 @@ def _migrate_1_to_2(conn: sqlite3.Connection, path: Path) -> None:
             raise StoreError(f"{path}: cannot migrate from schema version 1: {exc} Its data was left "
                              "unchanged.") from None
     conn.execute("DROP TABLE snapshots_v1")
+    return SCHEMA_VERSION
 
 
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Path], None]] = {1: _migrate_1_to_2}
+def _migrate_2_to_3(conn: sqlite3.Connection, path: Path) -> int:
+    """Version 2 → 3: the count of unreadable amounts in the control totals (NULL: unknown for the
+    months stored before) and the table of forecast weeks."""
+    conn.execute("ALTER TABLE control_totals ADD COLUMN amounts_unreadable INTEGER")
+    conn.execute(_FORECAST_TABLE)
+    return 3
+
+
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Path], int]] = {1: _migrate_1, 2: _migrate_2_to_3}
 """from-version → the step that upgrades a store to the next version, inside the write lock."""

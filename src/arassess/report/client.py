@@ -24,8 +24,8 @@ from arassess import __version__
 from arassess.assessment import charts
 from arassess.assessment.case import Assessment
 from arassess.costs import charts as costcharts
-from arassess.costs.case import CostCase, answer_sentence
-from arassess.costs.sections import assumptions_table, comparison_table, formatted
+from arassess.costs.case import CostCase
+from arassess.costs.sections import assumptions_table, comparison_table, decision_text, formatted, strategy_text
 from arassess.display.format import format_value, money_text
 from arassess.display.items import Bullets, Figure, Heading, Item, Table, Text, block
 from arassess.display.style import data_uri, plural
@@ -106,47 +106,6 @@ def worst_kpis(a: Assessment, n: int = 3) -> pd.DataFrame:
     return card.sort_values("gap", ascending=False).head(n)
 
 
-def strategy_text(case: CostCase) -> str:
-    """The recommendation in a few words for a headline card."""
-    if case.strategy == "hybrid":
-        return f"In-house, then agency at {case.days['hybrid']:g} days"
-    return (f"Agency from {case.days['agency']:g} days" if case.strategy == "agency" else "Keep in-house")
-
-
-def indicative(case: CostCase) -> str | None:
-    """Why the cost comparison is only indicative (it rests mainly on defaults), or None."""
-    return case.indicative
-
-
-def decision_text(case: CostCase) -> str:
-    """The recommendation in plain words with the client's numbers: the one-sentence answer from
-    the client's own curve, the yearly (or one-off) money, and what would change it."""
-    cur = case.currency
-    net = case.result["net_recovery"].astype(float)
-    others = {s: v for s, v in net.items() if s != case.strategy}
-    text = f"{case.label}. {answer_sentence(case)}"
-    if others:
-        runner = max(others, key=others.get)
-        lead = net[case.strategy] - others[runner]
-        period = "Every year" if case.basis == "flow" else "On today's overdue invoices"
-        if lead > 0.5:
-            text += (f" {period} this keeps {money_text(lead, cur)} more, net of fees and costs, than "
-                     f"{strategy_text_of(case, runner).lower()}.")
-    flips = [b.plain() for b in case.break_evens if b.value is not None]
-    if flips:
-        text += " It would change only if " + ", or if ".join(flips[:2]) + "."
-    return text
-
-
-def strategy_text_of(case: CostCase, strategy: str) -> str:
-    """A strategy of the case in a few words (its D in it)."""
-    if strategy == "in_house":
-        return "Keeping everything in-house"
-    if strategy == "agency":
-        return f"Placing every claim at {case.days['agency']:g} days"
-    return f"Handing off at {case.days['hybrid']:g} days"
-
-
 def headline(data: ReportData) -> list[dict[str, str]]:
     """The numbers that matter: receivables and how much is overdue, the KPIs furthest from their
     benchmark, the recommended strategy and the cash the goals free."""
@@ -167,7 +126,7 @@ def headline(data: ReportData) -> list[dict[str, str]]:
                   "note": (f"+{money_text(gain, cur)} {'a year' if data.case.basis == 'flow' else 'one-off'} "
                            "vs in-house"
                            if gain > 0.5 else "keeps the team")
-                  + (" (indicative)" if indicative(data.case) else "")})
+                  + (" (indicative)" if data.case.indicative else "")})
     freed = data.goals_table["freed_cash"].dropna() if len(data.goals_table) else pd.Series(dtype=float)
     if len(freed) and freed.max() > 0:
         best = data.goals_table.loc[freed.idxmax()]
@@ -181,7 +140,7 @@ def summary_chapter(data: ReportData) -> list[Item | dict[str, Any]]:
     blocks: list[Item | dict[str, Any]] = [{"kind": "headline", "items": headline(data)},
                                     {"kind": "recommendation", "title": "Recommendation",
                                      "text": decision_text(case)}]
-    caveat = indicative(case)
+    caveat = case.indicative
     if caveat:
         blocks.append(Text(caveat))
     if a.findings:
@@ -293,7 +252,7 @@ def costs_chapter(data: ReportData) -> list[Item | dict[str, Any]]:
     case = data.case
     cur = case.currency
     blocks = [{"kind": "recommendation", "title": "Recommendation", "text": decision_text(case)}]
-    caveat = indicative(case)
+    caveat = case.indicative
     if caveat:
         blocks.append(Text(caveat))
     if case.basis == "flow":

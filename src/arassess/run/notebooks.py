@@ -93,28 +93,46 @@ def export_html(notebook: Path, html: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _local_kernel() -> Iterator[Any]:
+def _local_kernel(timed: bool = False) -> Iterator[Any]:
     """A kernel manager talking to its kernel over IPC sockets in a private temporary folder
     (not TCP on localhost: nothing else on the machine can connect, and the kernel does not
-    print its warning about unencrypted TCP into every run's output)."""
-    from jupyter_client.manager import KernelManager
+    print its warning about unencrypted TCP into every run's output). ``timed``: the asynchronous
+    manager, the one with which nbclient's per-cell timeout takes effect (with the blocking one,
+    a hung cell is waited out)."""
+    from jupyter_client.manager import AsyncKernelManager, KernelManager
+    from jupyter_core.utils import run_sync
 
     with private_folder("kernel") as folder:
-        km = KernelManager(kernel_name=KERNEL, transport="ipc", ip=str(Path(folder) / "kernel"))
+        manager = AsyncKernelManager if timed else KernelManager
+        km = manager(kernel_name=KERNEL, transport="ipc", ip=str(Path(folder) / "kernel"))
         try:
             yield km
         finally:  # a kernel manager passed in is not shut down by papermill
             if km.has_kernel:
-                km.shutdown_kernel(now=False)
-            km.cleanup_resources()
+                (run_sync(km.shutdown_kernel) if timed else km.shutdown_kernel)(now=False)
+            (run_sync(km.cleanup_resources) if timed else km.cleanup_resources)()
+
+
+def _running_cell(notebook: Path) -> int | None:
+    """The index of the cell Papermill marked as running in a saved notebook (the one that hung)."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+    except (OSError, ValueError):
+        return None
+    return next((i for i, cell in enumerate(nb.cells)
+                 if cell.get("metadata", {}).get("papermill", {}).get("status") == "running"), None)
 
 
 def execute(name: str, client_dir: str | Path, run_dir: Path, *, as_of: str | None = None,
             parameters: Mapping[str, Any] | None = None, progress: bool = False,
-            scenario: str | None = None) -> RunResult:
+            scenario: str | None = None, cell_timeout: float | None = None) -> RunResult:
     """Execute notebook ``name`` for ``client_dir`` into the existing folder ``run_dir`` (its
-    outputs go there too) and export its HTML. NotebookError naming the failing cell."""
+    outputs go there too) and export its HTML. NotebookError naming the failing cell; a cell that
+    runs longer than ``cell_timeout`` seconds is stopped (its kernel shut down) and named too."""
     import papermill
+    from nbclient.exceptions import CellTimeoutError
     from papermill.exceptions import PapermillExecutionError
 
     source = notebook_path(name)
@@ -126,9 +144,16 @@ def execute(name: str, client_dir: str | Path, run_dir: Path, *, as_of: str | No
     if scenario is not None:
         params["scenario"] = scenario
     try:
-        with _local_kernel() as km:
+        with _local_kernel(timed=cell_timeout is not None) as km:
             papermill.execute_notebook(str(source), str(output), parameters=params, kernel_name=KERNEL,
-                                       progress_bar=progress, cwd=str(run_dir), km=km)
+                                       progress_bar=progress, cwd=str(run_dir), km=km,
+                                       execution_timeout=cell_timeout)
+    except CellTimeoutError:
+        cell = _running_cell(output)
+        raise NotebookError(
+            f"{source.name} stopped: cell {cell if cell is not None else '?'} ran longer than {cell_timeout:g} s "
+            f"(--cell-timeout). The notebook as far as it ran is kept at {output}.", output, cell, "CellTimeoutError",
+            f"longer than {cell_timeout:g} s") from None
     except PapermillExecutionError as exc:
         raise NotebookError(
             f"{source.name} failed in cell {exc.cell_index} ({exc.ename}: {exc.evalue}). "
