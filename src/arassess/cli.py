@@ -502,7 +502,7 @@ def _backfill(client_dir: Path, months: tuple[str, str], store_path: Path) -> No
 @click.argument("action_id")
 @click.option("--status", type=click.Choice(["planned", "started", "done", "dropped"]), required=True)
 @click.option("--date", "when", metavar="YYYY-MM-DD", default=None, help="When it became so (default: today).")
-@click.option("--note", default="", help="A remark; for a dropped action, the reason (required).")
+@click.option("--note", default="", help="A remark (required for a dropped action: its reason).")
 def action_command(client_dir: Path, action_id: str, status: str, when: str | None, note: str) -> None:
     """Record what became of ACTION_ID (an id of the action plan) in CLIENT_DIR/actions.yaml.
 
