@@ -216,3 +216,13 @@ def test_a_saved_forecast_reads_back_the_same_and_only_for_the_same_inputs(voltl
     with pytest.raises(FileExistsError):
         save_forecast(voltline_forecast, tmp_path, key)  # never written over
     assert (tmp_path / FORECAST_FILE).is_file()
+
+
+def test_a_date_long_after_the_data_expects_nothing_and_says_why(voltline):
+    """At 2031 the sample's open invoices are years overdue and its last 12 month-ends brought no
+    cash: nothing can be tested, and nothing is expected (not "everything in week 1")."""
+    config, ledger = voltline
+    f = fm.forecast(ledger, "2031-03-31", config.currency)
+    assert not f.available and "Too little history to test a forecast (0 month-end(s)" in f.reason
+    assert f.weeks["expected"].sum() == 0 and f.open_total > 0
+    assert "nan" not in (f.reason + fm.headline(f) + fm.plain_reason(f)).lower()

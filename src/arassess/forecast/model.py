@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from arassess.display.format import money_text
-from arassess.forecast.timing import timing_at
+from arassess.forecast.timing import D_MAX, timing_at
 from arassess.ledger.balances import MONEY_EPSILON, timeline_of
 from arassess.ledger.model import Ledger
 
@@ -127,12 +127,19 @@ def model_days(ledger: Ledger, book: Book, day: int, ends: np.ndarray) -> np.nda
                      for a, b in zip(starts, ends)])
 
 
+def _due_dated(ledger: Ledger, book: Book, day: int) -> tuple[np.ndarray, np.ndarray]:
+    """(days from ``day`` to each open invoice's due date, at least 1; whether it is expected at
+    all): an invoice more than D_MAX days past due is not (never paid, as in the timing table)."""
+    due = timeline_of(ledger).due_day[book.rows]
+    return np.maximum(due - day, 1), day - due <= D_MAX
+
+
 def due_date_weeks(ledger: Ledger, book: Book, day: int, weeks: int = WEEKS) -> np.ndarray:
-    """Every open invoice paid on its due date; already overdue ones in week 1."""
-    tl = timeline_of(ledger)
-    ahead = np.maximum(tl.due_day[book.rows] - day, 1)
+    """Every open invoice paid on its due date, already overdue ones in week 1; one more than a
+    year (D_MAX days) past due is not expected."""
+    ahead, expected = _due_dated(ledger, book, day)
     week = (ahead - 1) // 7
-    sel = week < weeks
+    sel = (week < weeks) & expected
     return np.bincount(week[sel], weights=book.open[sel], minlength=weeks)[:weeks]
 
 
@@ -274,10 +281,9 @@ def _month_names(day: int, months: int = MONTHS) -> list[str]:
 
 
 def _due_date_months(ledger: Ledger, book: Book, day: int, ends: np.ndarray) -> np.ndarray:
-    tl = timeline_of(ledger)
-    ahead = np.maximum(tl.due_day[book.rows] - day, 1)
+    ahead, expected = _due_dated(ledger, book, day)
     slot = np.searchsorted(ends, ahead, side="left")
-    sel = slot < len(ends)
+    sel = (slot < len(ends)) & expected
     return np.bincount(slot[sel], weights=book.open[sel], minlength=len(ends))[:len(ends)]
 
 
@@ -306,13 +312,17 @@ def forecast(ledger: Ledger, as_of: pd.Timestamp | str, currency: str = "",
     pattern = pattern_weeks(ledger, events, book, day)
     frame = frame.assign(model=model, **{"due date": due, "last 13 weeks": pattern})
     tests = backtest(ledger, day, months)
+    if len(tests):  # a month-end whose 13 weeks brought no cash at all cannot test anything
+        received_then = tests.groupby("date")["actual"].sum()
+        tests = tests[tests["date"].isin(received_then.index[received_then > 0])].reset_index(drop=True)
     n_dates = int(tests["date"].nunique()) if len(tests) else 0
     if n_dates < MIN_BACKTEST:
         frame = frame.assign(expected=due, low=np.nan, high=np.nan, method="due date")
         month_frame = pd.DataFrame({"month": _month_names(day),
                                     "expected": _due_date_months(ledger, book, day, ends), "method": "due date"})
         return CashForecast(pd.Timestamp(as_of), currency, False,
-                            f"Too little history to test a forecast ({n_dates} month-end(s) with 13 weeks after them; "
+                            f"Too little history to test a forecast ({n_dates} month-end(s) with 13 weeks after them and "
+                            f"cash received in them; "
                             f"needs {MIN_BACKTEST}): the receipts are shown on the invoices' due dates.",
                             frame, month_frame, book.total, tests)
     table = accuracy(tests)
