@@ -13,6 +13,7 @@ from arassess.config.client import load_config
 from arassess.forecast import model as fm
 from arassess.forecast import timing
 from arassess.inputs.intake import ledger_from_frames, load_ledger
+from arassess.ledger.balances import day_number
 from arassess.paths import SAMPLE_DATA_DIR
 
 T = pd.Timestamp("2026-06-30")
@@ -55,7 +56,7 @@ def test_hand_ledger_by_pen_without_shrinkage(monkeypatch):
     300 × 20/21; that overdue invoice is past anything C ever did: expected in no week."""
     monkeypatch.setattr(timing, "PRIOR_INVOICES", 0)
     ledger = hand_ledger()
-    day = fm.day_of(T)
+    day = day_number(T)
     book = fm.open_book(ledger, day)
     assert book.total == pytest.approx(2500.0)
     weeks = fm.model_weeks(ledger, book, day)
@@ -72,7 +73,7 @@ def test_a_customer_without_history_takes_the_portfolio_timing():
     invoices and C's overdue one still open (61 at risk), 20 of them paid on the due date, so D's
     610 due in 3 days is expected at 610 × 20/61 = 200 in week 1."""
     ledger = hand_ledger([open_invoice("D-open", "D", T + 3 * DAY, 610.0)])
-    day = fm.day_of(T)
+    day = day_number(T)
     book = fm.open_book(ledger, day)
     d = book.rows == int(np.flatnonzero(ledger.invoices["invoice_id"].to_numpy() == "D-open")[0])
     only_d = fm.Book(book.rows[d], book.open[d], book.customer[d], book.age[d])
@@ -83,7 +84,7 @@ def test_a_customer_without_history_takes_the_portfolio_timing():
 
 def test_shrinkage_pulls_a_short_history_towards_the_segment():
     """A customer with one invoice paid 50 days late keeps some of its segment's on-time habit."""
-    t = fm.day_of(T)
+    t = day_number(T)
     one = invoices_of("E", 50, n=1, first=T - 200 * DAY)
     ledger = ledger_from_frames(pd.DataFrame(invoices_of("B", 0) + one), as_of=T)
     code = int(pd.factorize(ledger.invoices["customer_id"])[0][-1])
@@ -99,7 +100,7 @@ def test_received_counts_cash_not_write_offs():
              "amount": 80.0, "paid_date": T + 9 * DAY, "written_off_date": pd.NaT, "written_off_amount": np.nan}]
     frame = pd.DataFrame(rows)
     ledger = ledger_from_frames(frame, as_of=T + 100 * DAY)
-    day = fm.day_of(T)
+    day = day_number(T)
     book = fm.open_book(ledger, day)
     got = fm.received(fm.cash_events(ledger), book, day)
     assert got[1] == pytest.approx(80.0) and got.sum() == pytest.approx(80.0)
@@ -127,7 +128,7 @@ def test_no_look_ahead_forecasts_at_a_past_date_ignore_everything_after_it(voltl
     cut_ledger = ledger_from_frames(inv.drop(columns=["currency", "amount_original"]),
                                     pay.drop(columns=["currency", "amount_original"]),
                                     ledger.customers, currency=config.currency, as_of=t)
-    day = fm.day_of(t)
+    day = day_number(t)
     full_book, cut_book = fm.open_book(ledger, day), fm.open_book(cut_ledger, day)
     assert full_book.total == pytest.approx(cut_book.total)
     np.testing.assert_allclose(fm.model_weeks(ledger, full_book, day), fm.model_weeks(cut_ledger, cut_book, day),

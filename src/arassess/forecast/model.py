@@ -36,7 +36,7 @@ import pandas as pd
 
 from arassess.display.format import money_text
 from arassess.forecast.timing import D_MAX, timing_at
-from arassess.ledger.balances import MONEY_EPSILON, timeline_of
+from arassess.ledger.balances import MONEY_EPSILON, day_number, timeline_of
 from arassess.ledger.model import Ledger
 
 WEEKS = 13
@@ -49,16 +49,11 @@ HORIZONS = {"weeks 1–4": range(1, 5), "weeks 5–13": range(5, WEEKS + 1)}
 METHODS = ("model", "due date", "last 13 weeks")
 METHOD_LABELS = {"model": "the forecast (customer payment timing)", "due date": "due dates",
                  "last 13 weeks": "the last 13 weeks repeated"}
-DAY = 86_400_000_000_000  # nanoseconds
-
-
-def day_of(date: pd.Timestamp | str) -> int:
-    """Days since the epoch of a date."""
-    return int(pd.Timestamp(date).normalize().value // DAY)
 
 
 def date_of(day: int) -> pd.Timestamp:
-    return pd.Timestamp(int(day) * DAY)
+    """The date of an integer day since the epoch."""
+    return pd.Timestamp(int(day), unit="D")
 
 
 @dataclass(frozen=True)
@@ -105,26 +100,26 @@ def received(events: tuple[np.ndarray, np.ndarray, np.ndarray], book: Book, day:
     return np.bincount(week, weights=cash[sel], minlength=weeks)[:weeks]
 
 
-def model_weeks(ledger: Ledger, book: Book, day: int, weeks: int = WEEKS) -> np.ndarray:
-    """Expected receipts of ``book`` per week after ``day`` (module docstring)."""
-    if not len(book.rows):
-        return np.zeros(weeks)
-    customers, rows = np.unique(book.customer, return_inverse=True)
-    timing = timing_at(ledger, day, customers)
-    out = np.empty(weeks)
-    for k in range(weeks):
-        out[k] = float(book.open @ timing.window(rows, book.age, 7 * k, 7 * (k + 1)))
-    return out
+def week_ends(weeks: int = WEEKS) -> np.ndarray:
+    """The end of each week in days after the forecast's date: 7, 14, …"""
+    return 7 * np.arange(1, weeks + 1)
 
 
 def model_days(ledger: Ledger, book: Book, day: int, ends: np.ndarray) -> np.ndarray:
     """Expected receipts of ``book`` between consecutive offsets ``ends`` (days after ``day``, the
-    first window starting at 0)."""
+    first window starting at 0): Σ open · P(paid in the window | open at ``day``)."""
+    if not len(book.rows):
+        return np.zeros(len(ends))
     customers, rows = np.unique(book.customer, return_inverse=True)
     timing = timing_at(ledger, day, customers)
     starts = np.concatenate([[0], ends[:-1]])
     return np.array([float(book.open @ timing.window(rows, book.age, int(a), int(b)))
                      for a, b in zip(starts, ends)])
+
+
+def model_weeks(ledger: Ledger, book: Book, day: int, weeks: int = WEEKS) -> np.ndarray:
+    """Expected receipts of ``book`` per week after ``day`` (module docstring)."""
+    return model_days(ledger, book, day, week_ends(weeks))
 
 
 def _due_dated(ledger: Ledger, book: Book, day: int) -> tuple[np.ndarray, np.ndarray]:
@@ -134,13 +129,18 @@ def _due_dated(ledger: Ledger, book: Book, day: int) -> tuple[np.ndarray, np.nda
     return np.maximum(due - day, 1), day - due <= D_MAX
 
 
-def due_date_weeks(ledger: Ledger, book: Book, day: int, weeks: int = WEEKS) -> np.ndarray:
-    """Every open invoice paid on its due date, already overdue ones in week 1; one more than a
-    year (D_MAX days) past due is not expected."""
+def due_date_days(ledger: Ledger, book: Book, day: int, ends: np.ndarray) -> np.ndarray:
+    """Every open invoice paid on its due date, already overdue ones in the first window; one more
+    than a year (D_MAX days) past due is not expected. Windows as in :func:`model_days`."""
     ahead, expected = _due_dated(ledger, book, day)
-    week = (ahead - 1) // 7
-    sel = (week < weeks) & expected
-    return np.bincount(week[sel], weights=book.open[sel], minlength=weeks)[:weeks]
+    slot = np.searchsorted(ends, ahead, side="left")
+    sel = (slot < len(ends)) & expected
+    return np.bincount(slot[sel], weights=book.open[sel], minlength=len(ends))[:len(ends)]
+
+
+def due_date_weeks(ledger: Ledger, book: Book, day: int, weeks: int = WEEKS) -> np.ndarray:
+    """:func:`due_date_days` per week."""
+    return due_date_days(ledger, book, day, week_ends(weeks))
 
 
 def pattern_weeks(ledger: Ledger, events: tuple[np.ndarray, np.ndarray, np.ndarray], book: Book, day: int,
@@ -168,7 +168,7 @@ def backtest_days(ledger: Ledger, day: int, months: int = BACKTEST_MONTHS) -> li
     first = int(tl.inv_day.min())
     last_start = date_of(day - 7 * WEEKS)
     ends = pd.date_range(end=last_start, periods=months, freq="ME")
-    return [d for d in (day_of(e) for e in ends) if d - first >= MIN_HISTORY_DAYS]
+    return [d for d in (day_number(e) for e in ends) if d - first >= MIN_HISTORY_DAYS]
 
 
 def backtest(ledger: Ledger, day: int, months: int = BACKTEST_MONTHS) -> pd.DataFrame:
@@ -273,25 +273,18 @@ class CashForecast:
 
 def _month_ends(day: int, months: int = MONTHS) -> np.ndarray:
     ends = pd.date_range(start=date_of(day) + pd.Timedelta(days=1), periods=months, freq="ME")
-    return np.array([day_of(e) - day for e in ends])
+    return np.array([day_number(e) - day for e in ends])
 
 
 def _month_names(day: int, months: int = MONTHS) -> list[str]:
     return [f"{e:%b %Y}" for e in pd.date_range(start=date_of(day) + pd.Timedelta(days=1), periods=months, freq="ME")]
 
 
-def _due_date_months(ledger: Ledger, book: Book, day: int, ends: np.ndarray) -> np.ndarray:
-    ahead, expected = _due_dated(ledger, book, day)
-    slot = np.searchsorted(ends, ahead, side="left")
-    sel = (slot < len(ends)) & expected
-    return np.bincount(slot[sel], weights=book.open[sel], minlength=len(ends))[:len(ends)]
-
-
 def forecast(ledger: Ledger, as_of: pd.Timestamp | str, currency: str = "",
              months: int = BACKTEST_MONTHS) -> CashForecast:
     """The 13-week (and 6-month) receipts forecast at ``as_of``, tested on the last ``months``
     month-ends (module docstring)."""
-    day = day_of(as_of)
+    day = day_number(as_of)
     book = open_book(ledger, day)
     starts = [date_of(day + 7 * k + 1) for k in range(WEEKS)]
     frame = pd.DataFrame({"week": np.arange(1, WEEKS + 1), "start": starts,
@@ -301,7 +294,7 @@ def forecast(ledger: Ledger, as_of: pd.Timestamp | str, currency: str = "",
     if ledger.shape == "open_items":
         frame = frame.assign(expected=due, low=np.nan, high=np.nan, method="due date", model=np.nan,
                              **{"due date": due, "last 13 weeks": np.nan})
-        month_frame = pd.DataFrame({"month": _month_names(day), "expected": _due_date_months(ledger, book, day, ends),
+        month_frame = pd.DataFrame({"month": _month_names(day), "expected": due_date_days(ledger, book, day, ends),
                                     "method": "due date"})
         return CashForecast(pd.Timestamp(as_of), currency, False,
                             "An open-items export has no payment history: the receipts are shown on the invoices' "
@@ -319,7 +312,7 @@ def forecast(ledger: Ledger, as_of: pd.Timestamp | str, currency: str = "",
     if n_dates < MIN_BACKTEST:
         frame = frame.assign(expected=due, low=np.nan, high=np.nan, method="due date")
         month_frame = pd.DataFrame({"month": _month_names(day),
-                                    "expected": _due_date_months(ledger, book, day, ends), "method": "due date"})
+                                    "expected": due_date_days(ledger, book, day, ends), "method": "due date"})
         return CashForecast(pd.Timestamp(as_of), currency, False,
                             f"Too little history to test a forecast ({n_dates} month-end(s) with 13 weeks after them and "
                             f"cash received in them; "
@@ -338,7 +331,7 @@ def forecast(ledger: Ledger, as_of: pd.Timestamp | str, currency: str = "",
     frame = frame.assign(expected=expected, low=low, high=high, method=method)
     later = used["weeks 5–13"]
     month_values = (model_days(ledger, book, day, ends) if later == "model"
-                    else _due_date_months(ledger, book, day, ends))
+                    else due_date_days(ledger, book, day, ends))
     month_frame = pd.DataFrame({"month": _month_names(day), "expected": month_values,
                                 "method": "model" if later == "model" else "due date"})
     return CashForecast(pd.Timestamp(as_of), currency, True, reason_text(table, used, n_dates),

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from arassess.kpi.open_items import customer_table
-from arassess.ledger.balances import MONEY_EPSILON, NEVER, Timeline, settle_days, timeline_of
+from arassess.ledger.balances import MONEY_EPSILON, NEVER, Timeline, day_number, settle_days, timeline_of
 from arassess.ledger.model import Ledger
 
 D_MIN = -60          # days before the due date: earlier payments count here
@@ -140,7 +140,7 @@ def timing_at(ledger: Ledger, cutoff: pd.Timestamp | int, customers: np.ndarray)
     (rule in the module docstring); every customer gets a row, one without history takes its
     segment's (or the portfolio's) timing."""
     tl = timeline_of(ledger)
-    m = int(cutoff) if isinstance(cutoff, (int, np.integer)) else int(pd.Timestamp(cutoff).value // 86_400_000_000_000)
+    m = int(cutoff) if isinstance(cutoff, (int, np.integer)) else day_number(cutoff)
     rows, where, kind = outcomes_at(tl, settle_days(ledger), m, tl.amount > MONEY_EPSILON)
     seg_of, n_seg = segment_codes(ledger)
     cust = tl.customer[rows]

@@ -37,7 +37,7 @@ from arassess.config.escalation import HANDOFF, find_step, handoff_day_of, ladde
 from arassess.costs.case import load_case
 from arassess.display.format import format_value
 from arassess.errors import ArgumentError, MonthError
-from arassess.forecast.model import CashForecast, cash_events, day_of, open_book, received
+from arassess.forecast.model import CashForecast, cash_events, open_book, received
 from arassess.forecast.model import forecast as cash_forecast
 from arassess.goals.model import Goal, glide_path, glide_paths
 from arassess.goals.targets import goal_set
@@ -48,7 +48,7 @@ from arassess.kpi.open_items import customer_table, open_invoices
 from arassess.kpi.registry import KPIS
 from arassess.kpi.registry import get as get_kpi
 from arassess.kpi.rollrates import roll_rate_table
-from arassess.ledger.balances import MONEY_EPSILON, NEVER, overdue_by_customer, timeline_of, to_days
+from arassess.ledger.balances import MONEY_EPSILON, NEVER, day_number, overdue_by_customer, timeline_of, to_days
 from arassess.ledger.model import Ledger
 from arassess.monthly.store import DEFAULT_STORE, TOTAL_COLUMNS, HistoryStore, Snapshot
 from arassess.paths import resolve_client_dir
@@ -507,7 +507,7 @@ def forecast_check(stored: pd.DataFrame, ledger: Ledger, date: pd.Timestamp) -> 
         done = weeks[weeks["end"] <= date]
         if not len(done):
             continue
-        day = day_of(weeks["start"].min()) - 1
+        day = day_number(weeks["start"].min()) - 1
         got = received(events, open_book(ledger, day), day, weeks=int(done["week"].max()))
         frames.append(pd.DataFrame({"month_end": month, "week": done["week"].astype(int).to_numpy(),
                                     "start": done["start"].to_numpy(), "end": done["end"].to_numpy(),
