@@ -265,7 +265,8 @@ def forecast_command(client_dir: Path, as_of: str | None, weeks: int, fmt: str) 
     Each open invoice is expected when its customer usually pays, given how late it already is; the
     forecast is tested at the last 12 month-ends against what came in, and where it does not beat
     both naive methods (due dates; the last 13 weeks repeated) the better of those is shown instead
-    (method in arassess.forecast.model). Nothing is written.
+    (method in arassess.forecast.model). With forecast.include_new_sales: true in client.yaml the
+    receipts from invoices not yet issued are added, with their own backtest. Nothing is written.
     """
     from arassess.forecast import tables as forecasttables
     from arassess.forecast.model import forecast
@@ -274,7 +275,8 @@ def forecast_command(client_dir: Path, as_of: str | None, weeks: int, fmt: str) 
     date = _as_of(as_of) or config.as_of
     if date is None:
         raise click.UsageError("no --as-of given and client.yaml has no as_of")
-    result = forecast(load_ledger(config), pd.Timestamp(date), config.currency)
+    result = forecast(load_ledger(config), pd.Timestamp(date), config.currency,
+                      include_new_sales=config.include_new_sales)
     table = forecasttables.weeks_table(result, weeks)
     if fmt == "json":
         payload = result.summary()

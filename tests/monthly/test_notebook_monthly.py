@@ -5,6 +5,8 @@ back and compared with the library's."""
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -15,6 +17,7 @@ from arassess.monthly.review import backfill_snapshots, review
 from arassess.monthly.sections import SECTION_TITLES, summary
 from arassess.monthly.store import HistoryStore
 from arassess.paths import REPO_ROOT, SAMPLE_DATA_DIR
+from arassess.plan.store import save_action_status
 from arassess.report.client import CHROMIUM
 from arassess.run.notebooks import notebook_path, run_notebook
 
@@ -98,3 +101,27 @@ def test_summary_equals_the_library(run):
         assert got[key] == expected[key], key
     assert [g["status"] for g in got["goals"]] == ["on track", "on track", "on track"]
     assert got["kpis"]["dso"] == 59.260178 and got["recorded"] is True
+
+
+def test_an_action_marked_done_leaves_the_late_list_of_the_executed_notebook(tmp_path):
+    """A copy of the sample whose goals and plan were set at 2026-06-30 (so by October its first
+    actions are late); the action log marks the first late action done and the second dropped, and
+    notebook 05 run by Papermill shows them so — while the library's review without the log
+    lists both as late."""
+    client = tmp_path / "voltline"
+    shutil.copytree(LEDGER, client)
+    cfg = client / "client.yaml"
+    cfg.write_text(re.sub(r"(?m)^as_of: .*$", "as_of: 2026-06-30", cfg.read_text(encoding="utf-8")), encoding="utf-8")
+    without = review(client, "2026-10", None, record=False).actions
+    late = without[without["status"] == "late"]["id"].tolist()
+    assert len(late) >= 3
+    save_action_status(client, late[0], "done", "2026-07-05")
+    save_action_status(client, late[1], "dropped", "2026-07-10", note="Covered by the <new> ERP")
+    result = run_notebook("monthly", client, runs_dir=tmp_path / "runs",
+                          parameters={"month": "2026-10", "store": str(tmp_path / "history.sqlite")})
+    got = json.loads((result.run_dir / "monthly_summary.json").read_text(encoding="utf-8"))
+    status = {a["id"]: a["status"] for a in got["actions"]}
+    assert (status[late[0]], status[late[1]]) == ("done", "dropped")
+    assert [a["id"] for a in got["actions"] if a["status"] == "late"] == late[2:]
+    html = result.html.read_text(encoding="utf-8")
+    assert "Covered by the &lt;new&gt; ERP" in html and "<new>" not in html

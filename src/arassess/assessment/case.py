@@ -101,7 +101,8 @@ class Assessment:
         or two; about 5 s at a million invoices) and kept."""
         if self.known_forecast is not None:
             return self.known_forecast
-        return cash_forecast(self.ledger, self.as_of, self.currency)
+        return cash_forecast(self.ledger, self.as_of, self.currency,
+                             include_new_sales=self.config.include_new_sales)
 
     def summary(self) -> dict[str, Any]:
         """Key figures as JSON-ready data (what tests and later runs read back)."""

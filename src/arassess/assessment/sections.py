@@ -18,6 +18,7 @@ from arassess.assessment.case import Assessment
 from arassess.display.format import format_value, money_text
 from arassess.display.items import Figure, Item, SectionRegistry, Table, Text, literal, md
 from arassess.forecast import charts as forecastcharts
+from arassess.forecast import model as forecastmodel
 from arassess.forecast import tables as forecasttables
 from arassess.risk import charts as riskcharts
 from arassess.risk import tables as risktables
@@ -163,9 +164,9 @@ def forecast_section(a: Assessment) -> list[Item]:
     cur = a.currency
     weeks4 = float(f.weeks["expected"].head(4).sum())
     weeks13 = float(f.weeks["expected"].sum())
-    lead = (f"Of the {money_text(f.open_total, cur)} open at {a.as_of:%Y-%m-%d}, **{money_text(weeks4, cur)}** "
-            f"is expected in the next 4 weeks and **{money_text(weeks13, cur)}** in 13 weeks (receipts from "
-            "today's open invoices; invoices not yet issued are not included).")
+    lead = (f"With {money_text(f.open_total, cur)} open at {a.as_of:%Y-%m-%d}, **{money_text(weeks4, cur)}** "
+            f"is expected in the next 4 weeks and **{money_text(weeks13, cur)}** in 13 weeks "
+            f"({forecastmodel.scope_text(f)}).")
     items: list[Item] = [Text(lead), Text(f.reason), Figure(forecastcharts.forecast_chart(f))]
     if len(f.tests):
         items += [Table(forecasttables.accuracy_table(f)), Figure(forecastcharts.backtest_chart(f))]

@@ -41,6 +41,7 @@ of ``client.yaml`` (every key but ``name`` and ``currency`` is optional)::
       letters: {contact: ..., email: ..., phone: ..., address: ..., payment_details: ...,
                 agency_in_place: false}   # true: final notices name the date a claim may be placed
     risk: {threshold_days: 30, high_from: 0.5}   # late-payment risk model (arassess.config.risk)
+    forecast: {include_new_sales: false}   # add receipts from invoices not yet issued (arassess.forecast.newsales)
 
 The parsed result is a frozen :class:`ClientConfig`; nothing here reads data files.
 """
@@ -108,6 +109,7 @@ class ClientConfig:
     branding: Mapping[str, Any] = field(default_factory=dict)
     escalation: Mapping[str, Any] = field(default_factory=dict)
     risk: RiskSettings = field(default_factory=RiskSettings)
+    include_new_sales: bool = False  # forecast.include_new_sales: add receipts from invoices not yet issued
 
     @property
     def slug(self) -> str:
@@ -143,12 +145,14 @@ def _as_date(value: Any, path: Path, key: str) -> dt.date | None:
 
 
 TOP_LEVEL_KEYS = ("name", "currency", "as_of", "shape", "formats", "files", "columns", "fx", "validation",
-                  "kpis", "questionnaire", "costs", "goals", "branding", "escalation", "risk", "shared_folder")
+                  "kpis", "questionnaire", "costs", "goals", "branding", "escalation", "risk", "shared_folder",
+                  "forecast")
 SECTION_KEYS = {
     "formats": ("date_format", "decimal", "thousands", "delimiter", "encoding", "sheet", "header_row"),
     "fx": ("rates",),
     "validation": ("max_rejected_share",),
     "kpis": ("window_days", "aging_edges"),
+    "forecast": ("include_new_sales",),
 }
 
 
@@ -296,6 +300,11 @@ def load_config(client_dir: str | Path) -> ClientConfig:
             f"(e.g. [0, 30, 60, 90, 120]), got {edges_raw!r}."
         )
 
+    forecast = _as_mapping(raw.get("forecast"), cfg_path, "forecast")
+    new_sales = forecast.get("include_new_sales", False)
+    if not isinstance(new_sales, bool):
+        raise ConfigError(f"{_where(cfg_path, 'forecast.include_new_sales')} must be true or false, got {new_sales!r}.")
+
     return ClientConfig(
         root=root,
         name=str(raw["name"]),
@@ -313,6 +322,7 @@ def load_config(client_dir: str | Path) -> ClientConfig:
         branding=branding,
         escalation=_escalation(raw.get("escalation"), cfg_path),
         risk=risk_settings(_as_mapping(raw.get("risk"), cfg_path, "risk"), str(cfg_path)),
+        include_new_sales=new_sales,
     )
 
 

@@ -33,8 +33,9 @@ def week_labels(weeks: pd.DataFrame) -> list[str]:
 
 
 def forecast_chart(f: CashForecast) -> Figure:
-    """Bars: the receipts shown for each week (from the method the backtest chose), with the 80%
-    band as whiskers; a dashed line: every open invoice paid on its due date (overdue ones in week 1)."""
+    """Bars: the receipts shown for each week (from the method the backtest chose; the part from
+    invoices not yet issued stacked on top when added), with the 80% band as whiskers; a dashed
+    line: every open invoice paid on its due date (overdue ones in week 1)."""
     w = f.weeks
     if not len(w) or f.open_total <= 0:
         return no_data_figure(TITLE, "no open invoices at this date")
@@ -43,7 +44,13 @@ def forecast_chart(f: CashForecast) -> Figure:
     x = np.arange(len(w))
     label = ("expected receipts" if f.available and set(w["method"]) == {"model"}
              else "receipts shown (" + ", ".join(sorted({METHOD_LABELS[m] for m in w["method"]})) + ")")
-    ax.bar(x, w["expected"], color=BLUE, width=0.7, label=label, zorder=2)
+    new = w["new sales"].astype(float) if f.new_sales.get("included") else pd.Series(0.0, index=w.index)
+    if new.gt(0).any():
+        label = "from invoices open today"
+    ax.bar(x, w["expected"] - new, color=BLUE, width=0.7, label=label, zorder=2)
+    if new.gt(0).any():
+        ax.bar(x, new, bottom=w["expected"] - new, color=SKY, width=0.7, label="from invoices not yet issued",
+               zorder=2)
     band = w["low"].notna() & w["high"].notna()
     if band.any():
         low = (w["expected"] - w["low"]).clip(lower=0)[band]

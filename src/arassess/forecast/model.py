@@ -22,8 +22,10 @@ both baselines there; otherwise the better baseline is shown, and said so. The 8
 what is shown is the 10th–90th percentile of ``actual / forecast`` of that method in the backtest
 (per horizon); its coverage is measured leaving each backtest date out of its own band.
 
-The target is the cash from the invoices open at ``T``; invoices issued later (new sales) are not
-in it. An open-items export has no payment history: only the due-date forecast, labelled.
+The target is the cash from the invoices open at ``T``. Invoices issued later (new sales) are added
+only when asked (``forecast.include_new_sales``, :mod:`arassess.forecast.newsales`), with their own
+backtest and band, and shown apart ("of which new sales"); they are added only when that backtest
+could run. An open-items export has no payment history: only the due-date forecast, labelled.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from arassess.display.format import money_text
+from arassess.forecast import newsales
 from arassess.forecast.timing import D_MAX, timing_at
 from arassess.ledger.balances import MONEY_EPSILON, day_number, timeline_of
 from arassess.ledger.model import Ledger
@@ -219,6 +222,14 @@ def band(tests: pd.DataFrame, method: str, weeks: range) -> tuple[float, float]:
     return (float(r.quantile(BAND[0])), float(r.quantile(BAND[1]))) if len(r) else (float("nan"), float("nan"))
 
 
+def horizon_band(tests: pd.DataFrame, method: str, weeks: range) -> tuple[float, float]:
+    """The 10th and 90th percentile over the backtest dates of Σ actual / Σ forecast in the horizon
+    (one ratio per date: steadier than per week where weekly forecasts are near zero)."""
+    part = tests[tests["week"].isin(list(weeks))].groupby("date")[["actual", method]].sum()
+    r = (part["actual"] / part[method])[part[method] > 0]
+    return (float(r.quantile(BAND[0])), float(r.quantile(BAND[1]))) if len(r) else (float("nan"), float("nan"))
+
+
 def coverage(tests: pd.DataFrame, used: dict[str, str]) -> float:
     """Share of backtest weeks whose actual fell inside the band of the method shown, each date's
     band made from the other dates only (leave one date out)."""
@@ -251,6 +262,7 @@ class CashForecast:
     accuracy: pd.DataFrame = field(default_factory=pd.DataFrame)    # WAPE per horizon × method
     used: dict[str, str] = field(default_factory=dict)              # horizon → method shown
     coverage: float = float("nan")
+    new_sales: dict[str, Any] = field(default_factory=dict)         # newsales.summary ({} when not asked)
 
     def summary(self) -> dict[str, Any]:
         """The forecast for summary.json and ``arassess forecast --format json``."""
@@ -268,6 +280,7 @@ class CashForecast:
             "backtest": {"dates": int(self.tests["date"].nunique()) if len(self.tests) else 0,
                          "wape": {h: {m: num(v) for m, v in row.items()} for h, row in self.accuracy.iterrows()},
                          "used": self.used, "band_coverage": num(self.coverage)},
+            "new_sales": self.new_sales,
         }
 
 
@@ -280,15 +293,56 @@ def _month_names(day: int, months: int = MONTHS) -> list[str]:
     return [f"{e:%b %Y}" for e in pd.date_range(start=date_of(day) + pd.Timedelta(days=1), periods=months, freq="ME")]
 
 
+def new_sales_part(ledger: Ledger, day: int, events: tuple[np.ndarray, np.ndarray, np.ndarray],
+                   dates: list[pd.Timestamp], currency: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+    """The receipts from invoices not yet issued (:mod:`arassess.forecast.newsales`): per week its
+    expected, low and high, and its summary; tested at the backtest ``dates``. Nothing is added
+    (zeros, ``included`` False with the reason) when fewer than MIN_BACKTEST dates saw such cash."""
+    ends = week_ends()
+    actual, predicted, tested = [], [], []
+    for date in dates:
+        d = day_number(date)
+        got = newsales.received_new(ledger, events, d, WEEKS)
+        if got.sum() > 0:
+            actual.append(got)
+            predicted.append(newsales.new_sales_days(ledger, d, ends))
+            tested.append(date)
+    tests = newsales.tests_frame(tested, actual, predicted)
+    rate = newsales.run_rate(ledger, day)
+    weeks = newsales.new_sales_days(ledger, day, ends)
+    acc = {h: wape(tests.loc[tests["week"].isin(list(w)), "actual"].to_numpy(),
+                   tests.loc[tests["week"].isin(list(w)), "new sales"].to_numpy()) for h, w in HORIZONS.items()}
+    bands = {h: horizon_band(tests, "new sales", w) for h, w in HORIZONS.items()}
+    zero = np.zeros(WEEKS)
+    if len(tested) < MIN_BACKTEST or rate.per_day <= 0:
+        why = ("no invoice was issued in the last 13 weeks" if rate.per_day <= 0 else
+               f"only {len(tested)} past month-end(s) can test it (needs {MIN_BACKTEST})")
+        return zero, zero, zero, newsales.summary(rate, zero, acc, bands, False,
+                                                  f"Receipts from invoices not yet issued are not added: {why}.")
+    low = np.concatenate([weeks[w.start - 1:w.stop - 1] * bands[h][0] for h, w in HORIZONS.items()])
+    high = np.concatenate([weeks[w.start - 1:w.stop - 1] * bands[h][1] for h, w in HORIZONS.items()])
+    scores = "; ".join(f"{h} WAPE {v:.0%}" for h, v in acc.items())
+    reason = (f"Receipts from invoices not yet issued are added: the last 13 weeks' sales "
+              f"({money_text(rate.per_day * 7, currency)} per week, terms about {rate.median_terms:.0f} days) repeated "
+              f"and paid with the customers' timing; tested at {len(tested)} past month-ends ({scores}).")
+    return weeks, low, high, newsales.summary(rate, weeks, acc, bands, True, reason)
+
+
 def forecast(ledger: Ledger, as_of: pd.Timestamp | str, currency: str = "",
-             months: int = BACKTEST_MONTHS) -> CashForecast:
+             months: int = BACKTEST_MONTHS, include_new_sales: bool = False) -> CashForecast:
     """The 13-week (and 6-month) receipts forecast at ``as_of``, tested on the last ``months``
-    month-ends (module docstring)."""
+    month-ends (module docstring); ``include_new_sales`` adds the receipts from invoices not yet
+    issued (:func:`new_sales_part`)."""
     day = day_number(as_of)
     book = open_book(ledger, day)
     starts = [date_of(day + 7 * k + 1) for k in range(WEEKS)]
     frame = pd.DataFrame({"week": np.arange(1, WEEKS + 1), "start": starts,
-                          "end": [s + pd.Timedelta(days=6) for s in starts]})
+                          "end": [s + pd.Timedelta(days=6) for s in starts], "new sales": 0.0})
+
+    def not_added(why: str) -> dict[str, Any]:
+        return ({"included": False, "reason": f"Receipts from invoices not yet issued are not added: {why}."}
+                if include_new_sales else {})
+
     due = due_date_weeks(ledger, book, day)
     ends = _month_ends(day)
     if ledger.shape == "open_items":
@@ -299,7 +353,8 @@ def forecast(ledger: Ledger, as_of: pd.Timestamp | str, currency: str = "",
         return CashForecast(pd.Timestamp(as_of), currency, False,
                             "An open-items export has no payment history: the receipts are shown on the invoices' "
                             "due dates (overdue ones in the first week), not forecast.",
-                            frame, month_frame, book.total)
+                            frame, month_frame, book.total,
+                            new_sales=not_added("an open-items export has no payment history to time them"))
     events = cash_events(ledger)
     model = model_weeks(ledger, book, day)
     pattern = pattern_weeks(ledger, events, book, day)
@@ -317,7 +372,8 @@ def forecast(ledger: Ledger, as_of: pd.Timestamp | str, currency: str = "",
                             f"Too little history to test a forecast ({n_dates} month-end(s) with 13 weeks after them and "
                             f"cash received in them; "
                             f"needs {MIN_BACKTEST}): the receipts are shown on the invoices' due dates.",
-                            frame, month_frame, book.total, tests)
+                            frame, month_frame, book.total, tests,
+                            new_sales=not_added("too little history to test them"))
     table = accuracy(tests)
     used = chosen(table)
     expected, low, high, method = np.zeros(WEEKS), np.zeros(WEEKS), np.zeros(WEEKS), [""] * WEEKS
@@ -328,14 +384,22 @@ def forecast(ledger: Ledger, as_of: pd.Timestamp | str, currency: str = "",
             expected[w - 1] = frame[m].iloc[w - 1]
             low[w - 1], high[w - 1] = expected[w - 1] * lo, expected[w - 1] * hi
             method[w - 1] = m
-    frame = frame.assign(expected=expected, low=low, high=high, method=method)
     later = used["weeks 5–13"]
     month_values = (model_days(ledger, book, day, ends) if later == "model"
                     else due_date_days(ledger, book, day, ends))
+    reason, extra = reason_text(table, used, n_dates), {}
+    if include_new_sales:
+        new, new_low, new_high, extra = new_sales_part(ledger, day, events, sorted(tests["date"].unique()), currency)
+        if extra["included"]:
+            expected, low, high = expected + new, low + new_low, high + new_high
+            month_values = month_values + newsales.new_sales_days(ledger, day, ends)
+            frame = frame.assign(**{"new sales": new})
+        reason = f"{reason} {extra['reason']}"
+    frame = frame.assign(expected=expected, low=low, high=high, method=method)
     month_frame = pd.DataFrame({"month": _month_names(day), "expected": month_values,
                                 "method": "model" if later == "model" else "due date"})
-    return CashForecast(pd.Timestamp(as_of), currency, True, reason_text(table, used, n_dates),
-                        frame, month_frame, book.total, tests, table, used, coverage(tests, used))
+    return CashForecast(pd.Timestamp(as_of), currency, True, reason, frame, month_frame, book.total, tests, table,
+                        used, coverage(tests, used), extra)
 
 
 def reason_text(table: pd.DataFrame, used: dict[str, str], dates: int) -> str:
@@ -373,8 +437,22 @@ def plain_reason(f: CashForecast) -> str:
         else:
             parts.append(f"in {horizon} it did no better than {METHOD_LABELS[method]} (off by "
                          f"{row[method]:.0%}), which {'are' if method == 'due date' else 'is'} shown instead")
+    if f.new_sales.get("included"):
+        ns = f.new_sales["wape"]
+        parts.append("the part from invoices not yet issued was off by "
+                     + " and ".join(f"{v:.0%} in {h}" for h, v in ns.items() if v is not None))
     return (f"Checked against what actually came in after each of the last {dates} month-ends, from what was "
             f"known at the time: " + "; ".join(parts) + ".")
+
+
+def scope_text(f: CashForecast) -> str:
+    """What the expected receipts cover, in a few words (for a sentence's parenthesis)."""
+    if f.new_sales.get("included"):
+        return (f"of which {money_text(float(f.weeks['new sales'].sum()), f.currency)} from invoices not yet "
+                "issued: the last 13 weeks' sales repeated, paid with the customers' timing")
+    if f.new_sales:
+        return "invoices not yet issued are not included: " + f.new_sales["reason"].split(": ", 1)[1].rstrip(".")
+    return "receipts from today's open invoices; invoices not yet issued are not included"
 
 
 def headline(f: CashForecast) -> str:
@@ -382,6 +460,8 @@ def headline(f: CashForecast) -> str:
     four, all13 = float(f.weeks["expected"].head(4).sum()), float(f.weeks["expected"].sum())
     text = (f"{money_text(four, f.currency)} expected in 4 weeks, {money_text(all13, f.currency)} in 13 "
             f"(of {money_text(f.open_total, f.currency)} open)")
+    if f.new_sales.get("included"):
+        text += f", of which {money_text(float(f.weeks['new sales'].sum()), f.currency)} from invoices not yet issued"
     if not f.available:
         return text + "; due dates only: " + f.reason.split(":")[0].lower()
     scores = "; ".join(f"{h}: forecast {row['model']:.0%}, due dates {row['due date']:.0%}, last 13 weeks "

@@ -21,7 +21,7 @@ from arassess.inputs.checksums import checksums
 from arassess.jsonframes import frame, frame_json, number
 
 FORECAST_FILE = "forecast.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the new-sales part (column and summary)
 _FRAMES = ("weeks", "months", "tests")
 
 
@@ -37,6 +37,7 @@ def save_forecast(f: CashForecast, folder: str | Path, key: Mapping[str, Any]) -
     body = {
         "key": dict(key), "as_of": f"{f.as_of:%Y-%m-%d}", "currency": f.currency, "available": f.available,
         "reason": f.reason, "open_total": number(f.open_total), "used": f.used, "coverage": number(f.coverage),
+        "new_sales": f.new_sales,
         "accuracy": {"index": list(f.accuracy.index), **frame_json(f.accuracy)},
         **{name: frame_json(getattr(f, name)) for name in _FRAMES},
     }
@@ -60,4 +61,5 @@ def load_forecast(folder: str | Path | None, key: Mapping[str, Any]) -> CashFore
     frames = {name: frame(body[name]) for name in _FRAMES}
     return CashForecast(pd.Timestamp(body["as_of"]), body["currency"], body["available"], body["reason"],
                         frames["weeks"], frames["months"], float(body["open_total"] or 0.0), frames["tests"],
-                        accuracy, dict(body["used"]), float("nan") if body["coverage"] is None else body["coverage"])
+                        accuracy, dict(body["used"]), float("nan") if body["coverage"] is None else body["coverage"],
+                        dict(body.get("new_sales") or {}))

@@ -9,14 +9,17 @@ from arassess.forecast.model import METHOD_LABELS, METHODS, CashForecast
 
 
 def weeks_table(f: CashForecast, weeks: int | None = None) -> pd.DataFrame:
-    """Week by week: its dates, the receipts shown with the 80% band, what the method is, and the
-    due-date baseline; amounts in whole currency units."""
+    """Week by week: its dates, the receipts shown with the 80% band (and the part from invoices
+    not yet issued, when added), what the method is, and the due-date baseline; amounts in whole
+    currency units."""
     w = f.weeks if weeks is None else f.weeks.head(weeks)
     cur = f.currency
 
     def whole(values: pd.Series) -> pd.Series:
         return values.astype(float).round(0)
 
+    new_sales = {f"Of which new sales ({cur})": whole(w["new sales"]).to_numpy()} \
+        if f.new_sales.get("included") else {}
     return pd.DataFrame({
         "Week": w["week"].astype(int).to_numpy(),
         "From": pd.to_datetime(w["start"]).to_numpy(),
@@ -24,6 +27,7 @@ def weeks_table(f: CashForecast, weeks: int | None = None) -> pd.DataFrame:
         f"Expected ({cur})": whole(w["expected"]).to_numpy(),
         f"Low ({cur})": whole(w["low"]).to_numpy(),
         f"High ({cur})": whole(w["high"]).to_numpy(),
+        **new_sales,
         "Shown from": w["method"].map(METHOD_LABELS).to_numpy(),
         f"Due-date baseline ({cur})": whole(w["due date"]).to_numpy(),
     })

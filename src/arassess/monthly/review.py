@@ -39,6 +39,7 @@ from arassess.display.format import format_value
 from arassess.errors import ArgumentError, MonthError
 from arassess.forecast.model import CashForecast, cash_events, open_book, received
 from arassess.forecast.model import forecast as cash_forecast
+from arassess.forecast.newsales import received_new
 from arassess.goals.model import Goal, glide_path, glide_paths
 from arassess.goals.targets import goal_set
 from arassess.inputs.checksums import checksums
@@ -485,10 +486,15 @@ def _history(store: HistoryStore | None, config: ClientConfig, ledger: Ledger, s
     return kpis.sort_index().astype(float), aging.sort_index().astype(float), tuple(filled)
 
 
+NEW_SALES_MARK = " + new sales"  # a stored week's method ends so when it included invoices not yet issued
+
+
 def forecast_rows(f: CashForecast) -> list[dict[str, Any]]:
-    """The weeks of a cash forecast as the history store keeps them (monthly.store.FORECAST_COLUMNS)."""
+    """The weeks of a cash forecast as the history store keeps them (monthly.store.FORECAST_COLUMNS);
+    a forecast with new sales marks its method (NEW_SALES_MARK), so its check counts their cash too."""
+    mark = NEW_SALES_MARK if f.new_sales.get("included") else ""
     return [{"week": int(w.week), "start": f"{w.start:%Y-%m-%d}", "expected": float(w.expected),
-             "low": float(w.low), "high": float(w.high), "method": str(w.method)} for w in f.weeks.itertuples()]
+             "low": float(w.low), "high": float(w.high), "method": str(w.method) + mark} for w in f.weeks.itertuples()]
 
 
 FORECAST_CHECK_COLUMNS = ["month_end", "week", "start", "end", "forecast", "actual"]
@@ -497,7 +503,8 @@ FORECAST_CHECK_COLUMNS = ["month_end", "week", "start", "end", "forecast", "actu
 def forecast_check(stored: pd.DataFrame, ledger: Ledger, date: pd.Timestamp) -> pd.DataFrame:
     """Stored forecasts (HistoryStore.forecasts) against what came in: for every stored week that
     ended by ``date``, the cash the invoices open at the forecast's date (the day before its first
-    week) actually paid in that week. Empty for an open-items export (no payments to compare with)."""
+    week) actually paid in that week, plus — for a forecast that included new sales — the cash from
+    the invoices issued after that day. Empty for an open-items export (no payments to compare with)."""
     if not len(stored) or ledger.shape != "ledger":
         return pd.DataFrame(columns=FORECAST_CHECK_COLUMNS)
     events = cash_events(ledger)
@@ -509,6 +516,8 @@ def forecast_check(stored: pd.DataFrame, ledger: Ledger, date: pd.Timestamp) -> 
             continue
         day = day_number(weeks["start"].min()) - 1
         got = received(events, open_book(ledger, day), day, weeks=int(done["week"].max()))
+        if weeks["method"].astype(str).str.endswith(NEW_SALES_MARK).any():
+            got = got + received_new(ledger, events, day, int(done["week"].max()))
         frames.append(pd.DataFrame({"month_end": month, "week": done["week"].astype(int).to_numpy(),
                                     "start": done["start"].to_numpy(), "end": done["end"].to_numpy(),
                                     "forecast": done["expected"].to_numpy(),
@@ -546,7 +555,7 @@ def review(client_dir: str | Path, month: str | pd.Timestamp, store: HistoryStor
     end = month_end(month)
     date = review_date(ledger, end)
     run = run_id or f"monthly-{end:%Y-%m}-{dt.datetime.now():%Y%m%d-%H%M%S}"
-    this_forecast = cash_forecast(ledger, date, config.currency)
+    this_forecast = cash_forecast(ledger, date, config.currency, include_new_sales=config.include_new_sales)
     snap = replace(snapshot_at(config, ledger, end, run), forecast=forecast_rows(this_forecast))
     stored = store.forecasts(config.slug, end=previous_month_end(end)) if store is not None else pd.DataFrame()
     if record:

@@ -425,11 +425,12 @@ def _num(x: Any) -> float | None:
 
 
 def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]] | None:
+    """A frame as JSON-ready rows: dates 'YYYY-MM-DD' (a missing one None), numbers as numbers."""
     if frame is None:
         return None
     out = []
     for row in frame.to_dict(orient="records"):
-        out.append({k: (f"{v:%Y-%m-%d}" if isinstance(v, (pd.Timestamp, dt.date)) else
+        out.append({k: (None if v is pd.NaT else f"{v:%Y-%m-%d}" if isinstance(v, (pd.Timestamp, dt.date)) else
                         _num(v) if isinstance(v, (float, np.floating)) else
                         int(v) if isinstance(v, (np.integer,)) else v) for k, v in row.items()})
     return out

@@ -23,6 +23,7 @@ from arassess.plan import tables as plantables
 from arassess.plan.case import LETTERS_DIR, WORKLIST_FILE, PlanCase
 from arassess.plan.letters import missing_sender_details
 from arassess.plan.roadmap import actions_by_area
+from arassess.plan.store import ACTIONS_FILE, read_action_log
 
 
 def plan_section(pc: PlanCase) -> list[Item]:
@@ -33,6 +34,24 @@ def plan_section(pc: PlanCase) -> list[Item]:
                      f"found; priority = impact / effort. By area: "
                      + ", ".join(f"{area} {n}" for area, n in by_area.items()) + "."),
             Table(plantables.plan_table(pc.plan), left=("Action", "Why", "Expected effect"))]
+
+
+def status_counts(table: pd.DataFrame) -> str:
+    """'2 done, 1 started, 9 not recorded yet' from a status table."""
+    counts = table["Status"].value_counts()
+    order = ["done", "started", "planned", "dropped", plantables.NOT_RECORDED]
+    return ", ".join(f"{int(counts[k])} {k}" for k in order if k in counts)
+
+
+def status_section(pc: PlanCase) -> list[Item]:
+    """What became of each action, from the client's action log."""
+    if not len(pc.plan):
+        return [Text("No actions, so nothing to record.")]
+    table = plantables.status_table(pc.plan, read_action_log(pc.assessment.config.root))
+    return [Text(f"Recorded in `{ACTIONS_FILE}` of the client folder (the action-plan dashboard's form, "
+                 f"`arassess action`, or by hand): {status_counts(table)}. The monthly review takes done and "
+                 "dropped actions off its late list."),
+            Table(table, left=("Action", "Id", "Status", "Note"))]
 
 
 def timeline_section(pc: PlanCase) -> list[Item]:
@@ -83,6 +102,7 @@ def letters_section(pc: PlanCase, written: list[Path] | None = None) -> list[Ite
 
 SECTIONS = SectionRegistry(
     ("plan", "Action plan", plan_section),
+    ("status", "Action status", status_section),
     ("timeline", "Timeline", timeline_section),
     ("escalation", "Escalation ladder", escalation_section),
     ("worklist", "Worklist", worklist_section),

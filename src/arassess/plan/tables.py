@@ -16,6 +16,7 @@ import pandas as pd
 from arassess.config.escalation import Step
 from arassess.display.format import day_text
 from arassess.errors import ArgumentError
+from arassess.plan.store import ActionStatus
 
 Audience = Literal["consultant", "client"]
 AUDIENCES: tuple[str, ...] = ("consultant", "client")
@@ -130,3 +131,18 @@ def customers_table(customers: pd.DataFrame, currency: str, audience: Audience =
     if "risk_band" in chosen and audience == "client":
         values["risk_band"] = lambda: c["risk_band"].astype("object").fillna("—")
     return _framed(values, chosen)
+
+
+NOT_RECORDED = "not recorded yet"
+
+
+def status_table(plan: pd.DataFrame, log: Mapping[str, ActionStatus]) -> pd.DataFrame:
+    """Each action of the plan with what the action log (actions.yaml) records: its status, since
+    when and the note ('not recorded yet' for an action the log does not name), in the plan's order."""
+    entries = [log.get(str(a)) for a in plan["id"]]
+    return pd.DataFrame({
+        "Action": plan["title"].to_numpy(), "Id": plan["id"].to_numpy(), "Due": plan["due"].to_numpy(),
+        "Status": [e.status if e else NOT_RECORDED for e in entries],
+        "Since": [e.date if e and e.date is not None else pd.NaT for e in entries],
+        "Note": [e.note if e else "" for e in entries],
+    })

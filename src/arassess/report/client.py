@@ -214,8 +214,8 @@ def forecast_blocks(a: Assessment) -> list[Item]:
         return [Heading("Cash in the next 13 weeks"), Text("Nothing is open at this date, so no cash is expected.")]
     weeks4, weeks13 = float(f.weeks["expected"].head(4).sum()), float(f.weeks["expected"].sum())
     return [Heading("Cash in the next 13 weeks"),
-            Text(f"Of the {money_text(f.open_total, cur)} open, {money_text(weeks4, cur)} is expected in the next 4 "
-                 f"weeks and {money_text(weeks13, cur)} within 13 weeks (invoices not yet issued are not included). "
+            Text(f"With {money_text(f.open_total, cur)} open, {money_text(weeks4, cur)} is expected in the next 4 "
+                 f"weeks and {money_text(weeks13, cur)} within 13 weeks ({forecastmodel.scope_text(f)}). "
                  + forecastmodel.plain_reason(f)),
             Figure(forecastcharts.forecast_chart(f), "Expected receipts by week, with the 80% range seen in past "
                    "weeks and the receipts if every invoice were paid on its due date")]
