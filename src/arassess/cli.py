@@ -22,6 +22,7 @@ from arassess.config.client import ClientConfig, load_config
 from arassess.display.format import money_text
 from arassess.errors import ArassessError, RejectionLimitError, writing
 from arassess.inputs.intake import as_of_notes, load_ledger
+from arassess.kpi.benchmarks import benchmark_set
 from arassess.kpi.engine import compute_kpis
 from arassess.kpi.scorecard import aging_text, scorecard, scorecard_text, totals_text
 from arassess.ledger.quality import summarize_problems
@@ -177,11 +178,11 @@ def kpis(client_dir: Path, as_of: str | None, window_days: int | None, fmt: str)
             click.echo(f"{len(ledger.quality.problems):,} problem(s) on rejected rows; "
                        f"see `arassess validate {client_dir}`.")
         click.echo("\nKPIs:")
-        click.echo(scorecard_text(table))
+        click.echo(scorecard_text(table, benchmarks=benchmark_set(config.industry, config.region)))
         click.echo("\nAging of open AR:")
         click.echo(aging_text(table))
         return
-    card = scorecard(table)
+    card = scorecard(table, benchmarks=benchmark_set(config.industry, config.region))
     if fmt == "csv":
         click.echo(card.to_csv(index=False), nl=False)
         return

@@ -18,6 +18,7 @@ from arassess.assessment.findings import (
     MAX_FINDINGS,
     SEVERITY_ORDER,
     Finding,
+    benchmark_of,
     dso_change,
     generate_findings,
     relative_gap,
@@ -36,13 +37,16 @@ NO_AGING = pd.DataFrame({"amount": 0.0, "count": 0, "share": np.nan}, index=pd.I
 
 
 def card(notes: dict[str, str] | None = None, **values: float) -> pd.DataFrame:
-    """A scorecard (columns as arassess.kpi.scorecard.scorecard) with ``values``, every other KPI missing."""
+    """A scorecard (columns as arassess.kpi.scorecard.scorecard) with ``values``, every other KPI missing,
+    compared with the registry's rules of thumb."""
     notes = notes or {}
     rows = []
     for kpi in KPIS:
         value = float(values.get(kpi.key, np.nan))
         rows.append({"key": kpi.key, "kpi": kpi.label, "value": value, "unit": kpi.unit,
                      "benchmark": kpi.benchmark,
+                     "benchmark_text": "" if kpi.benchmark is None else f"rule of thumb {kpi.benchmark:g}",
+                     "benchmark_source": "",
                      "better": "" if kpi.higher_is_better is None else ("higher" if kpi.higher_is_better else "lower"),
                      "status": kpi.status(value),
                      "note": "" if not np.isnan(value) else notes.get(kpi.key, "no credit sales in the window")})
@@ -97,11 +101,19 @@ def test_card_helper_has_the_scorecard_columns():
     ("dispute_rate", 3.5, 0.75),     # (3.5 − 2) / 2
 ], ids=["add_half_over", "add_at", "add_better", "cei_below", "cei_above", "on_time_half", "disputes"])
 def test_relative_gap(key, value, gap):
-    assert relative_gap(key, value) == pytest.approx(gap)
+    """Against the registry's rules of thumb (the card helper's benchmarks)."""
+    assert relative_gap(key, value, benchmark_of(card(), key)) == pytest.approx(gap)
+
+
+def test_relative_gap_against_a_published_benchmark():
+    """CEI 83.3 against the CRF median 86.5: (86.5 − 83.3) / 86.5 below it; DSO 59.3 against 34."""
+    assert relative_gap("cei", 83.3, 86.5) == pytest.approx(3.2 / 86.5)
+    assert relative_gap("dso", 59.3, 34.0) == pytest.approx(25.3 / 34.0)
 
 
 def test_relative_gap_without_benchmark_is_nan():
-    assert np.isnan(relative_gap("ar_total", 1000.0)) and np.isnan(relative_gap("cei", np.nan))
+    assert np.isnan(relative_gap("ar_total", 1000.0, benchmark_of(card(), "ar_total")))
+    assert np.isnan(relative_gap("cei", np.nan, 80.0))
 
 
 @pytest.mark.parametrize("gap, severity", [(1.0, "high"), (0.5, "high"), (0.49, "medium"), (0.01, "medium"),

@@ -135,7 +135,8 @@ def test_defaults_of_the_hand_built_client(hand_built):
     goals = {g.key: g for g in default_goals(a)}
     assert list(goals) == ["dso", "cei"]  # % over 90 is 0: already the best value, no goal
     assert (goals["dso"].baseline, goals["dso"].target) == (90.0, 55.0)  # BPDSO 45 + 10
-    assert (goals["cei"].baseline, goals["cei"].target) == (0.0, 80.0)
+    assert (goals["cei"].baseline, goals["cei"].target) == (0.0, 86.5)  # the CRF median (all companies)
+    assert "CRF median, US, 2021" in goals["cei"].source
     assert {g.deadline for g in goals.values()} == {pd.Timestamp("2027-03-31")}  # 12 months on
     assert goals["dso"].owner == "Head of credit control" and goals["dso"].source.startswith("default: ")
     notes = goal_set(a).notes
@@ -151,8 +152,9 @@ def test_defaults_of_voltline_follow_from_its_baseline(voltline):
     assert goals["dso"].target == math.floor((value["bpdso"] + 10) * 10) / 10 == 52.3
     # % over 90 is 7.0, within the 10% benchmark: modest, 10% of the way to 0
     assert goals["pct_over_90"].target == math.floor(value["pct_over_90"] * 0.9 * 10) / 10 == 6.2
-    # CEI 83.3 meets 80: modest, 10% of the way to 100, rounded up
-    assert goals["cei"].target == math.ceil((value["cei"] + 0.1 * (100 - value["cei"])) * 10) / 10 == 85.0
+    # CEI 83.3 is below its published benchmark, the CRF median 86.5 (the rule of thumb 80 would
+    # have asked only a modest 85.0): the target is the benchmark
+    assert value["cei"] < 86.5 and goals["cei"].target == 86.5
     assert all(g.baseline == value[g.key] for g in goals.values())
     assert all(g.deadline == pd.Timestamp("2027-10-31") for g in goals.values())
 
@@ -174,7 +176,7 @@ def test_client_yaml_overrides_a_default_field_by_field(tmp_path, make_client):
     goals = {g.key: g for g in resolve_goals(assess(folder))}
     assert (goals["dso"].target, goals["dso"].deadline, goals["dso"].owner) == (60.0, pd.Timestamp("2026-12-31"), "CFO")
     assert goals["dso"].source == "client.yaml"
-    assert (goals["cei"].target, goals["cei"].owner, goals["cei"].source) == (80.0, "Credit manager", "client.yaml")
+    assert (goals["cei"].target, goals["cei"].owner, goals["cei"].source) == (86.5, "Credit manager", "client.yaml")
 
 
 def test_goals_yaml_wins_over_client_yaml(hand_built, tmp_path):
@@ -365,7 +367,7 @@ def test_cash_basis_and_table_of_the_hand_built_client(hand_built):
     dso, cei = rows.iloc[0], rows.iloc[1]
     assert dso.months == 12 and dso.monthly_step == pytest.approx(-35 / 12)
     assert dso.freed_cash == pytest.approx(35 * 19_000 / 365) and dso.yearly_value == pytest.approx(35 * 19_000 / 365 * 0.05)
-    assert cei.freed_cash == pytest.approx(0.80 * 9_000) and cei.yearly_value == pytest.approx(360.0)
+    assert cei.freed_cash == pytest.approx(0.865 * 9_000) and cei.yearly_value == pytest.approx(389.25)
 
 
 def test_cash_basis_uses_the_wacc_and_a_sales_override(hand_built):
@@ -396,7 +398,7 @@ def test_save_writes_goals_yaml_and_reads_back(hand_built, tmp_path):
     assert body["as_of"] == "2026-03-31" and body["goals"]["dso"] == {
         "target": 54.0, "deadline": dt.date(2027, 3, 31), "owner": "Head of credit control"}
     back = {g.key: g for g in resolve_goals(hand_built, tmp_path)}
-    assert (back["dso"].target, back["cei"].target) == (54.0, 81.0)
+    assert (back["dso"].target, back["cei"].target) == (54.0, 87.5)
     assert {g.source for g in back.values()} == {"goals.yaml"}
 
 
@@ -525,7 +527,7 @@ def test_save_writes_the_edited_goals_and_keeps_the_old_file(panel, tmp_path, vo
     assert "data-saved" in panel.status.value
     saved = {g.key: g for g in resolve_goals(voltline, tmp_path)}
     assert (saved["dso"].target, saved["dso"].owner, saved["dso"].source) == (50.0, "CFO", "goals.yaml")
-    assert saved["cei"].target == 85.0
+    assert saved["cei"].target == 86.5
     first = (tmp_path / GOALS_FILE).read_bytes()
     panel.rows["dso"].target.value = 48.0
     panel._save(now=dt.datetime(2026, 11, 23, 12, 5, 0))

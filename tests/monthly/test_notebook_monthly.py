@@ -104,24 +104,27 @@ def test_summary_equals_the_library(run):
 
 
 def test_an_action_marked_done_leaves_the_late_list_of_the_executed_notebook(tmp_path):
-    """A copy of the sample whose goals and plan were set at 2026-06-30 (so by October its first
-    actions are late); the action log marks the first late action done and the second dropped, and
-    notebook 05 run by Papermill shows them so — while the library's review without the log
-    lists both as late."""
+    """A copy of the sample whose goals and plan were set at 2026-06-30, so by October its early
+    actions are late. The action log (written as `arassess action` does) marks the kick-off (in every
+    plan) done and the key-account calls dropped, and names an id the plan does not have; notebook
+    05 run by Papermill shows both closed, every other action due by 30 September late, the unknown
+    id in a note, and the drop's reason as text."""
     client = tmp_path / "voltline"
     shutil.copytree(LEDGER, client)
     cfg = client / "client.yaml"
     cfg.write_text(re.sub(r"(?m)^as_of: .*$", "as_of: 2026-06-30", cfg.read_text(encoding="utf-8")), encoding="utf-8")
-    without = review(client, "2026-10", None, record=False).actions
-    late = without[without["status"] == "late"]["id"].tolist()
-    assert len(late) >= 3
-    save_action_status(client, late[0], "done", "2026-07-05")
-    save_action_status(client, late[1], "dropped", "2026-07-10", note="Covered by the <new> ERP")
+    save_action_status(client, "plan_kickoff", "done", "2026-07-05")
+    save_action_status(client, "key_account_calls", "dropped", "2026-07-10", note="Covered by the <new> ERP")
+    save_action_status(client, "not_an_action", "done", "2026-07-10")
     result = run_notebook("monthly", client, runs_dir=tmp_path / "runs",
                           parameters={"month": "2026-10", "store": str(tmp_path / "history.sqlite")})
-    got = json.loads((result.run_dir / "monthly_summary.json").read_text(encoding="utf-8"))
-    status = {a["id"]: a["status"] for a in got["actions"]}
-    assert (status[late[0]], status[late[1]]) == ("done", "dropped")
-    assert [a["id"] for a in got["actions"] if a["status"] == "late"] == late[2:]
+    actions = json.loads((result.run_dir / "monthly_summary.json").read_text(encoding="utf-8"))["actions"]
+    status = {a["id"]: a["status"] for a in actions}
+    due_by_september = [a["id"] for a in actions if a["due"] <= "2026-09-30"]
+    assert {"plan_kickoff", "key_account_calls"} <= set(due_by_september)  # late without the log
+    assert (status["plan_kickoff"], status["key_account_calls"]) == ("done", "dropped")
+    late = [a["id"] for a in actions if a["status"] == "late"]
+    assert late and set(late) == set(due_by_september) - {"plan_kickoff", "key_account_calls"}
     html = result.html.read_text(encoding="utf-8")
     assert "Covered by the &lt;new&gt; ERP" in html and "<new>" not in html
+    assert "not_an_action" in html and "which is not an action of the plan" in html

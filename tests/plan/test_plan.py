@@ -474,7 +474,8 @@ def test_voltline_plan_cites_the_client_values(voltline):
     plan = action_plan(a, _hybrid(case), [SimpleNamespace(key="dso")]).set_index("id")
     dso = a.table.value("dso", a.as_of)
     reasons = plan["reason"]
-    assert f"{dso:.1f} days, worse than the benchmark 45.0 days" in reasons["dso_glide_path"]
+    # the published benchmark of a Western European client (Intrum, 34 days), not the rule of thumb 45
+    assert f"{dso:.1f} days, worse than the benchmark 34.0 days" in reasons["dso_glide_path"]
     assert reasons["escalation_procedure"] == "Escalation procedure scored 0.75 of 4 (below 2.0)"
     assert reasons["agency_handoff"] == "Recommended strategy: hybrid, hand-off at 120 days past due"
     top10 = a.table.value("top10_overdue_share", a.as_of)

@@ -91,13 +91,14 @@ def bars_by_colour(fig: Figure) -> dict[str, float]:
 # --- the report section ----------------------------------------------------------------------
 
 def test_risk_comes_after_behaviour_and_the_sections_are_numbered_in_order():
-    assert list(SECTIONS) == ["data", "scorecard", "aging", "trends", "behaviour", "risk", "forecast", "maturity",
-                              "findings"]
+    assert list(SECTIONS) == ["data", "scorecard", "aging", "trends", "behaviour", "risk", "forecast", "entitlement",
+                              "maturity", "findings"]
     assert list(SECTION_TITLES) == list(SECTIONS)
     assert SECTION_TITLES["risk"] == "6. Late-payment risk"
-    assert [title.split(". ")[0] for title in SECTION_TITLES.values()] == [str(i) for i in range(1, 10)]
+    assert [title.split(". ")[0] for title in SECTION_TITLES.values()] == [str(i) for i in range(1, 11)]
     assert SECTION_TITLES["forecast"] == "7. Cash in the next 13 weeks"
-    assert SECTION_TITLES["maturity"] == "8. Process maturity" and SECTION_TITLES["findings"] == "9. Findings"
+    assert SECTION_TITLES["entitlement"] == "8. Late-payment interest owed"
+    assert SECTION_TITLES["maturity"] == "9. Process maturity" and SECTION_TITLES["findings"] == "10. Findings"
 
 
 def test_section_states_the_decision_the_meaning_of_late_and_the_split(voltline):
@@ -359,7 +360,7 @@ def test_dashboard_shows_the_risk_section_and_keeps_the_fit_when_only_the_window
     panel = AssessmentDashboard(a, LEDGER)
     panel.wait()
     shown = [o["data"].get("text/markdown", "") for o in panel.output.outputs]
-    assert "## 6. Late-payment risk" in shown and "## 9. Findings" in shown
+    assert "## 6. Late-payment risk" in shown and "## 10. Findings" in shown
     assert shown.index("## 6. Late-payment risk") > shown.index("## 5. Payment behaviour")
     panel.window.value = 60
     panel.wait()

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,7 @@ from arassess.inputs.intake import as_of_notes, load_ledger
 from arassess.inputs.run_cache import cache_folder, input_key
 from arassess.inputs.run_cache import read as read_cached
 from arassess.inputs.run_cache import save as save_cached
+from arassess.kpi.benchmarks import Benchmark, benchmark_set
 from arassess.kpi.coverage import date_coverage, kpi_availability, monthly_sales
 from arassess.kpi.engine import KpiTable, compute_kpis, kpi_series, months_before
 from arassess.kpi.open_items import open_invoices
@@ -37,6 +38,7 @@ from arassess.kpi.registry import KPIS
 from arassess.kpi.rollrates import roll_rate_table
 from arassess.kpi.scorecard import scorecard
 from arassess.ledger.model import Ledger
+from arassess.legal.entitlement import Entitlement, entitlement
 from arassess.paths import resolve_client_dir
 from arassess.risk.model import RiskResult, assess_risk
 from arassess.risk.store import risk_key, save_risk
@@ -70,6 +72,8 @@ class Assessment:
     seasonality: str | None
     known_risk: RiskResult | None = field(default=None, repr=False)  # a fit of the same ledger and date
     known_forecast: CashForecast | None = field(default=None, repr=False)  # the forecast of the same ledger and date
+    entitlement: Entitlement = field(default_factory=lambda: Entitlement(False, "not computed"))  # late-payment law
+    benchmarks: Mapping[str, Benchmark] = field(default_factory=dict)  # what each KPI is compared with
 
     @property
     def currency(self) -> str:
@@ -125,6 +129,7 @@ class Assessment:
             "findings": [f.__dict__ for f in self.findings],
             "risk": self.risk.summary(),
             "forecast": self.forecast.summary(),
+            "entitlement": self.entitlement.summary(),
         }
 
     def write_summary(self, output_dir: str | Path) -> Path:
@@ -141,10 +146,11 @@ class Assessment:
         return target
 
 
-def scorecard_with_changes(table: KpiTable, as_of: pd.Timestamp,
-                           earlier: dict[int, pd.Timestamp]) -> pd.DataFrame:
-    """The scorecard at ``as_of`` plus, per comparison, the value then and the change since."""
-    card = scorecard(table, as_of)
+def scorecard_with_changes(table: KpiTable, as_of: pd.Timestamp, earlier: dict[int, pd.Timestamp],
+                           benchmarks: Mapping[str, Benchmark] | None = None) -> pd.DataFrame:
+    """The scorecard at ``as_of`` (against ``benchmarks``) plus, per comparison, the value then and the
+    change since."""
+    card = scorecard(table, as_of, benchmarks)
     for months, date in earlier.items():
         then = table.values.loc[date, card["key"]].to_numpy(dtype=float)
         card[f"{months}m_ago"] = then
@@ -206,7 +212,9 @@ def assess(client_dir: str | Path, as_of: str | pd.Timestamp | None = None, *,
     settled = settled_invoices(ledger, date, window) if history else None
     questionnaire = load_questionnaire()
     maturity = score_maturity(questionnaire, config.questionnaire) if config.questionnaire else None
-    card = scorecard_with_changes(table, date, earlier)
+    benchmarks = benchmark_set(config.industry, config.region)
+    card = scorecard_with_changes(table, date, earlier, benchmarks)
+    owed = entitlement(ledger, date, config.legal, config.currency, config.fx_rates)
     return Assessment(
         config=config, ledger=ledger, as_of=date, window_days=window, table=table, series=series,
         scorecard=card,
@@ -219,11 +227,13 @@ def assess(client_dir: str | Path, as_of: str | pd.Timestamp | None = None, *,
         rolls=roll_rate_table(ledger, date, months=12) if history else None,
         maturity=maturity,
         findings=generate_findings(card, aging, top, maturity, config.currency,
-                                   series.values if series is not None else None),
+                                   series.values if series is not None else None, owed),
         seasonality=seasonality_note(series.values, monthly_sales(ledger, date, history_months))
         if series is not None else None,
         known_risk=risk,
         known_forecast=forecast,
+        entitlement=owed,
+        benchmarks=benchmarks,
     )
 
 

@@ -10,7 +10,7 @@ saying "no data: <reason>" instead of an exception.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -179,11 +179,13 @@ def _value_axis(ax: Axes, unit_label: str) -> None:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
 
 
-def trend_chart(values: pd.DataFrame, keys: Sequence[str], title: str, unit_label: str) -> Figure:
+def trend_chart(values: pd.DataFrame, keys: Sequence[str], title: str, unit_label: str,
+                benchmarks: Mapping[str, float] | None = None) -> Figure:
     """Monthly KPI lines (registry labels) with their benchmarks as dashed lines.
 
     ``values``: :attr:`arassess.kpi.engine.KpiTable.values` (index = month-end dates,
-    columns = registry keys); NaN months are gaps. KPIs sharing a benchmark share one line.
+    columns = registry keys); NaN months are gaps. ``benchmarks``: the client's (KPI key → value,
+    as the scorecard compares them), else the registry's. KPIs sharing a benchmark share one line.
     """
     kpis = [get_kpi(k) for k in keys]  # ValueError on an unknown key
     present = [k for k in kpis if k.key in values.columns and values[k.key].notna().any()]
@@ -197,11 +199,13 @@ def trend_chart(values: pd.DataFrame, keys: Sequence[str], title: str, unit_labe
         if kpi in present:
             ax.plot(dates, values[kpi.key].astype(float), color=SERIES[i % len(SERIES)],
                     marker=MARKERS[i % len(MARKERS)], markersize=4, linewidth=1.8, label=kpi.label)
-    benchmarks: dict[float, list] = {}
+    chosen = {k.key: k.benchmark for k in kpis if k.benchmark is not None}
+    chosen.update({k: v for k, v in (benchmarks or {}).items() if k in chosen})
+    lines: dict[float, list] = {}
     for i, kpi in enumerate(kpis):
-        if kpi.benchmark is not None and kpi in present:
-            benchmarks.setdefault(kpi.benchmark, []).append((i, kpi))
-    for level, group in benchmarks.items():
+        if kpi.key in chosen and kpi in present:
+            lines.setdefault(chosen[kpi.key], []).append((i, kpi))
+    for level, group in lines.items():
         colour = SERIES[group[0][0] % len(SERIES)] if len(group) == 1 else GREY
         sign = "≥" if group[0][1].higher_is_better else "≤"
         names = " / ".join(k.label for _, k in group)
@@ -210,7 +214,7 @@ def trend_chart(values: pd.DataFrame, keys: Sequence[str], title: str, unit_labe
                    label=f"Benchmark {names}: {sign} {level:g}{unit}")
         ax.annotate(f"{sign} {level:g}", (1.0, level), xycoords=("axes fraction", "data"), xytext=(3, 0),
                     textcoords="offset points", va="center", fontsize=SMALL, color=colour)
-    drawn = np.append(values[[k.key for k in present]].to_numpy(dtype=float).ravel(), list(benchmarks))
+    drawn = np.append(values[[k.key for k in present]].to_numpy(dtype=float).ravel(), list(lines))
     if np.nanmin(drawn) >= 0:  # a positive measure starts at zero, with room above the highest point
         ax.set_ylim(0, np.nanmax(drawn) * 1.08 or 1)
     _date_axis(ax, dates)
@@ -220,14 +224,16 @@ def trend_chart(values: pd.DataFrame, keys: Sequence[str], title: str, unit_labe
     return fig
 
 
-def dso_trend_chart(values: pd.DataFrame) -> Figure:
+def dso_trend_chart(values: pd.DataFrame, benchmarks: Mapping[str, float] | None = None) -> Figure:
     """DSO (period and countback), best possible DSO and ADD by month, in days."""
-    return trend_chart(values, ["dso", "dso_countback", "bpdso", "add"], "Days sales outstanding by month", "days")
+    return trend_chart(values, ["dso", "dso_countback", "bpdso", "add"], "Days sales outstanding by month", "days",
+                       benchmarks)
 
 
-def collection_trend_chart(values: pd.DataFrame) -> Figure:
+def collection_trend_chart(values: pd.DataFrame, benchmarks: Mapping[str, float] | None = None) -> Figure:
     """CEI and % of AR over 90 days past due by month, in %."""
-    return trend_chart(values, ["cei", "pct_over_90"], "Collection effectiveness and AR over 90 days", "%")
+    return trend_chart(values, ["cei", "pct_over_90"], "Collection effectiveness and AR over 90 days", "%",
+                       benchmarks)
 
 
 # --- payment behaviour ------------------------------------------------------------------
@@ -290,8 +296,9 @@ def distribution_chart(settled: pd.DataFrame) -> Figure:
     return fig
 
 
-def segment_behaviour_chart(table: pd.DataFrame) -> Figure:
-    """On-time payment rate per customer segment against the registry benchmark.
+def segment_behaviour_chart(table: pd.DataFrame, benchmark: float | None = None) -> Figure:
+    """On-time payment rate per customer segment against ``benchmark`` (the client's; default the
+    registry's).
 
     ``table``: index = segment, columns invoices, amount, days_to_pay,
     mean_days_late, on_time_rate (% or fraction).
@@ -306,12 +313,13 @@ def segment_behaviour_chart(table: pd.DataFrame) -> Figure:
     fig = new_figure(max(MIN_HEIGHT, ROW_HEIGHT * len(rate) + 1.6))
     ax = fig.add_subplot()
     y = np.arange(len(rate))
-    good = rate >= kpi.benchmark
+    level = float(kpi.benchmark if benchmark is None else benchmark)
+    good = rate >= level
     bars = ax.barh(y, rate.fillna(0.0), color=np.where(good, GOOD, BAD), height=0.7)
     ax.bar_label(bars, labels=["n/a" if pd.isna(r) else f"{r:.1f}%{'' if g else ' ✖'}  ({n:,.0f} inv.)"
                                for r, g, n in zip(rate, good, invoices)], padding=3, fontsize=SMALL)
     ax.set_yticks(y, [shorten(s) for s in rate.index])
-    ax.axvline(kpi.benchmark, color=BLACK, linestyle="--", linewidth=1.2, label=f"benchmark ≥ {kpi.benchmark:g}%")
+    ax.axvline(level, color=BLACK, linestyle="--", linewidth=1.2, label=f"benchmark ≥ {level:g}%")
     for colour, label in ((GOOD, "meets the benchmark"), (BAD, "below the benchmark (✖)")):
         ax.barh([np.nan], [np.nan], color=colour, label=label)
     ax.set_xlim(0, 125)

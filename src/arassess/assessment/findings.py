@@ -6,7 +6,9 @@ history. Each rule that has the data it needs gives one :class:`Finding`; the
 findings are ordered by severity (high, medium, low) and then by the size of
 the gap, and the first ``MAX_FINDINGS`` are kept.
 
-Severity of a KPI against its registry benchmark b (relative gap g):
+Severity of a KPI against its benchmark b (relative gap g), the one the scorecard compares it with
+(a published figure for the client's industry and region, or the registry's rule of thumb;
+:mod:`arassess.kpi.benchmarks`):
 
     g = (value − b) / b   when lower is better,   g = (b − value) / b   when higher is better
     high: g ≥ 0.5     medium: 0 < g < 0.5     low: g ≤ 0 (at or better than the benchmark)
@@ -32,6 +34,10 @@ overdue_share      (only without ADD) overdue AR / AR (high > 50%, medium >     
 maturity           overall maturity and the weakest areas (high < 2,            weakest area's key
                    medium < 3, else low; g = (3 − overall) / 3)
 data_gaps          how many KPIs the data cannot give and what would (low)      monitoring
+entitlement        the statutory (or contractual) interest and fixed sums late  mean_days_late
+                   payers owed in the last 12 months (arassess.legal), when a
+                   late-payment law is set (legal.regime) and something was
+                   owed (medium; always kept, in the last place)
 =================  ==========================================================  =====================
 
 With an open-items export (no sales history) the balance rules (overdue
@@ -53,6 +59,7 @@ from arassess.display.format import format_value
 from arassess.kpi.coverage import NOT_AN_INPUT, provided_by
 from arassess.kpi.engine import months_before
 from arassess.kpi.registry import get
+from arassess.legal.entitlement import Entitlement
 
 Severity = Literal["high", "medium", "low"]
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -109,13 +116,24 @@ def _nan(x: float) -> bool:
     return x is None or math.isnan(x)
 
 
-def relative_gap(key: str, value: float) -> float:
-    """(value − b) / b if lower is better, (b − value) / b if higher is better (b: registry benchmark)."""
+def benchmark_of(card: pd.DataFrame, key: str) -> float:
+    """The benchmark the scorecard compares ``key`` with (the client's published figure or the rule of
+    thumb, arassess.kpi.benchmarks); NaN when it has none."""
+    if "benchmark" in card:
+        row = card.loc[card["key"] == key, "benchmark"]
+        if len(row) and pd.notna(row.iloc[0]):
+            return float(row.iloc[0])
     kpi = get(key)
-    if kpi.benchmark is None or kpi.higher_is_better is None or _nan(value):
+    return float("nan") if kpi.benchmark is None else float(kpi.benchmark)
+
+
+def relative_gap(key: str, value: float, benchmark: float) -> float:
+    """(value − b) / b if lower is better, (b − value) / b if higher is better (b: ``benchmark``)."""
+    kpi = get(key)
+    if _nan(benchmark) or kpi.higher_is_better is None or _nan(value):
         return float("nan")
-    gap = (value - kpi.benchmark) if not kpi.higher_is_better else (kpi.benchmark - value)
-    return gap / kpi.benchmark
+    gap = (value - benchmark) if not kpi.higher_is_better else (benchmark - value)
+    return gap / benchmark
 
 
 def severity_of_gap(gap: float) -> Severity:
@@ -143,18 +161,18 @@ def _add(card: pd.DataFrame, currency: str) -> list[_Candidate]:
     dso, bpdso, add, overdue = (_value(card, k) for k in ("dso", "bpdso", "add", "ar_overdue"))
     if _nan(add) or _nan(dso) or _nan(bpdso):
         return []
-    gap = relative_gap("add", add)
+    gap = relative_gap("add", add, benchmark_of(card, "add"))
     tied = f"; {format_value(overdue, 'currency', currency)} of overdue AR is tied up" if not _nan(overdue) else ""
     text = (f"DSO is {dso:.1f} days against a best possible {bpdso:.1f} days: "
             f"{add:.1f} days of delay (ADD){tied}.")
     return [_Candidate(Finding("add", text, add, "days", severity_of_gap(gap), "add"), gap)]
 
 
-def _concentration(top: pd.DataFrame, currency: str) -> list[_Candidate]:
+def _concentration(top: pd.DataFrame, currency: str, card: pd.DataFrame) -> list[_Candidate]:
     if top is None or top.empty or top["share"].isna().all():
         return []
     top10 = float(top["share"].head(10).sum())
-    gap = relative_gap("top10_overdue_share", top10)
+    gap = relative_gap("top10_overdue_share", top10, benchmark_of(card, "top10_overdue_share"))
     k = customers_holding(top, CONCENTRATION_SHARE)
     if k is None:
         text = (f"Overdue AR is spread widely: the {len(top)} customers owing most hold {_pct(top10)} of it.")
@@ -173,11 +191,11 @@ def _over_90(card: pd.DataFrame, currency: str) -> list[_Candidate]:
     v, ar = _value(card, "pct_over_90"), _value(card, "ar_total")
     if _nan(v):
         return []
-    b = get("pct_over_90").benchmark
-    gap = relative_gap("pct_over_90", v)
+    b = benchmark_of(card, "pct_over_90")
+    gap = relative_gap("pct_over_90", v, b)
     amount = f" ({format_value(v / 100 * ar, 'currency', currency)})" if not _nan(ar) else ""
     where = "above" if gap > 0 else "within"
-    text = f"{format_value(v, '%', currency)} of AR{amount} is more than 90 days past due, {where} the {b:.0f}% benchmark."
+    text = f"{format_value(v, '%', currency)} of AR{amount} is more than 90 days past due, {where} the {b:g}% benchmark."
     return [_Candidate(Finding("pct_over_90", text, v, "%", severity_of_gap(gap), "pct_over_90"), gap)]
 
 
@@ -185,13 +203,13 @@ def _cei(card: pd.DataFrame) -> list[_Candidate]:
     v = _value(card, "cei")
     if _nan(v):
         return []
-    b = get("cei").benchmark
-    gap = relative_gap("cei", v)
+    b = benchmark_of(card, "cei")
+    gap = relative_gap("cei", v, b)
     if gap > 0:
-        text = (f"The collection effectiveness index (CEI) is {v:.1f}%, below the {b:.0f}% benchmark: "
+        text = (f"The collection effectiveness index (CEI) is {v:.1f}%, below the {b:g}% benchmark: "
                 f"{100 - v:.0f}% of what could be collected in the window was not.")
     else:
-        text = f"The collection effectiveness index (CEI) is {v:.1f}%, at or above the {b:.0f}% benchmark."
+        text = f"The collection effectiveness index (CEI) is {v:.1f}%, at or above the {b:g}% benchmark."
     return [_Candidate(Finding("cei", text, v, "%", severity_of_gap(gap), "cei"), gap)]
 
 
@@ -199,13 +217,13 @@ def _on_time(card: pd.DataFrame) -> list[_Candidate]:
     v, late = _value(card, "on_time_rate"), _value(card, "mean_days_late")
     if _nan(v):
         return []
-    b = get("on_time_rate").benchmark
-    gap = relative_gap("on_time_rate", v)
+    b = benchmark_of(card, "on_time_rate")
+    gap = relative_gap("on_time_rate", v, b)
     lateness = f"; the mean days late was {late:.1f}" if not _nan(late) else ""
     lead = "Only " if gap > 0 else ""
     where = "below" if gap > 0 else "at or above"
     text = (f"{lead}{v:.0f}% of the invoices paid in the window were paid by their due date "
-            f"({where} the {b:.0f}% benchmark){lateness}.")
+            f"({where} the {b:g}% benchmark){lateness}.")
     return [_Candidate(Finding("on_time_rate", text, v, "%", severity_of_gap(gap), "on_time_rate"), gap)]
 
 
@@ -215,19 +233,20 @@ def _against_benchmark(card: pd.DataFrame, key: str, sentence: str) -> list[_Can
     v = _value(card, key)
     if _nan(v):
         return []
-    gap = relative_gap(key, v)
-    text = sentence.format(v=v, where="above" if gap > 0 else "within", b=get(key).benchmark)
+    b = benchmark_of(card, key)
+    gap = relative_gap(key, v, b)
+    text = sentence.format(v=v, where="above" if gap > 0 else "within", b=b)
     return [_Candidate(Finding(key, text, v, "%", severity_of_gap(gap), key), gap)]
 
 
 def _bad_debt(card: pd.DataFrame) -> list[_Candidate]:
     return _against_benchmark(card, "bad_debt_ratio", "Write-offs over the last 12 months were {v:.2f}% of "
-                              "credit sales, {where} the {b:.0f}% benchmark.")
+                              "credit sales, {where} the {b:g}% benchmark.")
 
 
 def _disputes(card: pd.DataFrame) -> list[_Candidate]:
     return _against_benchmark(card, "dispute_rate", "{v:.1f}% of the invoices issued in the window were "
-                              "disputed, {where} the {b:.0f}% benchmark.")
+                              "disputed, {where} the {b:g}% benchmark.")
 
 
 def dso_change(series_values: pd.DataFrame | None, months: int = TREND_MONTHS) -> tuple[float, float, float]:
@@ -310,9 +329,22 @@ def _data_gaps(card: pd.DataFrame) -> list[_Candidate]:
     return [_Candidate(Finding("data_gaps", text, float(n), "count", "low", "monitoring"), -1.0)]
 
 
+def _entitlement(owed: Entitlement | None, currency: str) -> list[Finding]:
+    """The money late payers owed under the client's late-payment law (none when no law is set or
+    nothing was owed)."""
+    if owed is None or not owed.available or owed.total <= 0:
+        return []
+    r = owed.regime
+    text = (f"Under {r.law}, late payers owed {format_value(owed.total, 'currency', currency)} in the last 12 "
+            f"months: {format_value(owed.interest, 'currency', currency)} interest ({r.reference_name.split(' (')[0]}"
+            f" + {r.margin:g} points) and {format_value(owed.fixed, 'currency', currency)} fixed compensation on "
+            f"{owed.late_invoices:,} invoices paid late.")
+    return [Finding("entitlement", text, owed.total, "currency", "medium", "mean_days_late")]
+
+
 def generate_findings(scorecard: pd.DataFrame, aging: pd.DataFrame, top_customers: pd.DataFrame,
                       maturity: Maturity | None, currency: str,
-                      series_values: pd.DataFrame | None = None) -> list[Finding]:
+                      series_values: pd.DataFrame | None = None, owed: Entitlement | None = None) -> list[Finding]:
     """The assessment's findings (see the module docstring for the rules).
 
     Parameters: ``scorecard`` from :func:`arassess.kpi.scorecard.scorecard` (extra
@@ -325,12 +357,16 @@ def generate_findings(scorecard: pd.DataFrame, aging: pd.DataFrame, top_customer
     supports fewer rules, e.g. no open AR and no questionnaire), ordered by
     severity and then by gap, largest first.
     """
-    candidates = [*_add(scorecard, currency), *_concentration(top_customers, currency),
+    candidates = [*_add(scorecard, currency), *_concentration(top_customers, currency, scorecard),
                   *_over_90(scorecard, currency), *_cei(scorecard), *_on_time(scorecard),
                   *_bad_debt(scorecard), *_disputes(scorecard), *_trend(series_values),
                   *_overdue_share(aging, scorecard, currency), *_maturity(maturity), *_data_gaps(scorecard)]
     candidates.sort(key=lambda c: (SEVERITY_ORDER[c.finding.severity], 0.0 if _nan(c.gap) else -c.gap))
-    return [c.finding for c in candidates[:MAX_FINDINGS]]
+    kept = [c.finding for c in candidates[:MAX_FINDINGS]]
+    extra = _entitlement(owed, currency)
+    if extra:  # money the client is owed is always said: it takes the last place if the list is full
+        kept = sorted(kept[:MAX_FINDINGS - 1] + extra, key=lambda f: SEVERITY_ORDER[f.severity])  # stable
+    return kept
 
 
 # --- seasonality ----------------------------------------------------------------------

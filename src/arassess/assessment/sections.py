@@ -20,6 +20,7 @@ from arassess.display.items import Figure, Item, SectionRegistry, Table, Text, l
 from arassess.forecast import charts as forecastcharts
 from arassess.forecast import model as forecastmodel
 from arassess.forecast import tables as forecasttables
+from arassess.legal import tables as legaltables
 from arassess.risk import charts as riskcharts
 from arassess.risk import tables as risktables
 
@@ -64,8 +65,9 @@ def aging_section(a: Assessment) -> list[Item]:
 def trends_section(a: Assessment) -> list[Item]:
     if a.series is None:
         return [Text("Trends need the sales history of a full ledger; an open-items export has none.")]
-    items: list[Item] = [Figure(charts.dso_trend_chart(a.series.values)),
-                        Figure(charts.collection_trend_chart(a.series.values))]
+    levels = {k: b.value for k, b in a.benchmarks.items()}
+    items: list[Item] = [Figure(charts.dso_trend_chart(a.series.values, levels)),
+                        Figure(charts.collection_trend_chart(a.series.values, levels))]
     if a.seasonality:
         items.insert(0, Text(f"**Note:** {a.seasonality}"))
     return items
@@ -94,7 +96,8 @@ def behaviour_section(a: Assessment) -> list[Item]:
         return items
     items = [Figure(charts.distribution_chart(a.settled))]
     if a.segment_behaviour is not None and len(a.segment_behaviour):
-        items += [Figure(charts.segment_behaviour_chart(a.segment_behaviour)),
+        items += [Figure(charts.segment_behaviour_chart(
+                      a.segment_behaviour, a.benchmarks["on_time_rate"].value if "on_time_rate" in a.benchmarks else None)),
                   Table(a.segment_behaviour, index=True)]
     if a.disputes is not None:
         items += [Text("Disputes:"), Table(_dispute_rows(a))]
@@ -178,6 +181,26 @@ def forecast_section(a: Assessment) -> list[Item]:
     return items
 
 
+def entitlement_section(a: Assessment) -> list[Item]:
+    """What late payers owed under the client's late-payment law over the last 12 months, by customer."""
+    e, cur = a.entitlement, a.currency
+    if not e.available:
+        return [Text(e.reason + (" Set `legal.regime` (eu, uk or contract) in client.yaml to see the interest and "
+                                 "fixed sums late payers owe." if "legal.regime" in e.reason else ""))]
+    lead = (f"Under {literal(e.regime.law)}, the **{e.late_invoices:,}** invoices paid late between "
+            f"{e.start:%d %b %Y} and {e.as_of:%d %b %Y} entitled the client to **{money_text(e.total, cur)}**: "
+            f"{money_text(e.interest, cur)} interest and {money_text(e.fixed, cur)} fixed compensation. "
+            f"Invoices still open and late have accrued {money_text(e.accruing_interest, cur)} interest and "
+            f"{money_text(e.accruing_fixed, cur)} fixed sums on {e.accruing_invoices:,} invoices so far.")
+    items: list[Item] = [Text(lead), Text(literal(legaltables.rates_text(e)))]
+    if e.disputed_left_out:
+        items.append(Text(f"{e.disputed_left_out:,} invoices under a dispute not (yet) resolved are left out; a "
+                          "resolved dispute counts lateness from its resolution."))
+    if len(e.by_customer):
+        items += [Text("The customers who owed the most:"), Table(legaltables.customers_table(e), left=("Customer",))]
+    return items
+
+
 def maturity_section(a: Assessment) -> list[Item]:
     m = a.maturity
     if m is None:
@@ -204,6 +227,7 @@ SECTIONS = SectionRegistry(
     ("behaviour", "Payment behaviour", behaviour_section),
     ("risk", "Late-payment risk", risk_section),
     ("forecast", "Cash in the next 13 weeks", forecast_section),
+    ("entitlement", "Late-payment interest owed", entitlement_section),
     ("maturity", "Process maturity", maturity_section),
     ("findings", "Findings", findings_section),
 )

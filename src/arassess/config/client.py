@@ -42,6 +42,9 @@ of ``client.yaml`` (every key but ``name`` and ``currency`` is optional)::
                 agency_in_place: false}   # true: final notices name the date a claim may be placed
     risk: {threshold_days: 30, high_from: 0.5}   # late-payment risk model (arassess.config.risk)
     forecast: {include_new_sales: false}   # add receipts from invoices not yet issued (arassess.forecast.newsales)
+    legal: {regime: eu, charges_interest: false}   # late-payment law: eu | uk | contract | none (arassess.config.legal)
+    industry: distribution_wholesale   # picks the published benchmarks (templates/benchmarks.yaml)
+    region: western_europe
 
 The parsed result is a frozen :class:`ClientConfig`; nothing here reads data files.
 """
@@ -53,7 +56,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
+from arassess.config.benchmarks import check_choice
 from arassess.config.escalation import parse_escalation
+from arassess.config.legal import LegalSettings, legal_settings
 from arassess.config.risk import RiskSettings, risk_settings
 from arassess.config.yamlfile import read_yaml
 from arassess.errors import ConfigError, check_keys
@@ -110,6 +115,9 @@ class ClientConfig:
     escalation: Mapping[str, Any] = field(default_factory=dict)
     risk: RiskSettings = field(default_factory=RiskSettings)
     include_new_sales: bool = False  # forecast.include_new_sales: add receipts from invoices not yet issued
+    legal: LegalSettings = field(default_factory=LegalSettings)  # late-payment law (arassess.config.legal)
+    industry: str | None = None   # from templates/benchmarks.yaml: picks the published benchmarks
+    region: str | None = None
 
     @property
     def slug(self) -> str:
@@ -146,7 +154,7 @@ def _as_date(value: Any, path: Path, key: str) -> dt.date | None:
 
 TOP_LEVEL_KEYS = ("name", "currency", "as_of", "shape", "formats", "files", "columns", "fx", "validation",
                   "kpis", "questionnaire", "costs", "goals", "branding", "escalation", "risk", "shared_folder",
-                  "forecast")
+                  "forecast", "legal", "industry", "region")
 SECTION_KEYS = {
     "formats": ("date_format", "decimal", "thousands", "delimiter", "encoding", "sheet", "header_row"),
     "fx": ("rates",),
@@ -323,6 +331,9 @@ def load_config(client_dir: str | Path) -> ClientConfig:
         escalation=_escalation(raw.get("escalation"), cfg_path),
         risk=risk_settings(_as_mapping(raw.get("risk"), cfg_path, "risk"), str(cfg_path)),
         include_new_sales=new_sales,
+        legal=legal_settings(_as_mapping(raw.get("legal"), cfg_path, "legal"), str(cfg_path)),
+        industry=check_choice(raw.get("industry"), "industry", str(cfg_path)),
+        region=check_choice(raw.get("region"), "region", str(cfg_path)),
     )
 
 

@@ -39,7 +39,7 @@ import pandas as pd
 from arassess.display.format import money_text
 from arassess.forecast import newsales
 from arassess.forecast.timing import D_MAX, timing_at
-from arassess.ledger.balances import MONEY_EPSILON, day_number, timeline_of
+from arassess.ledger.balances import MONEY_EPSILON, cash_events, day_number, timeline_of
 from arassess.ledger.model import Ledger
 
 WEEKS = 13
@@ -79,17 +79,6 @@ def open_book(ledger: Ledger, day: int) -> Book:
     balance = np.bincount(tl.ev_inv[known], weights=tl.ev_delta[known], minlength=len(tl.amount))
     rows = np.flatnonzero((balance > MONEY_EPSILON) & (tl.amount > 0) & (tl.inv_day <= day))
     return Book(rows, balance[rows], tl.customer[rows], day - tl.due_day[rows])
-
-
-def cash_events(ledger: Ledger) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(invoice row, day, cash) of every receipt on an invoice (amount > 0): the reductions of its
-    open balance that are not write-offs (write-offs enter with a negative amount)."""
-    tl = timeline_of(ledger)
-    reduce = (tl.ev_delta < 0) & (tl.amount[tl.ev_inv] > 0)
-    wo = tl.amount[tl.wo_inv] > 0
-    return (np.concatenate([tl.ev_inv[reduce], tl.wo_inv[wo]]),
-            np.concatenate([tl.ev_day[reduce], tl.wo_day[wo]]),
-            np.concatenate([-tl.ev_delta[reduce], -tl.wo_amount[wo]]))
 
 
 def received(events: tuple[np.ndarray, np.ndarray, np.ndarray], book: Book, day: int,

@@ -64,7 +64,8 @@ class GoalsCase:
 
     def chart(self, goals: Sequence[Goal] | None = None) -> Figure:
         return glide_path_chart(self.goals if goals is None else goals, self.as_of, self.history, self.currency,
-                                start=self.plan_start)
+                                start=self.plan_start,
+                                benchmarks={k: b.value for k, b in self.assessment.benchmarks.items()})
 
     def summary(self) -> dict[str, Any]:
         """Key figures as JSON-ready data (what tests and notebook 04 read back)."""

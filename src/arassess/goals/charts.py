@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import matplotlib.dates as mdates
 import pandas as pd
@@ -60,7 +60,8 @@ def _tick_months(start: pd.Timestamp, end: pd.Timestamp) -> int:
 
 
 def _panel(ax, goal: "Goal", as_of: pd.Timestamp, history: pd.DataFrame | None, currency: str,
-           title_chars: int = TITLE_CHARS, start: pd.Timestamp | None = None) -> None:
+           title_chars: int = TITLE_CHARS, start: pd.Timestamp | None = None,
+           benchmarks: Mapping[str, float] | None = None) -> None:
     start = as_of if start is None else start
 
     past = _history(history, goal.key, as_of)
@@ -73,7 +74,7 @@ def _panel(ax, goal: "Goal", as_of: pd.Timestamp, history: pd.DataFrame | None, 
     ax.scatter([as_of], [goal.baseline], color=ORANGE, s=45, zorder=4, label="Baseline")
     ax.scatter([goal.deadline], [goal.target], color=GREEN, marker="D", s=45, zorder=4, label="Target")
     ax.axvline(goal.deadline, color=GREY, linestyle=":", linewidth=1.0)
-    benchmark = get_kpi(goal.key).benchmark
+    benchmark = (benchmarks or {}).get(goal.key, get_kpi(goal.key).benchmark)
     if benchmark is not None:
         ax.axhline(benchmark, color=VERMILLION, linestyle="-.", linewidth=0.9, label="Benchmark")
     rising = goal.target >= goal.baseline  # the path comes from below: label above it, else below
@@ -94,7 +95,8 @@ def _panel(ax, goal: "Goal", as_of: pd.Timestamp, history: pd.DataFrame | None, 
 
 
 def glide_path_chart(goals: Sequence["Goal"], as_of: pd.Timestamp | str, history: pd.DataFrame | None = None,
-                     currency: str = "", *, start: pd.Timestamp | str | None = None) -> Figure:
+                     currency: str = "", *, start: pd.Timestamp | str | None = None,
+                     benchmarks: Mapping[str, float] | None = None) -> Figure:
     """One panel per goal, up to PANEL_COLUMNS per row, each on its own y axis.
 
     ``history``: monthly KPI values (index = month-end dates, columns = registry keys), e.g.
@@ -109,7 +111,7 @@ def glide_path_chart(goals: Sequence["Goal"], as_of: pd.Timestamp | str, history
     fig = new_figure(height=0.9 + PANEL_HEIGHT * rows)
     axes = fig.subplots(rows, columns, squeeze=False)
     for ax, goal in zip(axes.flat, goals):
-        _panel(ax, goal, as_of, history, currency, TITLE_CHARS * PANEL_COLUMNS // columns, begin)
+        _panel(ax, goal, as_of, history, currency, TITLE_CHARS * PANEL_COLUMNS // columns, begin, benchmarks)
     for ax in list(axes.flat)[len(goals):]:
         ax.set_axis_off()
     fig.suptitle(TITLE_TEXT, x=0.01, ha="left", fontsize=TITLE)

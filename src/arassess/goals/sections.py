@@ -116,7 +116,8 @@ def glide_section(case: GoalsCase) -> list[Item]:
 
 def rules_section(case: GoalsCase) -> list[Item]:
     def bench(key: str) -> str:
-        return f"{get_kpi(key).benchmark:g}"
+        chosen = case.assessment.benchmarks.get(key)
+        return f"{chosen.value if chosen is not None else get_kpi(key).benchmark:g}"
 
     return [Text(
         "How default goals are set (each one can be overridden):\n"

@@ -46,6 +46,7 @@ from arassess.errors import ConfigError
 from arassess.goals.cash import cash_effect
 from arassess.goals.model import Goal, GoalSet, glide_dates
 from arassess.goals.store import GOALS_FILE, read_goals_file
+from arassess.kpi.benchmarks import Benchmark
 from arassess.kpi.registry import KPIS
 from arassess.kpi.registry import get as get_kpi
 
@@ -91,7 +92,8 @@ def default_deadline(start: pd.Timestamp, months: int = DEFAULT_HORIZON_MONTHS) 
     return end if end.is_month_end else end - pd.offsets.MonthEnd(1)
 
 
-def default_target(key: str, baseline: float, bpdso: float = float("nan")) -> tuple[float, str] | None:
+def default_target(key: str, baseline: float, bpdso: float = float("nan"),
+                   benchmarks: Mapping[str, Benchmark] | None = None) -> tuple[float, str] | None:
     """The default target of KPI ``key`` from its baseline, with the rule applied (for Goal.source).
 
     Rules:
@@ -99,7 +101,9 @@ def default_target(key: str, baseline: float, bpdso: float = float("nan")) -> tu
     - the **rule level**: for DSO, BPDSO + the ADD benchmark (10 days: the days customers pay
       late are cut to the benchmark; BPDSO reflects the client's own terms, so a client on
       60-day terms is not held to a 45-day DSO); BPDSO unavailable: the DSO benchmark (45).
-      For every other KPI: its registry benchmark (% over 90 ≤ 10, CEI ≥ 80, ...).
+      For every other KPI: its benchmark in ``benchmarks`` (the client's: a published figure for
+      its industry and region, :mod:`arassess.kpi.benchmarks`), else the registry's rule of thumb
+      (% over 90 ≤ 10, CEI ≥ 80, ...).
     - baseline **worse** than the rule level: target = the rule level.
     - baseline **already meets** it: a modest improvement, MODEST_SHARE (10%) of the way from the
       baseline to the best possible value (:func:`best_possible`: 0% over 90, CEI 100, DSO =
@@ -112,11 +116,20 @@ def default_target(key: str, baseline: float, bpdso: float = float("nan")) -> tu
     if kpi.higher_is_better is None or not np.isfinite(baseline):
         return None
     hib = bool(kpi.higher_is_better)
+    chosen = benchmarks or {}
+
+    def bench(k: str) -> tuple[float | None, str]:
+        if k in chosen:
+            b = chosen[k]
+            return b.value, ("" if not b.published else f" ({b.entry.label}, {b.entry.year})")
+        return get_kpi(k).benchmark, ""
+
     if key == "dso" and np.isfinite(bpdso):
-        margin = float(get_kpi(DSO_MARGIN_KPI).benchmark or 0.0)
+        margin = float(bench(DSO_MARGIN_KPI)[0] or 0.0)
         level, rule = bpdso + margin, f"BPDSO {bpdso:.1f} + {margin:g} days (the ADD benchmark)"
-    elif kpi.benchmark is not None:
-        level, rule = float(kpi.benchmark), f"the benchmark {'≥' if hib else '≤'} {kpi.benchmark:g}"
+    elif (level_of := bench(key))[0] is not None:
+        value, source = level_of
+        level, rule = float(value), f"the benchmark {'≥' if hib else '≤'} {value:g}{source}"
     else:
         return None
     best = best_possible(key, bpdso)
@@ -150,7 +163,7 @@ def _default_goals(a: Assessment, start: pd.Timestamp | None = None) -> tuple[li
         if reason:
             notes.append(f"No default goal for {kpi.label}: {reason}.")
             continue
-        proposed = default_target(key, baseline, bpdso)
+        proposed = default_target(key, baseline, bpdso, a.benchmarks)
         if proposed is None:
             notes.append(f"No default goal for {kpi.label}: the baseline {unsigned_zero(baseline, 1):.1f} is already the best "
                          "possible value.")

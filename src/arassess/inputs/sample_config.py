@@ -82,7 +82,10 @@ LEGAL_DE = """\
     the base rate and a 40 EUR flat fee per late invoice (BGB section 288, implementing the EU Late
     Payment Directive 2011/7/EU); the regular three-year limitation period (BGB section 195); and
     registration of collection agencies under the Legal Services Act (RDG). Letters avoid deceptive
-    or threatening language regardless."""
+    or threatening language regardless.
+
+legal:                           # late-payment law for the interest owed (arassess.legal)
+  regime: eu                     # the Directive's minimum: ECB rate + 8 points, 40 EUR per late invoice"""
 
 COSTS = """\
 costs:                           # cost-model assumptions (docs/methodology.md); every one can be overridden
@@ -119,6 +122,8 @@ LEDGER_CONFIG = """\
 
 name: Voltline Components GmbH
 currency: EUR                    # reporting currency
+industry: manufacturing          # picks the published benchmarks (templates/benchmarks.yaml)
+region: western_europe
 as_of: <<as_of>>                # date of the export and default assessment date
 shape: ledger                    # every invoice with its settlement, so all KPIs and their history
 
@@ -174,6 +179,8 @@ OPEN_ITEMS_CONFIG = """\
 
 name: Northwind Elektrotechnik GmbH
 currency: EUR
+industry: distribution_wholesale
+region: western_europe
 as_of: <<as_of>>                # the date the open-item list was taken
 shape: open_items
 

@@ -7,35 +7,44 @@ notebook, the dashboard, the client report and ``arassess kpis`` show.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, Mapping
 
 import pandas as pd
 
 from arassess.display.format import benchmark_cell, change_text, format_value, status_text
+from arassess.kpi.benchmarks import Benchmark, benchmark_set
 from arassess.kpi.engine import KpiTable
 from arassess.kpi.registry import KPIS
 from arassess.ledger.quality import QualityReport
 
 
-def scorecard(table: KpiTable, as_of: pd.Timestamp | str | None = None) -> pd.DataFrame:
-    """One row per registry KPI at ``as_of`` (default: the table's last date).
+def scorecard(table: KpiTable, as_of: pd.Timestamp | str | None = None,
+              benchmarks: Mapping[str, Benchmark] | None = None) -> pd.DataFrame:
+    """One row per registry KPI at ``as_of`` (default: the table's last date), compared with
+    ``benchmarks`` (default: :func:`arassess.kpi.benchmarks.benchmark_set` without industry and
+    region: the cross-industry published figures, else the rules of thumb).
 
-    Columns: key, kpi, value, unit, benchmark, status ('good'/'bad'/''), note
-    (why a value is missing).
+    Columns: key, kpi, value, unit, benchmark (the value compared with), benchmark_text (what it is,
+    with its year, or "rule of thumb"), benchmark_source (the citation), better, status
+    ('good'/'bad'/''), note (why a value is missing).
     """
+    chosen = benchmark_set() if benchmarks is None else benchmarks
     row = table.values.index[-1] if as_of is None else pd.Timestamp(as_of)
     records = []
     for kpi in KPIS:
         value = table.values.at[row, kpi.key]
         reason = table.reasons.at[row, kpi.key]
+        b = chosen.get(kpi.key)
         records.append({
             "key": kpi.key,
             "kpi": kpi.label,
             "value": value,
             "unit": kpi.unit,
-            "benchmark": kpi.benchmark,
+            "benchmark": None if b is None else b.value,
+            "benchmark_text": "" if b is None else b.text(table.currency),
+            "benchmark_source": "" if b is None else b.citation(),
             "better": "" if kpi.higher_is_better is None else ("higher" if kpi.higher_is_better else "lower"),
-            "status": kpi.status(value),
+            "status": "" if b is None else b.status(float(value) if pd.notna(value) else float("nan")),
             "note": reason if isinstance(reason, str) else "",
         })
     return pd.DataFrame.from_records(records)
@@ -54,8 +63,9 @@ def scorecard_table(card: pd.DataFrame, currency: str,
     shown = pd.DataFrame({
         "KPI": card["kpi"].to_numpy(),
         "Value": [format_value(v, u, currency) for v, u in zip(card["value"], card["unit"])],
-        "Benchmark": [benchmark_cell(x, u, b, currency)
-                      for x, u, b in zip(card["benchmark"], card["unit"], card["better"])],
+        "Benchmark": [text if isinstance(text, str) and text else benchmark_cell(x, u, b, currency)
+                      for text, x, u, b in zip(card.get("benchmark_text", pd.Series([""] * len(card))),
+                                               card["benchmark"], card["unit"], card["better"])],
         "Status": [status_text(s) for s in card["status"].fillna("")],
     })
     if audience == "client":
@@ -84,9 +94,10 @@ def _aligned(frame: pd.DataFrame, right: tuple[str, ...] = ()) -> str:
     return "\n".join(lines)
 
 
-def scorecard_text(table: KpiTable, as_of: pd.Timestamp | str | None = None) -> str:
+def scorecard_text(table: KpiTable, as_of: pd.Timestamp | str | None = None,
+                   benchmarks: Mapping[str, Benchmark] | None = None) -> str:
     """The scorecard as an aligned plain-text table; reasons for missing values as numbered notes."""
-    card = scorecard(table, as_of)
+    card = scorecard(table, as_of, benchmarks)
     notes: list[str] = []
 
     def note_ref(text: str) -> str:

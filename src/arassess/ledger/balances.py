@@ -170,6 +170,17 @@ def build_timeline(ledger: "Ledger") -> Timeline:
                     ev_day, ev_delta, ev_inv, r_day[wo], -r_delta[wo], r_inv[wo])
 
 
+def cash_events(ledger: "Ledger") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(invoice row, day, cash) of every receipt on an invoice (amount > 0): the reductions of its
+    open balance that are not write-offs (write-offs enter with a negative amount)."""
+    tl = timeline_of(ledger)
+    reduce = (tl.ev_delta < 0) & (tl.amount[tl.ev_inv] > 0)
+    wo = tl.amount[tl.wo_inv] > 0
+    return (np.concatenate([tl.ev_inv[reduce], tl.wo_inv[wo]]),
+            np.concatenate([tl.ev_day[reduce], tl.wo_day[wo]]),
+            np.concatenate([-tl.ev_delta[reduce], -tl.wo_amount[wo]]))
+
+
 def settle_days(ledger: "Ledger") -> np.ndarray:
     """Per invoice, the first day its open balance is (about) zero after its events of that day;
     NEVER while it stays open. Computed once per ledger and kept with it, like the timeline (the

@@ -110,8 +110,10 @@ def write_outputs(pc: PlanCase, output_dir: str | Path,
     day = max(pd.Timestamp(letter_date).normalize(), pc.as_of) if letter_date else pc.plan_start
     xlsx = write_worklist_xlsx(pc.worklist, out / WORKLIST_FILE, pc.customers, ladder=pc.ladder,
                                currency=pc.currency)
-    letters = render_letters(pc.worklist, pc.assessment.positions, pc.assessment.config, pc.as_of,
-                             out / LETTERS_DIR, letter_date=day)
+    a = pc.assessment
+    letters = render_letters(pc.worklist, a.positions, a.config, pc.as_of, out / LETTERS_DIR, letter_date=day,
+                             owed=a.entitlement if a.config.legal.charges_interest and a.entitlement.available
+                             else None)
     summary = {**pc.summary(), "worklist_file": xlsx.name, "letters": [str(p.relative_to(out)) for p in letters],
                "letter_date": f"{day:%Y-%m-%d}",
                "letters_missing_details": missing_sender_details(pc.assessment.config)}

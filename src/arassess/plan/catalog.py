@@ -42,7 +42,7 @@ REQUIRED = ("id", "title", "area", "description", "owner", "effort", "impact", "
 OPTIONAL = ("depends_on",)
 TOP_LEVEL = ("version", "actions")
 RULES = ("maturity_below", "kpi_worse_than", "kpi_worse_than_benchmark", "strategy_in", "goal_on",
-         "high_risk_customers", "always", "any_of")
+         "high_risk_customers", "late_payment_owed", "always", "any_of")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _KPI = {kpi.key: kpi for kpi in KPIS}
 
@@ -146,6 +146,10 @@ def _rule_problems(name: str, value: Any, where: str, maturity_areas: Sequence[s
     if name == "high_risk_customers":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             return [f"'{where}' must be a whole number of customers ≥ 1, got {value!r}"]
+        return []
+    if name == "late_payment_owed":
+        if isinstance(value, bool) or not _is_number(value) or value < 0:
+            return [f"'{where}' must be an amount ≥ 0 in the client's currency, got {value!r}"]
         return []
     if name == "always":
         return [] if value is True else [f"'{where}' must be true, got {value!r}"]

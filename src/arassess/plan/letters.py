@@ -266,11 +266,13 @@ def format_rows(ordered: pd.DataFrame) -> list[dict[str, str]]:
 def letter_context(customer: Mapping[str, Any], invoices: pd.DataFrame | list[dict[str, str]], credits: float,
                    disputed: list[str], config: ClientConfig, as_of: pd.Timestamp, brand: Mapping[str, Any],
                    creditor: Mapping[str, Any], *, letter_date: pd.Timestamp | None = None,
-                   agency: bool = False, overdue: float | None = None, oldest: int | None = None) -> dict[str, Any]:
+                   agency: bool = False, overdue: float | None = None, oldest: int | None = None,
+                   accrued: tuple[float, float, str] | None = None) -> dict[str, Any]:
     """Everything one letter's templates use (rules in the module docstring). ``invoices``: the
     customer's overdue invoices (a frame), or their lines already formatted (:func:`invoice_rows`)
     with ``overdue`` (their open total) and ``oldest`` (days past due of the oldest) given.
-    ``letter_date`` defaults to ``as_of``; ``agency`` is :func:`agency_in_place`."""
+    ``letter_date`` defaults to ``as_of``; ``agency`` is :func:`agency_in_place`; ``accrued`` the
+    (interest, fixed sums, law) accrued on the customer's late invoices, stated by the final notice."""
     sent = as_of if letter_date is None else letter_date
     letter = str(customer["letter"])
     if isinstance(invoices, pd.DataFrame):
@@ -295,19 +297,24 @@ def letter_context(customer: Mapping[str, Any], invoices: pd.DataFrame | list[di
                    "due": money_text(due, cents=True),
                    "has_credits": credits > 0},
         "disputed": [_clean(d) for d in disputed],
+        "accrued": None if not accrued or accrued[0] + accrued[1] <= 0 else {
+            "interest": money_text(accrued[0], cents=True), "fixed": money_text(accrued[1], cents=True),
+            "law": _clean(accrued[2])},
     }
 
 
 def render_letters(worklist: pd.DataFrame, positions: pd.DataFrame, config: ClientConfig, as_of: Any,
                    out_dir: str | Path, *, templates_dir: str | Path = LETTERS_DIR,
-                   letter_date: Any = None) -> list[Path]:
+                   letter_date: Any = None, owed: Any = None) -> list[Path]:
     """Render one HTML letter and one plain-text e-mail per customer at a letter step.
 
     Files: ``out_dir/<customer slug>/<as_of>_<letter>.html`` and ``.txt``; returns their paths
     (HTML then text, customers by priority). ``worklist`` is :func:`arassess.plan.worklist.build_worklist`
     and ``positions`` the positions table it came from (credit notes and disputed invoices are
     read from it), both at ``as_of``. ``letter_date`` (default ``as_of``) is the date on the letters
-    and the start of their deadlines; ValueError when it is before ``as_of``. Raises
+    and the start of their deadlines; ValueError when it is before ``as_of``. ``owed``: the
+    :class:`arassess.legal.entitlement.Entitlement` at ``as_of`` when the client's terms charge
+    late-payment interest (``legal.charges_interest``): final notices then state what accrued. Raises
     FileExistsError, before writing anything, when a target exists.
     """
     t = pd.Timestamp(as_of).normalize()
@@ -352,7 +359,9 @@ def render_letters(worklist: pd.DataFrame, positions: pd.DataFrame, config: Clie
             continue
         context = letter_context(customer, lines[a:b], credit, [str(d) for d in disputed.get(cid, [])],
                                  config, t, brand, creditor, letter_date=sent, agency=agency,
-                                 overdue=overdue, oldest=int(oldest_days[a]))
+                                 overdue=overdue, oldest=int(oldest_days[a]),
+                                 accrued=(*owed.accrued_for(cid), owed.regime.law)
+                                 if owed is not None and customer["letter"] == "final_notice" else None)
         folder = Path(out_dir) / customer_slug(cid)
         stem = f"{t:%Y-%m-%d}_{customer['letter']}"
         for suffix in ("html", "txt"):

@@ -26,7 +26,7 @@ Three steps, each a pure function:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
@@ -69,6 +69,9 @@ class PlanContext:
     goals: tuple[str, ...]
     currency: str = ""
     high_risk: tuple[tuple[str, float, float, float], ...] = ()
+    benchmarks: Mapping[str, float] = field(default_factory=dict)  # KPI → the client's benchmark (scorecard)
+    owed: tuple[float, float, int, str] | None = None  # (interest, fixed sums, invoices, law); None: no law
+                                                       # set, or the client's terms already charge it
 
 
 def plan_context(a: Assessment, case: CostCase | None, goals: Sequence[Goal]) -> PlanContext:
@@ -90,10 +93,15 @@ def plan_context(a: Assessment, case: CostCase | None, goals: Sequence[Goal]) ->
     high_risk = tuple(zip(high["customer_name"].astype(str), high["score"].astype(float),
                           high["open_amount"].astype(float), high["already_late_share"].astype(float))
                       ) if a.risk.available else ()
+    e = a.entitlement
+    owed = ((e.interest, e.fixed, e.late_invoices, e.regime.law)
+            if e.available and not a.config.legal.charges_interest else None)
     return PlanContext(as_of=pd.Timestamp(a.as_of).normalize(), maturity=maturity, kpis=kpis,
                        strategy=strategy, handoff_day=handoff,
                        goals=tuple(dict.fromkeys(str(g.key) for g in goals)), currency=a.currency,
-                       high_risk=high_risk)
+                       high_risk=high_risk, owed=owed,
+                       benchmarks={str(k): float(v) for k, v in zip(a.scorecard["key"], a.scorecard["benchmark"])
+                                   if pd.notna(v)})
 
 
 # --- triggers ---------------------------------------------------------------------------
@@ -174,6 +182,17 @@ def _high_risk_text(minimum: int, ctx: PlanContext) -> list[str] | None:
     return [f"{count} at high late-payment risk{lead}: {named}{more}"]
 
 
+def _owed_text(minimum: float, ctx: PlanContext) -> list[str] | None:
+    """'Late payers owed 381,696 EUR in the last 12 months under <law> (… interest, … fixed sums on N
+    invoices)' when at least ``minimum`` was owed and the terms do not charge it yet."""
+    if ctx.owed is None or ctx.owed[0] + ctx.owed[1] < max(float(minimum), 0.01):
+        return None
+    interest, fixed, invoices, law = ctx.owed
+    money = lambda v: format_value(v, "currency", ctx.currency)  # noqa: E731
+    return [f"Late payers owed {money(interest + fixed)} in the last 12 months under {law} ({money(interest)} "
+            f"interest, {money(fixed)} fixed sums on {invoices:,} invoices), and the terms do not charge it"]
+
+
 def rule_reasons(name: str, value: Any, ctx: PlanContext) -> list[str] | None:
     """The reasons one trigger rule holds, or None when it does not (rules: :mod:`arassess.plan.catalog`)."""
     if name == "maturity_below":
@@ -181,13 +200,15 @@ def rule_reasons(name: str, value: Any, ctx: PlanContext) -> list[str] | None:
     if name == "kpi_worse_than":
         return _kpi_rule(value["kpi"], float(value["value"]), "the threshold", ctx)
     if name == "kpi_worse_than_benchmark":
-        return _kpi_rule(value, float(_KPI[value].benchmark), "the benchmark", ctx)
+        return _kpi_rule(value, float(ctx.benchmarks.get(value, _KPI[value].benchmark)), "the benchmark", ctx)
     if name == "strategy_in":
         return [_strategy_text(ctx)] if ctx.strategy in value else None
     if name == "goal_on":
         return _goal_texts([value] if isinstance(value, str) else value, ctx)
     if name == "high_risk_customers":
         return _high_risk_text(int(value), ctx)
+    if name == "late_payment_owed":
+        return _owed_text(float(value), ctx)
     if name == "always":
         return ["Part of every plan"] if value is True else None
     if name == "any_of":

@@ -23,6 +23,7 @@ import pandas as pd
 from arassess import __version__
 from arassess.assessment import charts
 from arassess.assessment.case import Assessment
+from arassess.config.benchmarks import library
 from arassess.costs import charts as costcharts
 from arassess.costs.case import CostCase
 from arassess.costs.sections import assumptions_table, comparison_table, decision_text, formatted, strategy_text
@@ -239,7 +240,8 @@ def state_chapter(data: ReportData) -> list[Item | dict[str, Any]]:
                 for kpi, note in zip(missing["kpi"], missing["note"])) + "."))
     blocks.append(Figure(charts.aging_chart(a.aging, cur), "Receivables by age: amount per aging bucket"))
     if a.series is not None:
-        blocks.append(Figure(charts.dso_trend_chart(a.series.values), "DSO over the last months"))
+        blocks.append(Figure(charts.dso_trend_chart(a.series.values, {k: b.value for k, b in a.benchmarks.items()}),
+                             "DSO over the last months"))
     blocks += risk_blocks(a)
     blocks += forecast_blocks(a)
     if a.maturity is not None:
@@ -357,7 +359,22 @@ def appendix_chapter(data: ReportData) -> list[Item | dict[str, Any]]:
             Heading("Assumptions of the cost comparison, with sources"),
             Table(assumptions_table(data.case).rename(columns=str.capitalize)),
             Heading("KPI definitions"), Table(defs),
+            Heading("Benchmarks used, with sources"), Text(benchmark_scope(a)),
+            Bullets([b.citation() for b in a.benchmarks.values()]),
             Heading("Legal framework assumed"), Text(str(branding.get("legal_regime") or LEGAL_REGIME))]
+
+
+def benchmark_scope(a: Assessment) -> str:
+    """Which industry and region the benchmarks were chosen for, and the fallback rule."""
+    lib = library()
+    scope = " in ".join(x for x in (lib.industries.get(a.config.industry or ""), lib.regions.get(a.config.region or ""))
+                        if x)
+    lead = (f"Each KPI is compared with the published figure closest to the client ({scope}): its industry and "
+            "region, then its industry, then its region, then all companies" if scope else
+            "No industry or region is set in client.yaml: each KPI is compared with a published figure for all "
+            "companies")
+    return (lead + "; a KPI without a published figure is compared with a rule of thumb, labelled as such "
+            "(templates/benchmarks.yaml).")
 
 
 CHAPTERS = (("summary", "Executive summary", summary_chapter),
