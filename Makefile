@@ -13,7 +13,7 @@ export PIP_NO_CACHE_DIR := 1
 export HYPOTHESIS_STORAGE_DIRECTORY := $(CURDIR)/.hypothesis
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-fast install install-test system-deps bench sample serve nbval-reference clean
+.PHONY: help demo test test-fast install install-test system-deps bench sample serve lab dist nbval-reference clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,6 +48,12 @@ test-fast: install-test ## The suite without browsers, notebook kernels or end-t
 
 serve: install ## Serve the notebooks as Voila dashboards on http://127.0.0.1:8866/
 	$(BIN)/arassess serve
+
+lab: install ## Open the notebooks in JupyterLab on http://127.0.0.1:8888/ (the token is printed)
+	@VENV_BIN=$(BIN) scripts/lab.sh
+
+dist: install ## Build the wheel into dist/ (it carries the notebooks and templates)
+	$(BIN)/python -m pip wheel --no-deps -w dist .
 
 bench: install-test system-deps ## Run every benchmark (~20 min): KPIs, intake, assess end to end, dashboards, cost and risk models
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

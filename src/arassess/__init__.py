@@ -7,6 +7,9 @@ The library behind the notebooks, the CLI and the reports. Typical use::
     table = compute_kpis(ledger, "2026-10-31")
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
 from arassess.errors import ArassessError, ConfigError, InputError, RejectionLimitError
 from arassess.inputs.intake import load_client
 from arassess.kpi.engine import compute_kpis, kpi_series
@@ -25,4 +28,7 @@ __all__ = [
     "load_client",
 ]
 
-__version__ = "0.1.0"
+try:
+    __version__ = _version("arassess")
+except PackageNotFoundError:  # run from a checkout that is not installed
+    __version__ = "0+unknown"

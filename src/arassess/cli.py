@@ -377,12 +377,15 @@ def assess_command(client_dir: Path, as_of: str | None, paper: str, no_pdf: bool
 def serve(port: int, notebook: str, open_browser: bool, cull_idle: int) -> None:
     """Serve the notebooks as Voila dashboards on 127.0.0.1 (code hidden). Ctrl-C or SIGTERM stops it
     and every kernel. Uploads up to 200 MB are accepted (UPLOAD_LIMIT_MB)."""
+    from arassess.assessment.dashboard import WORKSPACE_ENV
     from arassess.paths import NOTEBOOKS_DIR
     from arassess.run.notebooks import notebook_path
 
     target = NOTEBOOKS_DIR if notebook == "all" else notebook_path(notebook)
     click.echo(f"Serving {target} at http://127.0.0.1:{port}/ (sources hidden). Ctrl-C to stop.", err=True)
     command = voila_command(target, port, open_browser=open_browser, cull_idle=cull_idle)
+    # the dashboards list the client folders of the folder serve was started in (WORKSPACE_ENV)
+    os.environ.setdefault(WORKSPACE_ENV, str(Path.cwd()))
     os.chdir(NOTEBOOKS_DIR)
     # this process becomes Voila: a SIGTERM to its PID stops Voila, which stops its kernels (a child
     # process would be orphaned, still holding the port and the kernels)
@@ -410,6 +413,28 @@ def sample(out_dir: Path, seed: int, n_invoices: int, n_customers: int, open_ite
         else:
             path = write_sample_client(out_dir, seed=seed, n_invoices=n_invoices, n_customers=n_customers)
     click.echo(f"Sample client written to {path}")
+
+
+@main.command()
+@click.argument("client_dir", type=click.Path(file_okay=False, path_type=Path))
+def init(client_dir: Path) -> None:
+    """Start a client folder: write the intake kit into CLIENT_DIR (client.yaml with comments to fill
+    in, and README.md listing the files to request from the client). Nothing is written over."""
+    from arassess.paths import TEMPLATES_DIR
+
+    kit = TEMPLATES_DIR / "client"
+    names = ("client.yaml", "README.md")
+    taken = [client_dir / n for n in names if (client_dir / n).exists()]
+    if taken:
+        raise click.ClickException(f"{taken[0]} already exists; arassess init never writes over a file. "
+                                   "Choose a new folder.")
+    with writing(client_dir, "the client folder"):
+        client_dir.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            with (client_dir / name).open("x", encoding="utf-8") as handle:
+                handle.write((kit / name).read_text(encoding="utf-8"))
+    click.echo(f"Intake kit written to {client_dir}: fill in client.yaml, put the client's export files "
+               f"next to it (README.md lists them), then run `arassess validate {client_dir}`.")
 
 
 def _workspace_paths(client_dir: Path, workspace: Path | None, store: Path | None,

@@ -48,4 +48,4 @@ def test_python_requirement_agrees():
 def test_environment_installs_the_package_itself():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert "-e ." in pip_section
+    assert "." in pip_section and "-e ." not in pip_section  # installed, not editable

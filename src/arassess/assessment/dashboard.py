@@ -43,7 +43,16 @@ from arassess.risk.model import RiskResult
 from arassess.serving import UPLOAD_LIMIT_MB
 from arassess.tempdirs import new_folder, sweep
 
+WORKSPACE_ENV = "ARASSESS_WORKSPACE"  # the folder `arassess serve` was started in (set by serve)
 CLIENT_ROOTS = (SAMPLE_DATA_DIR, REPO_ROOT / "clients")
+
+
+def client_roots() -> tuple[Path, ...]:
+    """Where the dashboard looks for client folders: the checkout's sample_data/ and clients/, and the
+    folder `arassess serve` was started in with its clients/ (an installed arassess has no checkout)."""
+    started = os.environ.get(WORKSPACE_ENV)
+    extra = (Path(started), Path(started) / "clients") if started else ()
+    return (*CLIENT_ROOTS, *extra)
 CANONICAL = "canonical column names"
 HEADLINE_KPIS = ("ar_total", "dso", "cei", "pct_over_90")
 
@@ -53,10 +62,11 @@ def in_dashboard() -> bool:
     return any(k in os.environ for k in ("VOILA_KERNEL_ID", "VOILA_APP_PORT", "VOILA_BASE_URL"))
 
 
-def find_clients(roots: Iterable[Path] = CLIENT_ROOTS) -> dict[str, Path]:
-    """Client folders (holding client.yaml) one level below each root, by folder name."""
+def find_clients(roots: Iterable[Path] | None = None) -> dict[str, Path]:
+    """Client folders (holding client.yaml) one level below each root (default :func:`client_roots`),
+    by folder name."""
     found: dict[str, Path] = {}
-    for root in roots:
+    for root in client_roots() if roots is None else roots:
         if root.is_dir():
             for cfg in sorted(root.glob("*/client.yaml")):
                 found.setdefault(cfg.parent.name, cfg.parent)
