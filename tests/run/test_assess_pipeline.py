@@ -55,8 +55,19 @@ def pdf_text(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def ledger_run(tmp_path_factory):
-    runs = tmp_path_factory.mktemp("runs")
-    result = assess(LEDGER, runs)
+    """One whole run (PDF included) of the sample ledger, branded, whose client name, two customer
+    names and an open invoice id are markup (:func:`hostile_client`): names change no figure, so the
+    deliverables' checks and the escaping checks share the run. (result, run folder, runs folder)"""
+    root = tmp_path_factory.mktemp("ledger")
+    client = hostile_client(root)
+    (client / "logo.png").write_bytes(LOGO)
+    text = (client / "client.yaml").read_text(encoding="utf-8")
+    text = text.replace("consultant: Brightwater Receivables Advisory", "consultant: Acme <b>Advisory</b>")
+    text = text.replace('primary_color: "#1B3A5C"', 'primary_color: "#224466"')
+    text = text.replace("logo: null", "logo: logo.png")
+    (client / "client.yaml").write_text(text, encoding="utf-8")
+    runs = root / "runs"
+    result = assess(client, runs)
     assert result.returncode == 0, result.stderr[-3000:]
     return result, run_dir_of(result), runs
 
@@ -101,7 +112,7 @@ def test_pdf_has_every_chapter_in_order_and_the_recommendation(ledger_run):
     flat = " ".join(text.split())
     assert "Keep collections in-house." in flat and "Of what reached 120 days past due, your team collected" in flat
     assert "from your ledger" in flat and "set for this client" in flat  # the appendix says where inputs come from
-    assert "Voltline Components GmbH" in text and "Brightwater Receivables Advisory" in text
+    assert HOSTILE["name"] in text and "Acme <b>Advisory</b>" in text  # client text printed as text
     assert len(PdfReader(run / "report.pdf").pages) >= 6
     for bad in ("nan", "NaN", "None"):
         assert not re.search(rf"\b{bad}\b", text), bad
@@ -262,19 +273,9 @@ def hostile_client(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def hostile_run(tmp_path_factory):
-    """One run of a branded client whose name, two customers and an invoice id are markup."""
-    root = tmp_path_factory.mktemp("hostile")
-    client = hostile_client(root)
-    (client / "logo.png").write_bytes(LOGO)
-    text = (client / "client.yaml").read_text(encoding="utf-8")
-    text = text.replace("consultant: Brightwater Receivables Advisory", "consultant: Acme <b>Advisory</b>")
-    text = text.replace('primary_color: "#1B3A5C"', 'primary_color: "#224466"')
-    text = text.replace("logo: null", "logo: logo.png")
-    (client / "client.yaml").write_text(text, encoding="utf-8")
-    result = assess(client, root / "runs", "--no-pdf")
-    assert result.returncode == 0, result.stderr[-3000:]
-    return run_dir_of(result)
+def hostile_run(ledger_run):
+    """The run folder of the branded, hostile client (:func:`ledger_run`)."""
+    return ledger_run[1]
 
 
 def test_branding_reaches_the_report_and_client_text_is_escaped(hostile_run):
