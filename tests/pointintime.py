@@ -22,3 +22,13 @@ def truncate(invoices: pd.DataFrame, payments: pd.DataFrame, t: pd.Timestamp):
         inv.loc[later, "dispute_date"] = NAT
         inv.loc[later, "disputed"] = False
     return inv.reset_index(drop=True), pay.reset_index(drop=True)
+
+
+def ledger_at(ledger, currency: str, t: pd.Timestamp):
+    """The ledger as it stood at the end of day t (:func:`truncate`), loaded as a ledger again."""
+    from arassess.inputs.intake import ledger_from_frames
+
+    inv, pay = truncate(ledger.invoices, ledger.payments, t)
+    return ledger_from_frames(inv.drop(columns=["currency", "amount_original"]),
+                              pay.drop(columns=["currency", "amount_original"]),
+                              ledger.customers, currency=currency, as_of=t)

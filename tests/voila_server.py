@@ -353,6 +353,27 @@ def chromium(playwright: Any, **launch_options: Any) -> Iterator[Any]:
             browser.close()
 
 
+@contextlib.contextmanager
+def chromium_session(**launch_options: Any) -> Iterator[Any]:
+    """Playwright and Debian's chromium for a module's tests (:func:`chromium`), both closed after."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright, chromium(playwright, **launch_options) as browser:
+        yield browser
+
+
+@contextlib.contextmanager
+def serving_copy(site: dict[str, Path], client: Path, what: str) -> Iterator["VoilaServer"]:
+    """Voila serving the notebook copy of :func:`served_copy` (logs in its folder); afterwards an
+    AssertionError when the repository's ``client`` folder changed (the copy is where saves go)."""
+    from conftest import digest
+
+    before = digest(client)
+    with voila_server(site["notebook"].name, cwd=site["root"], log_dir=site["root"] / "voila") as running:
+        yield running
+    assert digest(client) == before, f"{what} wrote into the repository's {client}"
+
+
 def assert_clean(page: Any, source_text: Iterable[str], failure_text: "re.Pattern[str]") -> None:
     """A served dashboard page shows no code (Voila strips sources: no input areas and none of
     ``source_text``) and no error (no ``failure_text``, no error or stderr output)."""

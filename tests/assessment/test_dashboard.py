@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
-from voila_server import REPO_ROOT, VoilaServer, chromium, offline_context, open_until, voila_server
+from playwright.sync_api import Page, expect
+from voila_server import REPO_ROOT, VoilaServer, chromium_session, offline_context, open_until, voila_server
 from voila_server import assert_clean as page_is_clean
 
 from arassess.inputs.intake import load_client
@@ -95,7 +95,7 @@ def assert_clean(page: Page) -> None:
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright, chromium(playwright) as browser:
+    with chromium_session() as browser:
         yield browser
 
 

@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from voila_server import chromium, offline_context, open_until, served_copy, voila_server
+from playwright.sync_api import expect
+from voila_server import chromium_session, offline_context, open_until, served_copy, voila_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -48,7 +48,7 @@ def injected(page) -> list[str]:
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright, chromium(playwright) as browser:
+    with chromium_session() as browser:
         yield browser
 
 

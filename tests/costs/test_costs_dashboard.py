@@ -32,17 +32,16 @@ from typing import Any, Callable
 
 import pytest
 import yaml
-from conftest import digest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from voila_server import (
     REPO_ROOT,
     VoilaServer,
-    chromium,
+    chromium_session,
     commit_change,
     dashboard_page,
     open_until,
     served_copy,
-    voila_server,
+    serving_copy,
 )
 from voila_server import assert_clean as page_is_clean
 
@@ -93,15 +92,13 @@ def site(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def server(site):
-    before = digest(CLIENT)
-    with voila_server(site["notebook"].name, cwd=site["root"], log_dir=site["root"] / "voila") as running:
+    with serving_copy(site, CLIENT, "the dashboard") as running:
         yield running
-    assert digest(CLIENT) == before, "the dashboard wrote into the repository's sample_data"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright, chromium(playwright) as browser:
+    with chromium_session() as browser:
         yield browser
 
 

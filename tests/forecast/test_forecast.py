@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from pointintime import truncate
+from pointintime import ledger_at
 
 from arassess.config.client import load_config
 from arassess.forecast import model as fm
@@ -124,10 +124,7 @@ def test_no_look_ahead_forecasts_at_a_past_date_ignore_everything_after_it(voltl
     ledger cut at that date (later invoices, payments, paid dates and write-offs removed)."""
     config, ledger = voltline
     t = pd.Timestamp(cut)
-    inv, pay = truncate(ledger.invoices, ledger.payments, t)
-    cut_ledger = ledger_from_frames(inv.drop(columns=["currency", "amount_original"]),
-                                    pay.drop(columns=["currency", "amount_original"]),
-                                    ledger.customers, currency=config.currency, as_of=t)
+    cut_ledger = ledger_at(ledger, config.currency, t)
     day = day_number(t)
     full_book, cut_book = fm.open_book(ledger, day), fm.open_book(cut_ledger, day)
     assert full_book.total == pytest.approx(cut_book.total)

@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-from pointintime import truncate
+from pointintime import ledger_at
 
 from arassess.config.client import load_config
 from arassess.errors import ConfigError
@@ -97,10 +97,7 @@ def test_no_look_ahead_new_sales_at_a_past_date(cut):
     config = load_config(SAMPLE_DATA_DIR / "voltline")
     ledger = load_ledger(config)
     t = pd.Timestamp(cut)
-    inv, pay = truncate(ledger.invoices, ledger.payments, t)
-    cut_ledger = ledger_from_frames(inv.drop(columns=["currency", "amount_original"]),
-                                    pay.drop(columns=["currency", "amount_original"]),
-                                    ledger.customers, currency=config.currency, as_of=t)
+    cut_ledger = ledger_at(ledger, config.currency, t)
     day = day_number(t)
     np.testing.assert_allclose(newsales.new_sales_days(ledger, day, fm.week_ends()),
                                newsales.new_sales_days(cut_ledger, day, fm.week_ends()), rtol=1e-9, atol=1e-6)

@@ -32,8 +32,8 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import digest
-from playwright.sync_api import Locator, Page, expect, sync_playwright
-from voila_server import REPO_ROOT, VoilaServer, chromium, dashboard_page, open_until, served_copy, voila_server
+from playwright.sync_api import Locator, Page, expect
+from voila_server import REPO_ROOT, VoilaServer, chromium_session, dashboard_page, open_until, served_copy, serving_copy
 from voila_server import assert_clean as page_is_clean
 
 from arassess.assessment.case import assess
@@ -112,15 +112,13 @@ def site(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def server(site):
-    before = digest(CLIENT)
-    with voila_server(site["notebook"].name, cwd=site["root"], log_dir=site["root"] / "voila") as running:
+    with serving_copy(site, CLIENT, "the goals dashboard") as running:
         yield running
-    assert digest(CLIENT) == before, "the goals dashboard wrote into the repository's sample_data"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright, chromium(playwright) as browser:
+    with chromium_session() as browser:
         yield browser
 
 

@@ -21,9 +21,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import digest
-from playwright.sync_api import Page, expect, sync_playwright
-from voila_server import REPO_ROOT, chromium, dashboard_page, open_until, served_copy, voila_server
+from playwright.sync_api import Page, expect
+from voila_server import REPO_ROOT, chromium_session, dashboard_page, open_until, served_copy, serving_copy
 from voila_server import assert_clean as page_is_clean
 
 from arassess.plan.case import load_plan_case
@@ -58,15 +57,13 @@ def plan(site) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def server(site):
-    before = digest(CLIENT)
-    with voila_server(site["notebook"].name, cwd=site["root"], log_dir=site["root"] / "voila") as running:
+    with serving_copy(site, CLIENT, "the action-plan dashboard") as running:
         yield running
-    assert digest(CLIENT) == before, "the action-plan dashboard wrote into the repository's sample_data"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright, chromium(playwright) as browser:
+    with chromium_session() as browser:
         yield browser
 
 

@@ -181,12 +181,12 @@ def backtest(ledger: Ledger, day: int, months: int = BACKTEST_MONTHS) -> pd.Data
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
-def accuracy(tests: pd.DataFrame) -> pd.DataFrame:
+def accuracy(tests: pd.DataFrame, methods: tuple[str, ...] = METHODS) -> pd.DataFrame:
     """WAPE of each method per horizon (rows: horizons; columns: methods)."""
     rows = {}
     for name, weeks in HORIZONS.items():
         part = tests[tests["week"].isin(list(weeks))]
-        rows[name] = {m: wape(part["actual"].to_numpy(), part[m].to_numpy()) for m in METHODS}
+        rows[name] = {m: wape(part["actual"].to_numpy(), part[m].to_numpy()) for m in methods}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -299,8 +299,7 @@ def new_sales_part(ledger: Ledger, day: int, events: tuple[np.ndarray, np.ndarra
     tests = newsales.tests_frame(tested, actual, predicted)
     rate = newsales.run_rate(ledger, day)
     weeks = newsales.new_sales_days(ledger, day, ends)
-    acc = {h: wape(tests.loc[tests["week"].isin(list(w)), "actual"].to_numpy(),
-                   tests.loc[tests["week"].isin(list(w)), "new sales"].to_numpy()) for h, w in HORIZONS.items()}
+    acc = accuracy(tests, ("new sales",))["new sales"].to_dict()
     bands = {h: horizon_band(tests, "new sales", w) for h, w in HORIZONS.items()}
     zero = np.zeros(WEEKS)
     if len(tested) < MIN_BACKTEST or rate.per_day <= 0:
@@ -328,22 +327,24 @@ def forecast(ledger: Ledger, as_of: pd.Timestamp | str, currency: str = "",
     frame = pd.DataFrame({"week": np.arange(1, WEEKS + 1), "start": starts,
                           "end": [s + pd.Timedelta(days=6) for s in starts], "new sales": 0.0})
 
-    def not_added(why: str) -> dict[str, Any]:
-        return ({"included": False, "reason": f"Receipts from invoices not yet issued are not added: {why}."}
-                if include_new_sales else {})
-
     due = due_date_weeks(ledger, book, day)
     ends = _month_ends(day)
-    if ledger.shape == "open_items":
-        frame = frame.assign(expected=due, low=np.nan, high=np.nan, method="due date", model=np.nan,
-                             **{"due date": due, "last 13 weeks": np.nan})
+
+    def due_dates_only(shown: pd.DataFrame, reason: str, tests: pd.DataFrame, why_no_new: str) -> CashForecast:
+        """The due-date view, said so (no tested forecast to show)."""
         month_frame = pd.DataFrame({"month": _month_names(day), "expected": due_date_days(ledger, book, day, ends),
                                     "method": "due date"})
-        return CashForecast(pd.Timestamp(as_of), currency, False,
-                            "An open-items export has no payment history: the receipts are shown on the invoices' "
-                            "due dates (overdue ones in the first week), not forecast.",
-                            frame, month_frame, book.total,
-                            new_sales=not_added("an open-items export has no payment history to time them"))
+        new = ({"included": False, "reason": f"Receipts from invoices not yet issued are not added: {why_no_new}."}
+               if include_new_sales else {})
+        return CashForecast(pd.Timestamp(as_of), currency, False, reason,
+                            shown.assign(expected=due, low=np.nan, high=np.nan, method="due date"), month_frame,
+                            book.total, tests, new_sales=new)
+
+    if ledger.shape == "open_items":
+        return due_dates_only(frame.assign(model=np.nan, **{"due date": due, "last 13 weeks": np.nan}),
+                              "An open-items export has no payment history: the receipts are shown on the invoices' "
+                              "due dates (overdue ones in the first week), not forecast.", pd.DataFrame(),
+                              "an open-items export has no payment history to time them")
     events = cash_events(ledger)
     model = model_weeks(ledger, book, day)
     pattern = pattern_weeks(ledger, events, book, day)
@@ -354,15 +355,9 @@ def forecast(ledger: Ledger, as_of: pd.Timestamp | str, currency: str = "",
         tests = tests[tests["date"].isin(received_then.index[received_then > 0])].reset_index(drop=True)
     n_dates = int(tests["date"].nunique()) if len(tests) else 0
     if n_dates < MIN_BACKTEST:
-        frame = frame.assign(expected=due, low=np.nan, high=np.nan, method="due date")
-        month_frame = pd.DataFrame({"month": _month_names(day),
-                                    "expected": due_date_days(ledger, book, day, ends), "method": "due date"})
-        return CashForecast(pd.Timestamp(as_of), currency, False,
-                            f"Too little history to test a forecast ({n_dates} month-end(s) with 13 weeks after them and "
-                            f"cash received in them; "
-                            f"needs {MIN_BACKTEST}): the receipts are shown on the invoices' due dates.",
-                            frame, month_frame, book.total, tests,
-                            new_sales=not_added("too little history to test them"))
+        return due_dates_only(frame, f"Too little history to test a forecast ({n_dates} month-end(s) with 13 weeks "
+                                     f"after them and cash received in them; needs {MIN_BACKTEST}): the receipts are "
+                                     "shown on the invoices' due dates.", tests, "too little history to test them")
     table = accuracy(tests)
     used = chosen(table)
     expected, low, high, method = np.zeros(WEEKS), np.zeros(WEEKS), np.zeros(WEEKS), [""] * WEEKS
