@@ -5,6 +5,7 @@ compared with."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 
 import pytest
@@ -105,8 +106,8 @@ def sample_assessment():
 
 
 def test_a_construction_client_sees_the_construction_figure_in_the_report(tmp_path, monkeypatch):
-    """With a construction entry in the library, a construction client's report compares its DSO with
-    it and cites its source in the appendix; the sample (manufacturing) does not."""
+    """With a construction entry in the library, a construction client (by its industry preset)
+    compares its DSO with it and cites its source in the appendix; the sample (manufacturing) does not."""
     from arassess.report.client import gather, render_html
 
     lib = cb.read_library()
@@ -117,9 +118,16 @@ def test_a_construction_client_sees_the_construction_figure_in_the_report(tmp_pa
     client = tmp_path / "builder"
     shutil.copytree(VOLTLINE, client)
     cfg = client / "client.yaml"
-    cfg.write_text(cfg.read_text(encoding="utf-8").replace("industry: manufacturing", "industry: construction"),
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("industry: manufacturing", "preset: construction"),
                    encoding="utf-8")
     html = render_html(gather(client))
     assert "survey median ≤ 55.0 days (2024)" in html and "Builders&#x27;" in html  # escaped in the report
     assert "Construction Credit Survey (test entry)" in html
     assert "Construction in Western Europe" in html
+    # the industry preset picked the industry; the appendix names it and what it supplied (the client's
+    # own aging edges and hours per claim month win), and the cost assumptions mark its input
+    assert "Industry preset used: Construction (templates/presets.yaml)" in html
+    assert "costs.effort_hours = demand_letter 1.0, final_notice 1.0: arassess convention" in html
+    assert "kpis.aging_edges =" not in html and "hours_per_claim_month =" not in html
+    assert re.search(r"Hours per invoice at each reminder step</td>.*?>industry preset</td>.*?>Construction preset: "
+                     r"arassess convention", html, re.S)

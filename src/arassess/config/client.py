@@ -45,6 +45,7 @@ of ``client.yaml`` (every key but ``name`` and ``currency`` is optional)::
     legal: {regime: eu, charges_interest: false}   # late-payment law: eu | uk | contract | none (arassess.config.legal)
     industry: distribution_wholesale   # picks the published benchmarks (templates/benchmarks.yaml)
     region: western_europe
+    preset: construction          # industry defaults beneath these settings (templates/presets.yaml)
 
 The parsed result is a frozen :class:`ClientConfig`; nothing here reads data files.
 """
@@ -59,6 +60,7 @@ from typing import Any, Literal, Mapping
 from arassess.config.benchmarks import check_choice
 from arassess.config.escalation import parse_escalation
 from arassess.config.legal import LegalSettings, legal_settings
+from arassess.config.presets import PresetUse, apply_preset
 from arassess.config.risk import RiskSettings, risk_settings
 from arassess.config.yamlfile import read_yaml
 from arassess.errors import ConfigError, check_keys
@@ -118,6 +120,7 @@ class ClientConfig:
     legal: LegalSettings = field(default_factory=LegalSettings)  # late-payment law (arassess.config.legal)
     industry: str | None = None   # from templates/benchmarks.yaml: picks the published benchmarks
     region: str | None = None
+    preset: PresetUse | None = None  # the industry preset laid beneath these settings, and what it set
 
     @property
     def slug(self) -> str:
@@ -154,7 +157,7 @@ def _as_date(value: Any, path: Path, key: str) -> dt.date | None:
 
 TOP_LEVEL_KEYS = ("name", "currency", "as_of", "shape", "formats", "files", "columns", "fx", "validation",
                   "kpis", "questionnaire", "costs", "goals", "branding", "escalation", "risk", "shared_folder",
-                  "forecast", "legal", "industry", "region")
+                  "forecast", "legal", "industry", "region", "preset")
 SECTION_KEYS = {
     "formats": ("date_format", "decimal", "thousands", "delimiter", "encoding", "sheet", "header_row"),
     "fx": ("rates",),
@@ -254,6 +257,7 @@ def load_config(client_dir: str | Path) -> ClientConfig:
         raise ConfigError(f"{cfg_path} must be a mapping of settings (name: ..., currency: ...).")
 
     check_keys(raw, TOP_LEVEL_KEYS, cfg_path, "")
+    raw, preset = apply_preset(raw, str(cfg_path))
     for section, keys in SECTION_KEYS.items():
         if isinstance(raw.get(section), Mapping):
             check_keys(raw[section], keys, cfg_path, section)
@@ -334,6 +338,7 @@ def load_config(client_dir: str | Path) -> ClientConfig:
         legal=legal_settings(_as_mapping(raw.get("legal"), cfg_path, "legal"), str(cfg_path)),
         industry=check_choice(raw.get("industry"), "industry", str(cfg_path)),
         region=check_choice(raw.get("region"), "region", str(cfg_path)),
+        preset=preset,
     )
 
 

@@ -13,7 +13,7 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Callable, Literal, Mapping
 
 import numpy as np
 import pandas as pd
@@ -298,15 +298,16 @@ def tornado(book: Book, a: Assumptions, handoff_day: float | None,
     return out
 
 
-Kind = Literal["ledger", "client", "default"]
+Kind = Literal["ledger", "client", "preset", "default"]
 PROVENANCE_WORDS: dict[str, str] = {"ledger": "from your ledger", "client": "set for this client",
-                                    "default": "default"}
+                                    "preset": "industry preset", "default": "default"}
 
 
 @dataclass(frozen=True)
 class Provenance:
     """Where one input of the decision comes from: the ledger (with how many observations and an
-    interval where there is one), a setting for this client, or a default with its source."""
+    interval where there is one), a setting for this client, the client's industry preset (with its
+    reason), or a default with its source."""
 
     key: str
     kind: Kind
@@ -630,8 +631,9 @@ def _largest_gap(observed: CollectionCurve, client: CollectionCurve, d_min: floa
 
 
 def provenance_of(a: Assumptions, given: set[str], curve: CollectionCurve, observed: CollectionCurve | None,
-                  book: Book, currency: str) -> tuple[Provenance, ...]:
-    """Where each assumption comes from (see :class:`Provenance`)."""
+                  book: Book, currency: str, preset: Mapping[str, str] | None = None) -> tuple[Provenance, ...]:
+    """Where each assumption comes from (see :class:`Provenance`); ``preset`` maps the keys of
+    ``given`` that came from the industry preset to the preset's reason."""
 
     if "recovery_curve" in given:
         given = given | {"agency_recovery_curve"} if "agency_recovery_curve" not in given else given
@@ -659,7 +661,9 @@ def provenance_of(a: Assumptions, given: set[str], curve: CollectionCurve, obser
     for f in dataclasses.fields(Assumptions):
         key = f.name
         alias = "agency_fee_schedule" if key == "fee_schedule" else key
-        if key in given or alias in given:
+        if key in (preset or {}):
+            out.append(Provenance(key, "preset", (preset or {})[key]))
+        elif key in given or alias in given:
             out.append(Provenance(key, "client", "client.yaml costs: (or the scenario)"))
         elif key in ledger_detail:
             out.append(Provenance(key, "ledger", ledger_detail[key]))
@@ -679,7 +683,10 @@ def cost_case(config: ClientConfig, ledger: Ledger, as_of: str | pd.Timestamp | 
     a, curve, observed, notes = ledger_assumptions(config, ledger, date, overrides)
     book = build_book(ledger, date, a, claims, curve, config.escalation)
     given = set(config.costs) | set(overrides or {})
-    provenance = provenance_of(a, given, curve, observed, book, config.currency)
+    from_preset = ({} if config.preset is None else
+                   {k: f"{config.preset.label} preset: {config.preset.reason('costs.' + k)}"
+                    for k in config.preset.keys("costs") if k not in (overrides or {})})
+    provenance = provenance_of(a, given, curve, observed, book, config.currency, from_preset)
     case = analyse(config.name, config.currency, date, claims, yearly_overdue_flow(ledger, date), book, a,
                    handoff_day, tuple(notes), observed, provenance)
     return dataclasses.replace(case, configured=tuple(sorted(given)))

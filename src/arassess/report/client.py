@@ -24,6 +24,7 @@ from arassess import __version__
 from arassess.assessment import charts
 from arassess.assessment.case import Assessment
 from arassess.config.benchmarks import library
+from arassess.config.presets import PresetUse
 from arassess.costs import charts as costcharts
 from arassess.costs.case import CostCase
 from arassess.costs.sections import assumptions_table, comparison_table, decision_text, formatted, strategy_text
@@ -361,7 +362,19 @@ def appendix_chapter(data: ReportData) -> list[Item | dict[str, Any]]:
             Heading("KPI definitions"), Table(defs),
             Heading("Benchmarks used, with sources"), Text(benchmark_scope(a)),
             Bullets([b.citation() for b in a.benchmarks.values()]),
+            *preset_items(a.config.preset),
             Heading("Legal framework assumed"), Text(str(branding.get("legal_regime") or LEGAL_REGIME))]
+
+
+def preset_items(preset: PresetUse | None) -> list[Item]:
+    """The industry preset used and each default it supplied, with its reason (nothing without one)."""
+    if preset is None:
+        return []
+    lines = preset.lines()
+    lead = (f"Industry preset used: {preset.label} (templates/presets.yaml). "
+            + ("It supplied these defaults; every setting in the client's own client.yaml overrides it:" if lines else
+               "Every setting it holds is set in the client's own client.yaml, so it changed nothing."))
+    return [Heading("Industry preset"), Text(lead), *([Bullets(lines)] if lines else [])]
 
 
 def benchmark_scope(a: Assessment) -> str:
