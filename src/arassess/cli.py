@@ -377,8 +377,7 @@ def assess_command(client_dir: Path, as_of: str | None, paper: str, no_pdf: bool
 def serve(port: int, notebook: str, open_browser: bool, cull_idle: int) -> None:
     """Serve the notebooks as Voila dashboards on 127.0.0.1 (code hidden). Ctrl-C or SIGTERM stops it
     and every kernel. Uploads up to 200 MB are accepted (UPLOAD_LIMIT_MB)."""
-    from arassess.assessment.dashboard import WORKSPACE_ENV
-    from arassess.paths import NOTEBOOKS_DIR
+    from arassess.paths import NOTEBOOKS_DIR, WORKSPACE_ENV
     from arassess.run.notebooks import notebook_path
 
     target = NOTEBOOKS_DIR if notebook == "all" else notebook_path(notebook)

@@ -12,8 +12,9 @@ import pytest
 
 from arassess import compute_kpis, load_client
 from arassess.assessment.case import assess
-from arassess.assessment.dashboard import AssessmentDashboard, find_clients, headline_html, in_dashboard, upload_client
+from arassess.assessment.dashboard import AssessmentDashboard, headline_html, in_dashboard, upload_client
 from arassess.display.items import Text
+from arassess.paths import find_clients
 
 ROOT = Path(__file__).resolve().parents[2]
 LEDGER = ROOT / "sample_data" / "voltline"

@@ -18,7 +18,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
@@ -38,21 +38,11 @@ from arassess.config.yamlfile import read_yaml
 from arassess.display.items import display_bundle
 from arassess.errors import ArassessError
 from arassess.ledger.model import Ledger
-from arassess.paths import REPO_ROOT, SAMPLE_DATA_DIR, resolve_client_dir
+from arassess.paths import find_clients, resolve_client_dir
 from arassess.risk.model import RiskResult
 from arassess.serving import UPLOAD_LIMIT_MB
 from arassess.tempdirs import new_folder, sweep
 
-WORKSPACE_ENV = "ARASSESS_WORKSPACE"  # the folder `arassess serve` was started in (set by serve)
-CLIENT_ROOTS = (SAMPLE_DATA_DIR, REPO_ROOT / "clients")
-
-
-def client_roots() -> tuple[Path, ...]:
-    """Where the dashboard looks for client folders: the checkout's sample_data/ and clients/, and the
-    folder `arassess serve` was started in with its clients/ (an installed arassess has no checkout)."""
-    started = os.environ.get(WORKSPACE_ENV)
-    extra = (Path(started), Path(started) / "clients") if started else ()
-    return (*CLIENT_ROOTS, *extra)
 CANONICAL = "canonical column names"
 HEADLINE_KPIS = ("ar_total", "dso", "cei", "pct_over_90")
 
@@ -60,17 +50,6 @@ HEADLINE_KPIS = ("ar_total", "dso", "cei", "pct_over_90")
 def in_dashboard() -> bool:
     """True when the kernel runs under Voila (Voila sets VOILA_* variables in the kernel)."""
     return any(k in os.environ for k in ("VOILA_KERNEL_ID", "VOILA_APP_PORT", "VOILA_BASE_URL"))
-
-
-def find_clients(roots: Iterable[Path] | None = None) -> dict[str, Path]:
-    """Client folders (holding client.yaml) one level below each root (default :func:`client_roots`),
-    by folder name."""
-    found: dict[str, Path] = {}
-    for root in client_roots() if roots is None else roots:
-        if root.is_dir():
-            for cfg in sorted(root.glob("*/client.yaml")):
-                found.setdefault(cfg.parent.name, cfg.parent)
-    return found
 
 
 def headline_html(a: Assessment) -> str:
@@ -355,4 +334,4 @@ def dashboard(first: Assessment, client_dir: str | Path, history_months: int = 2
     return AssessmentDashboard(first, client_dir, history_months).widget
 
 
-__all__ = ["AssessmentDashboard", "dashboard", "dashboard_assessment", "find_clients", "in_dashboard", "upload_client"]
+__all__ = ["AssessmentDashboard", "dashboard", "dashboard_assessment", "in_dashboard", "upload_client"]
