@@ -18,6 +18,7 @@ import os
 from importlib.resources import files
 from pathlib import Path
 from typing import Iterable
+from urllib.parse import parse_qs
 
 from arassess.errors import ConfigError
 
@@ -55,6 +56,17 @@ def find_clients(roots: Iterable[Path] | None = None) -> dict[str, Path]:
             for cfg in sorted(root.glob("*/client.yaml")):
                 found.setdefault(cfg.parent.name, cfg.parent)
     return found
+
+
+def requested_client(default: str | Path) -> str | Path:
+    """The client folder a dashboard page asked for: under `arassess serve`, the folder named by the
+    page's ``?client=NAME`` (Voila passes the query to the kernel as QUERY_STRING; a name among
+    :func:`find_clients`, never a path), else ``default`` (the notebook's parameter)."""
+    if workspace() is None:
+        return default
+    names = parse_qs(os.environ.get("QUERY_STRING", "")).get("client", [])
+    clients = find_clients() if names else {}
+    return clients[names[0]] if names and names[0] in clients else default
 
 
 def _has_export(folder: Path) -> bool:

@@ -1,12 +1,22 @@
-"""Serving the dashboards: the limits ``arassess serve`` sets on Voila and the dashboards state.
+"""Serving the dashboards: the limits ``arassess serve`` sets on Voila and the dashboards state, and
+the Voila template that gives the server's root the landing page (:mod:`arassess.run.landing`).
 
 Kept apart from the CLI so a dashboard can say its own upload limit without importing the CLI.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+
+from arassess.paths import TEMPLATES_DIR
+
+#: Jupyter data and config folder of `arassess serve`: the Voila template ``arassess``
+#: (voila/templates/arassess: the landing page as the tree page) and voila.py (its page_config_hook).
+JUPYTER_DIR = TEMPLATES_DIR / "jupyter"
+VOILA_TEMPLATE = "arassess"
+ENV = "/usr/bin/env"  # POSIX env(1): runs the command with a variable set, in the same process (execve)
 
 CULL_IDLE_SECONDS = 600  # arassess serve: a closed page's idle kernel is stopped after this
 UPLOAD_LIMIT_MB = 200  # the largest upload a dashboard takes (the websocket message limit)
@@ -18,8 +28,11 @@ def voila_command(target: Path, port: int, *, open_browser: bool = False, cull_i
     """The Voila command line of ``arassess serve``: loopback only, sources hidden, idle kernels of
     closed pages culled after ``cull_idle`` seconds (checked every ``cull_idle / 4``, at most a
     minute), and websocket messages (an upload is one) up to UPLOAD_LIMIT_BYTES."""
-    command = [sys.executable, "-m", "voila", str(target), f"--port={port}", "--Voila.ip=127.0.0.1",
-               "--strip_sources=True",
+    # env: Voila finds the ``arassess`` template on JUPYTER_PATH, so the command carries it
+    command = [ENV, f"JUPYTER_PATH={jupyter_path(os.environ.get('JUPYTER_PATH'))}",
+               sys.executable, "-m", "voila", str(target), f"--port={port}", "--Voila.ip=127.0.0.1",
+               "--strip_sources=True", f"--template={VOILA_TEMPLATE}", "--VoilaConfiguration.classic_tree=True",
+               f"--Voila.config_file_paths={JUPYTER_DIR}",
                # the whole dict, so the size stays a number (key=value items arrive as text and break
                # every websocket: tornado compares the message length with a string)
                f'--Voila.tornado_settings={{"websocket_max_message_size": {UPLOAD_LIMIT_BYTES}}}']
@@ -32,4 +45,10 @@ def voila_command(target: Path, port: int, *, open_browser: bool = False, cull_i
     return command
 
 
-__all__ = ["CULL_IDLE_SECONDS", "UPLOAD_LIMIT_BYTES", "UPLOAD_LIMIT_MB", "voila_command"]
+def jupyter_path(current: str | None = None) -> str:
+    """JUPYTER_PATH with arassess's Jupyter folder first (where Voila finds the ``arassess`` template)."""
+    return os.pathsep.join([str(JUPYTER_DIR), *([current] if current else [])])
+
+
+__all__ = ["CULL_IDLE_SECONDS", "ENV", "JUPYTER_DIR", "UPLOAD_LIMIT_BYTES", "UPLOAD_LIMIT_MB", "VOILA_TEMPLATE",
+           "jupyter_path", "voila_command"]

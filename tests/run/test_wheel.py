@@ -68,7 +68,8 @@ def installed(tmp_path_factory) -> Installed:
     venv = root / "venv"
     venv_made = subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True, timeout=300)
     assert venv_made.returncode == 0, venv_made.stderr
-    site = Path(subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = Path(subprocess.run([str(venv / "bin" / "python"), "-c", purelib],
                                capture_output=True, text=True, check=True).stdout.strip())
     (site / "_arassess_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     done = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
@@ -131,7 +132,8 @@ def test_arassess_serve_from_the_wheel_opens_on_the_folders_own_client(installed
 
     for key in ("JUPYTER_PATH", "PATH"):
         monkeypatch.setenv(key, installed.env[key])
-    monkeypatch.delenv(WORKSPACE_ENV, raising=False)
+    for key in (WORKSPACE_ENV, "PYTHONPATH", "VIRTUAL_ENV"):  # only the wheel's arassess, as installed
+        monkeypatch.delenv(key, raising=False)
     serve = str(installed.venv / "bin" / "arassess")
 
     with voila_server(command=lambda port: [serve, "serve", "--notebook", "assess", f"--port={port}"],

@@ -136,7 +136,8 @@ def apply_preset(raw: Mapping[str, Any], where: str) -> tuple[dict[str, Any], Pr
         return dict(raw), None
     known = presets()
     if str(name) not in known:
-        raise ConfigError(f"{where}: 'preset' must be one of {', '.join(known)} (templates/presets.yaml), got {name!r}.")
+        raise ConfigError(f"{where}: 'preset' must be one of {', '.join(known)} (templates/presets.yaml), "
+                          f"got {name!r}.")
     preset = known[str(name)]
     own = _flatten({k: v for k, v in raw.items() if k != "preset"})
     applied = []

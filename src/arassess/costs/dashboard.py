@@ -114,7 +114,9 @@ class CostDashboard:
                                 self.ag_scale, self.rate, self.relationship,
                                 widgets.HBox([self.handoff, self.optimal])])
         actions = widgets.HBox([self.reset, self.name, self.save])
-        self.widget = widgets.VBox([widgets.HTML("<h3>Assumptions</h3>"), sliders, actions, self.status,
+        heading = widgets.HTML(f"<h2>{html.escape(case.client)}: in-house or agency? "
+                               f"({case.as_of:%d %B %Y})</h2>")
+        self.widget = widgets.VBox([heading, widgets.HTML("<h3>Assumptions</h3>"), sliders, actions, self.status,
                                     self.decision, self.table, self.charts, self.done, self.inputs])
         self._generation = 0
         self._lock = threading.Lock()

@@ -84,7 +84,7 @@ class GoalsDashboard:
         self.cash_table.add_class("arassess-cash-table")
         self.chart = widgets.Output()
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in case.notes)
-        head = (f"<h3>Goals at {case.as_of:%Y-%m-%d}</h3><p>Edit a target, deadline or owner: the cash effect and "
+        head = (f"<h2>{html.escape(case.client)}: goals</h2><h3>Goals at {case.as_of:%Y-%m-%d}</h3><p>Edit a target, deadline or owner: the cash effect and "
                 f"the glide paths follow. “Save goals” writes them to {GOALS_FILE} in the client folder "
                 "(the previous file is kept).</p>" + (f"<ul>{notes}</ul>" if notes else ""))
         rows = [r.widget for r in self.rows.values()] or [widgets.HTML("<p>No goal can be set from this data.</p>")]

@@ -1,0 +1,190 @@
+"""The landing page of ``arassess serve``: the client folders found, and one card per dashboard with
+its headline figure, in the consultancy's colours — no file names.
+
+Voila serves it: ``arassess serve`` uses the Voila template ``arassess`` (``templates/jupyter/voila/
+templates/arassess``), whose tree page (the server's root) shows ``page_config["arassess_landing"]``;
+:func:`page_config_hook` (Voila's ``VoilaConfiguration.page_config_hook``, set in
+``templates/jupyter/voila.py``) puts this module's HTML there. Headline figures come from the
+client's latest complete run under ``runs/`` of the folder serve was started in (the summaries that
+``arassess assess`` writes); a client not yet run says the dashboard computes them when opened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from arassess.config.client import load_config
+from arassess.errors import ArassessError
+from arassess.paths import TEMPLATES_DIR, find_clients, workspace
+
+DEFAULT_PRIMARY, DEFAULT_ACCENT = "#1B3A5C", "#E07B24"
+COLOUR = re.compile(r"#[0-9A-Fa-f]{3}(?:[0-9A-Fa-f]{3})?")
+INCOMPLETE = "INCOMPLETE"  # marker file of a run that did not finish (arassess.run.pipeline)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """One dashboard: its notebook, title and what it answers."""
+
+    key: str
+    notebook: str
+    title: str
+    question: str
+
+
+DASHBOARDS: tuple[Dashboard, ...] = (
+    Dashboard("assess", "01_assess_current_process.ipynb", "Assessment",
+              "How healthy is collection today: DSO, CEI, aging, payment behaviour, maturity."),
+    Dashboard("costs", "02_inhouse_vs_agency.ipynb", "In-house or agency",
+              "Collect overdue invoices in-house or hand them to an agency, and from when."),
+    Dashboard("goals", "03_set_goals.ipynb", "Goals",
+              "Measurable targets with deadlines and owners, and the cash they free."),
+    Dashboard("plan", "04_action_plan.ipynb", "Action plan and worklist",
+              "What to do next: actions, the dunning ladder, the worklist and letters."),
+    Dashboard("monthly", "05_monthly_review.ipynb", "Monthly review",
+              "Each month: progress against the goals and the actions that are late."),
+)
+
+
+@dataclass(frozen=True)
+class ClientCard:
+    """A client folder as the landing page shows it: name, date, and a headline per dashboard."""
+
+    folder: str
+    name: str
+    as_of: str
+    problem: str = ""
+    headlines: Mapping[str, str] = field(default_factory=dict)
+    run_date: str = ""
+
+
+def latest_run(runs_dir: Path, folder: str) -> Path | None:
+    """The newest complete run of client ``folder`` under ``runs_dir`` (run folders are named
+    ``<as_of>_<timestamp>``; newest by timestamp), None when there is none."""
+    root = runs_dir / folder
+    if not root.is_dir():
+        return None
+    done = [p for p in root.iterdir() if p.is_dir() and "_" in p.name and not (p / INCOMPLETE).exists()
+            and (p / "summary.json").is_file()]
+    return max(done, key=lambda p: p.name.rsplit("_", 1)[1], default=None)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def headlines(run: Path) -> dict[str, str]:
+    """One headline per dashboard from a run's summaries (missing pieces are left out):
+    DSO and CEI; the recommendation; the DSO goal; the actions and the worklist."""
+    out: dict[str, str] = {}
+    kpis = _read(run / "summary.json").get("kpis") or {}
+    dso, cei = _number(kpis.get("dso")), _number(kpis.get("cei"))
+    if dso is not None:
+        out["assess"] = f"DSO {dso:.1f} days" + (f" · CEI {cei:.1f}%" if cei is not None else "")
+    costs = _read(run / "costs_summary.json")
+    day = _number(costs.get("handoff_day"))
+    strategy = {"in_house": "Keep collections in-house",
+                "agency": f"Agency from {day:g} days past due" if day is not None else "Hand claims to an agency",
+                "hybrid": f"In-house, then agency at {day:g} days" if day is not None else "In-house, then agency"}
+    if costs.get("strategy") in strategy:
+        out["costs"] = strategy[costs["strategy"]]
+    goals = [g for g in _read(run / "goals_summary.json").get("goals") or [] if isinstance(g, dict)]
+    dso_goal = next((g for g in goals if g.get("key") == "dso" and _number(g.get("target")) is not None), None)
+    if dso_goal is not None:
+        out["goals"] = f"DSO to {_number(dso_goal['target']):.1f} days by {dso_goal.get('deadline', '')}".strip()
+    elif goals:
+        out["goals"] = f"{len(goals)} goal{'s' if len(goals) != 1 else ''}"
+    plan = _read(run / "plan_summary.json")
+    actions, invoices = plan.get("actions"), _number(plan.get("worklist_invoices"))
+    if isinstance(actions, list) and invoices is not None:
+        out["plan"] = f"{len(actions)} actions · {invoices:,.0f} invoices on the worklist"
+    return out
+
+
+def client_cards(runs_dir: Path | None = None, clients: Mapping[str, Path] | None = None) -> list[ClientCard]:
+    """A card per client folder found (:func:`arassess.paths.find_clients`), with the headlines of its
+    latest run under ``runs_dir`` (default ``runs/`` of the folder serve was started in). A folder
+    whose client.yaml cannot be read gets a card saying what is wrong."""
+    started = workspace() or Path.cwd()
+    runs = runs_dir if runs_dir is not None else started / "runs"
+    cards = []
+    for folder, path in (find_clients() if clients is None else clients).items():
+        try:
+            config = load_config(path)
+        except ArassessError as exc:
+            cards.append(ClientCard(folder, folder, "", problem=str(exc).replace(str(path), folder)))
+            continue
+        run = latest_run(runs, folder)
+        cards.append(ClientCard(folder, config.name, f"{config.as_of:%d %B %Y}" if config.as_of else "",
+                                headlines=headlines(run) if run else {},
+                                run_date=_run_date(run) if run else ""))
+    return cards
+
+
+def _run_date(run: Path) -> str:
+    stamp = run.name.rsplit("_", 1)[1]
+    try:
+        return dt.datetime.strptime(stamp, "%Y%m%d-%H%M%S").strftime("%d %B %Y")
+    except ValueError:
+        return ""
+
+
+def branding(clients: Mapping[str, Path] | None = None) -> dict[str, str]:
+    """The consultancy's name and colours from the first client folder that sets them (client.yaml
+    ``branding:``); colours must be hex (#RRGGBB), anything else falls back to the defaults."""
+    for path in (find_clients() if clients is None else clients).values():
+        try:
+            brand = load_config(path).branding
+        except ArassessError:
+            continue
+        if brand.get("consultant"):
+            colours = {k: str(brand.get(f"{k}_color") or "") for k in ("primary", "accent")}
+            return {"consultant": str(brand["consultant"]),
+                    "primary": colours["primary"] if COLOUR.fullmatch(colours["primary"]) else DEFAULT_PRIMARY,
+                    "accent": colours["accent"] if COLOUR.fullmatch(colours["accent"]) else DEFAULT_ACCENT}
+    return {"consultant": "", "primary": DEFAULT_PRIMARY, "accent": DEFAULT_ACCENT}
+
+
+def dashboard_url(base_url: str, dashboard: Dashboard, folder: str) -> str:
+    """The link to ``dashboard`` for client ``folder``: Voila renders the notebook; the folder name
+    travels in the query (``?client=``), read by :func:`arassess.paths.resolve_client_dir`."""
+    return f"{base_url.rstrip('/')}/voila/render/{quote(dashboard.notebook)}?client={quote(folder)}"
+
+
+def landing_html(base_url: str = "/", runs_dir: Path | None = None) -> str:
+    """The landing page's body (escaped: client names and folders are text, never markup)."""
+    clients = find_clients()
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=select_autoescape(default=True))
+    template = env.get_template("landing.html.j2")
+    cards = client_cards(runs_dir, clients)
+    links = {c.folder: {d.key: dashboard_url(base_url, d, c.folder) for d in DASHBOARDS} for c in cards}
+    return template.render(cards=cards, dashboards=DASHBOARDS, links=links, brand=branding(clients))
+
+
+def page_config_hook(page_config: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Voila's page_config_hook: on the tree page (a folder, not a notebook) add the landing page's
+    HTML under ``arassess_landing``; Voila's tree handler uses the dict it passed in."""
+    path = str(kwargs.get("notebook_path") or "")
+    if not path.endswith(".ipynb"):
+        page_config["arassess_landing"] = landing_html(str(kwargs.get("base_url") or "/"))
+    return page_config
+
+
+__all__ = ["DASHBOARDS", "ClientCard", "Dashboard", "branding", "client_cards", "dashboard_url", "headlines",
+           "landing_html", "latest_run", "page_config_hook"]
