@@ -101,8 +101,11 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _environment(state_dir: Path) -> dict[str, str]:
+def _environment(state_dir: Path, debug: bool = True) -> dict[str, str]:
     env = dict(os.environ)
+    env.pop("ARASSESS_DEBUG", None)
+    if debug:  # the dashboards show their own timings (the latency tests read them)
+        env["ARASSESS_DEBUG"] = "1"
     for variable in STATE_VARIABLES:
         if variable not in env or variable == "JUPYTER_CONFIG_DIR":  # no user/site config reaches the test
             folder = state_dir / variable.lower()
@@ -185,11 +188,12 @@ def _start(command: Sequence[str], port: int, log: Path, env: dict[str, str], cw
 def voila_server(notebook: str | Path | None = None, *, cwd: str | Path = REPO_ROOT,
                  log_dir: str | Path | None = None, extra_args: Sequence[str] = (),
                  command: Callable[[int], Sequence[str]] | None = None,
-                 timeout: float = START_TIMEOUT) -> Iterator[VoilaServer]:
+                 timeout: float = START_TIMEOUT, debug: bool = True) -> Iterator[VoilaServer]:
     """Serve ``notebook`` (relative to ``cwd``) with Voila on a free loopback port; always stop it.
 
     ``command(port)`` replaces the voila command line (e.g. ``arassess serve``);
-    it must serve on 127.0.0.1:port. ``log_dir`` receives voila.log (the
+    it must serve on 127.0.0.1:port. ``debug`` (default) sets ARASSESS_DEBUG=1, so the dashboards show
+    their own timings; ``debug=False`` serves them as a CFO sees them. ``log_dir`` receives voila.log (the
     server's and kernels' output) and the state folders; default a temporary
     folder removed afterwards.
     """
@@ -202,7 +206,7 @@ def voila_server(notebook: str | Path | None = None, *, cwd: str | Path = REPO_R
             tempfile.TemporaryDirectory(prefix="voila-test-")))
         folder.mkdir(parents=True, exist_ok=True)
         log = folder / "voila.log"
-        env = _environment(folder / "state")
+        env = _environment(folder / "state", debug)
         for attempt in range(1, START_ATTEMPTS + 1):
             try:
                 port = free_port()

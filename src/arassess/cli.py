@@ -26,11 +26,10 @@ from arassess.kpi.benchmarks import benchmark_set
 from arassess.kpi.engine import compute_kpis
 from arassess.kpi.scorecard import aging_text, scorecard, scorecard_text, totals_text
 from arassess.ledger.quality import summarize_problems
-from arassess.serving import CULL_IDLE_SECONDS, voila_command
+from arassess.serving import CULL_IDLE_SECONDS, DEBUG_ENV, debug_wanted, voila_command
 from arassess.tempdirs import exit_on_sigterm, sweep
 
 DEBUG_FLAG = "--debug"
-DEBUG_ENV = "ARASSESS_DEBUG"
 REPORT_BUG = ("This is a bug in arassess, not a problem with your data. Please report it with the "
               "traceback above, the command you ran and, if you can, a small export that shows it.")
 
@@ -38,7 +37,7 @@ REPORT_BUG = ("This is a bug in arassess, not a problem with your data. Please r
 def _debug_wanted(args: list[str]) -> bool:
     """``--debug`` anywhere before a ``--`` on the command line, or ARASSESS_DEBUG=1 (or true/yes)."""
     cut = args.index("--") if "--" in args else len(args)
-    return DEBUG_FLAG in args[:cut] or os.environ.get(DEBUG_ENV, "").strip().lower() in ("1", "true", "yes")
+    return DEBUG_FLAG in args[:cut] or debug_wanted()
 
 
 class _Group(click.Group):
@@ -375,8 +374,10 @@ def assess_command(client_dir: Path, as_of: str | None, paper: str, no_pdf: bool
               help="Stop a dashboard's kernel this many seconds after its page was closed (each holds ~300 MB); "
                    "0 keeps kernels until the server stops.")
 def serve(port: int, notebook: str, open_browser: bool, cull_idle: int) -> None:
-    """Serve the notebooks as Voila dashboards on 127.0.0.1 (code hidden). Ctrl-C or SIGTERM stops it
-    and every kernel. Uploads up to 200 MB are accepted (UPLOAD_LIMIT_MB)."""
+    """Serve the dashboards with Voila on 127.0.0.1 (code hidden): by default a landing page with the
+    client folders of this folder and a card per dashboard. Ctrl-C or SIGTERM stops it and every
+    kernel. Uploads up to 200 MB are accepted (UPLOAD_LIMIT_MB). With --debug the dashboards also
+    show their own timings."""
     from arassess.paths import NOTEBOOKS_DIR, WORKSPACE_ENV
     from arassess.run.notebooks import notebook_path
 
@@ -385,6 +386,8 @@ def serve(port: int, notebook: str, open_browser: bool, cull_idle: int) -> None:
     command = voila_command(target, port, open_browser=open_browser, cull_idle=cull_idle)
     # the dashboards list the client folders of the folder serve was started in (WORKSPACE_ENV)
     os.environ.setdefault(WORKSPACE_ENV, str(Path.cwd()))
+    if click.get_current_context().meta.get("debug"):
+        os.environ[DEBUG_ENV] = "1"  # the kernels show their timings
     os.chdir(NOTEBOOKS_DIR)
     # this process becomes Voila: a SIGTERM to its PID stops Voila, which stops its kernels (a child
     # process would be orphaned, still holding the port and the kernels)

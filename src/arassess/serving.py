@@ -18,6 +18,8 @@ JUPYTER_DIR = TEMPLATES_DIR / "jupyter"
 VOILA_TEMPLATE = "arassess"
 ENV = "/usr/bin/env"  # POSIX env(1): runs the command with a variable set, in the same process (execve)
 
+DEBUG_ENV = "ARASSESS_DEBUG"  # 1/true/yes: tracebacks of the project's errors, and the dashboards' timings
+
 CULL_IDLE_SECONDS = 600  # arassess serve: a closed page's idle kernel is stopped after this
 UPLOAD_LIMIT_MB = 200  # the largest upload a dashboard takes (the websocket message limit)
 UPLOAD_LIMIT_BYTES = UPLOAD_LIMIT_MB * 1024 * 1024
@@ -45,10 +47,20 @@ def voila_command(target: Path, port: int, *, open_browser: bool = False, cull_i
     return command
 
 
+def debug_wanted() -> bool:
+    """True when ARASSESS_DEBUG is 1, true or yes (``arassess --debug serve`` sets it for the dashboards)."""
+    return os.environ.get(DEBUG_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def timing_text(text: str) -> str:
+    """``text`` (a dashboard's own timing) for developers only: shown under ARASSESS_DEBUG, else ''."""
+    return text if debug_wanted() else ""
+
+
 def jupyter_path(current: str | None = None) -> str:
     """JUPYTER_PATH with arassess's Jupyter folder first (where Voila finds the ``arassess`` template)."""
     return os.pathsep.join([str(JUPYTER_DIR), *([current] if current else [])])
 
 
-__all__ = ["CULL_IDLE_SECONDS", "ENV", "JUPYTER_DIR", "UPLOAD_LIMIT_BYTES", "UPLOAD_LIMIT_MB", "VOILA_TEMPLATE",
-           "jupyter_path", "voila_command"]
+__all__ = ["CULL_IDLE_SECONDS", "DEBUG_ENV", "ENV", "JUPYTER_DIR", "UPLOAD_LIMIT_BYTES", "UPLOAD_LIMIT_MB",
+           "VOILA_TEMPLATE", "debug_wanted", "jupyter_path", "timing_text", "voila_command"]

@@ -17,9 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -150,20 +148,3 @@ def test_dashboard_recomputes_kpis_when_the_as_of_date_changes(page, tmp_path, r
         record_property(key, round(seconds, 3))
     print("\ndashboard timings (s): " + ", ".join(f"{k}={v:.2f}" for k, v in timings.items())
           + f"  [screenshots, timings.json, voila.log in {tmp_path}]")
-
-
-def test_arassess_serve_shows_the_dashboard(page, tmp_path):
-    """`arassess serve --notebook assess` (what `make serve` runs) serves the same working dashboard."""
-    cli = Path(sys.executable).with_name("arassess")
-
-    def serve(port: int) -> list[str]:
-        return [str(cli), "serve", "--notebook", "assess", f"--port={port}", "--no-browser"]
-
-    with voila_server(command=serve, log_dir=tmp_path) as server:
-        seconds = open_dashboard(page, server)
-        server.remember_children()
-        page.screenshot(path=tmp_path / "serve.png")
-        dso = page.locator('.arassess-headline [data-kpi="dso"]').inner_text()
-        assert dso == expected_dso(FIRST_AS_OF, window_of(page, FIRST_AS_OF))
-        assert_clean(page)
-    print(f"\narassess serve: page load to first Ready {seconds:.2f} s")

@@ -62,6 +62,18 @@ def test_headline_shows_the_library_values():
     dso = re.search(r'data-kpi="dso">([^<]+)<', html).group(1)
     assert dso == f"{a.table.value('dso', a.as_of):.1f}"
     assert 'data-kpi="ar_total">6,006,067<' in html
+    # the report's cards: unit, the benchmark with its source, the status in words (not colour alone)
+    dso_card = html.split('data-kpi="dso"')[1].split('data-kpi="cei"')[0]
+    assert "days" in dso_card and "benchmark: Intrum average payment time, Europe ≤ 34.0 days (2018)" in dso_card
+    assert "✖ needs attention" in dso_card
+    assert "1,714,770 EUR overdue (29%)" in html
+
+
+def test_headline_says_why_a_kpi_is_not_available():
+    html = headline_html(assess(LEDGER.parent / "northwind_open_items"))
+    dso_card = html.split('data-kpi="dso"')[1].split('data-kpi="cei"')[0]
+    assert ">n/a<" in dso_card and "needs sales history, which an open-items export lacks" in dso_card
+    assert "benchmark" not in dso_card and "needs attention" not in dso_card
 
 
 def test_the_data_section_warns_about_the_date_being_looked_at():

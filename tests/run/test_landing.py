@@ -86,6 +86,7 @@ def test_a_page_names_its_client_by_folder_name_only(tmp_path, monkeypatch):
 SIZES = {"desktop": {"width": 1280, "height": 800}, "tablet": {"width": 1024, "height": 768}}
 FAILURE_TEXT = re.compile(r"Traceback|There was an error when executing cell|\b[A-Z]\w*(Error|Exception)\b")
 RENDER_TIMEOUT_MS = 120_000
+TIMING = re.compile(r"Updated in [\d,]+ ms|— [\d.]+ s\b")
 
 
 @pytest.mark.browser
@@ -106,7 +107,7 @@ def test_the_landing_page_leads_to_every_dashboard_of_a_client(tmp_path):
     write_run(workspace / "runs", "voltline", "2026-10-31_20261203-120000",
               summary={"kpis": {"dso": 59.3, "cei": 83.3}}, costs_summary={"strategy": "in_house"})
     with voila_server(command=lambda port: [str(cli), "serve", f"--port={port}"], cwd=workspace,
-                      log_dir=tmp_path) as server, chromium_session() as browser:
+                      log_dir=tmp_path, debug=False) as server, chromium_session() as browser:
         for size, viewport in SIZES.items():
             context = offline_context(browser, viewport)
             try:
@@ -145,6 +146,8 @@ def test_the_landing_page_leads_to_every_dashboard_of_a_client(tmp_path):
                                                              timeout=RENDER_TIMEOUT_MS)
                 text = page.locator("body").inner_text()
                 assert "Voltline" not in text, key  # the page opened on the client it named
+                assert not TIMING.search(text), (key, TIMING.search(text))  # no internal timings for a CFO
+                assert str(workspace) not in text and ".ipynb" not in text, key
                 failure = FAILURE_TEXT.search(text)
                 assert failure is None, (key, text[max(0, failure.start() - 300):failure.end() + 300])
                 page.screenshot(path=shots / f"dashboard-{key}.png")

@@ -126,9 +126,12 @@ def test_the_wheel_runs_an_assessment_from_an_empty_folder(installed, engagement
 @pytest.mark.browser
 def test_arassess_serve_from_the_wheel_opens_on_the_folders_own_client(installed, engagement, monkeypatch, tmp_path):
     """`arassess serve` started in the engagement folder: the installed package has no sample_data/,
-    so the dashboard opens on the folder's client with an export (demo, not the empty kit acme) and
-    lists both; no error on the page."""
+    so the dashboard opens on the folder's client with an export (demo, not the empty kit acme), shows
+    the library's DSO for it and lists both clients; no error on the page."""
     from playwright.sync_api import expect
+
+    from arassess.inputs.intake import load_client
+    from arassess.kpi.engine import compute_kpis
 
     for key in ("JUPYTER_PATH", "PATH"):
         monkeypatch.setenv(key, installed.env[key])
@@ -141,8 +144,11 @@ def test_arassess_serve_from_the_wheel_opens_on_the_folders_own_client(installed
         context = offline_context(browser, {"width": 1280, "height": 800})
         try:
             page = context.new_page()
-            open_until(page, server, ".arassess-status", re.compile(r"Ready: .+ at \d{4}-\d{2}-\d{2}"),
-                       "the installed dashboard", 120_000)
+            ready = re.compile(r"Ready: .+ at (\d{4}-\d{2}-\d{2}) \(window (\d+) days\)")
+            open_until(page, server, ".arassess-status", ready, "the installed dashboard", 120_000)
+            as_of, window = ready.search(page.locator(".arassess-status").inner_text()).groups()
+            dso = compute_kpis(load_client(engagement / "demo"), as_of, window_days=int(window)).value("dso", as_of)
+            expect(page.locator('.arassess-headline [data-kpi="dso"]')).to_have_text(f"{dso:.1f}")
             picker = page.get_by_role("combobox").first
             expect(picker).to_have_value(re.compile("demo"))
             options = picker.locator("option").all_inner_texts()

@@ -35,12 +35,13 @@ from arassess.assessment.workspace_cache import (
     sections_key,
 )
 from arassess.config.yamlfile import read_yaml
+from arassess.display.format import money_text, status_text, unsigned_zero
 from arassess.display.items import display_bundle
 from arassess.errors import ArassessError
 from arassess.ledger.model import Ledger
 from arassess.paths import find_clients, resolve_client_dir
 from arassess.risk.model import RiskResult
-from arassess.serving import UPLOAD_LIMIT_MB
+from arassess.serving import UPLOAD_LIMIT_MB, timing_text
 from arassess.tempdirs import new_folder, sweep
 
 CANONICAL = "canonical column names"
@@ -52,20 +53,49 @@ def in_dashboard() -> bool:
     return any(k in os.environ for k in ("VOILA_KERNEL_ID", "VOILA_APP_PORT", "VOILA_BASE_URL"))
 
 
+#: Status colours of the headline cards (text on white meets WCAG AA); the status is also in words.
+STATUS_COLOURS = {"good": "#1d6b3a", "bad": "#a32020"}
+HEADLINE_LABELS = {"ar_total": "Total receivables", "dso": "DSO", "cei": "CEI", "pct_over_90": "Over 90 days past due"}
+
+
 def headline_html(a: Assessment) -> str:
-    """Headline KPIs as HTML spans ``<span data-kpi="dso">59.3</span>`` (n/a when missing)."""
-    def text(key: str) -> str:
+    """The headline as the report's cards: per HEADLINE_KPIS the figure (``<span data-kpi="dso">59.3</span>``,
+    n/a when missing, with the reason: money without cents, days and % with one decimal), its unit, the
+    benchmark it is compared with (with its source) and the status in words and colour; total AR notes
+    what is overdue."""
+    card = a.scorecard.set_index("key")
+
+    def number(key: str) -> str:
         value = a.table.value(key, a.as_of)
         if value != value:
             return "n/a"
-        return f"{value:,.0f}" if key == "ar_total" else f"{value:.1f}"
+        return money_text(value) if key == "ar_total" else f"{unsigned_zero(value, 1):.1f}"
 
-    labels = {"ar_total": f"Total AR ({a.currency})", "dso": "DSO (days)", "cei": "CEI (%)",
-              "pct_over_90": "% over 90"}
-    cells = "".join(f'<div class="arassess-kpi"><div>{labels[k]}</div>'
-                    f'<b style="font-size:1.6em"><span data-kpi="{k}">{text(k)}</span></b></div>'
-                    for k in HEADLINE_KPIS)
-    return f'<div style="display:flex;gap:2.5em">{cells}</div>'
+    cells = []
+    for key in HEADLINE_KPIS:
+        unit = {"ar_total": a.currency, "dso": "days", "cei": "%", "pct_over_90": "% of AR"}[key]
+        if key == "ar_total":
+            total, overdue = a.table.value("ar_total", a.as_of), a.table.value("ar_overdue", a.as_of)
+            note = (f"{money_text(overdue, a.currency)} overdue ({overdue / total:.0%})"
+                    if total == total and overdue == overdue and total > 0 else "")
+            status = ""
+        else:
+            row = card.loc[key] if key in card.index else None
+            shown = "" if row is None else str(row["benchmark_text"] or "")
+            note = f"benchmark: {html.escape(shown)}" if shown else ""
+            word = "" if row is None else str(row["status"] or "")
+            if number(key) == "n/a":  # say why, not against what
+                unit, note = "", html.escape(str(a.table.reason(key, a.as_of) or "not available"))
+            status = (f'<div class="arassess-card-status" style="color:{STATUS_COLOURS[word]};font-weight:bold">'
+                      f"{html.escape(status_text(word))}</div>" if word in STATUS_COLOURS else "")
+        cells.append(
+            f'<div class="arassess-kpi" style="flex:1 1 12em;border:1px solid #c5ced9;border-top:4px solid #1B3A5C;'
+            f'border-radius:6px;padding:.6em .8em;background:#fff">'
+            f'<div style="color:#4a5563">{HEADLINE_LABELS[key]}</div>'
+            f'<div><b style="font-size:1.6em;color:#1B3A5C"><span data-kpi="{key}">{number(key)}</span></b> '
+            f'<span style="color:#4a5563">{html.escape(unit)}</span></div>'
+            f'<div style="color:#4a5563;font-size:.85em">{note}</div>{status}</div>')
+    return f'<div style="display:flex;flex-wrap:wrap;gap:.8em;margin:.5em 0 1em">{"".join(cells)}</div>'
 
 
 # A file above the limit never reaches the kernel (the browser's message is refused), so the page
@@ -193,7 +223,7 @@ class AssessmentDashboard:
                                *(out for name in FIRST_SECTIONS for out in self._section_outputs(a, key, name)))
         self.complete.value = ""
         self.status.value = (f"Ready: {html.escape(a.config.name)} at {a.as_of:%Y-%m-%d} (window {a.window_days} days)"
-                             f" <small>— {time.perf_counter() - started:.2f} s</small>")
+                             + timing_text(f" <small>— {time.perf_counter() - started:.2f} s</small>"))
         rest = [name for name in SECTIONS if name not in FIRST_SECTIONS]
         if self.background:
             if self._fill is not None:

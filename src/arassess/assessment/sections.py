@@ -34,7 +34,8 @@ def data_section(a: Assessment) -> list[Item]:
     rejected = sum(t.rows_rejected for t in q.totals)
     if rejected:
         items += [Text(f"**{rejected:,} row(s) rejected** — first problems (full list: "
-                           f"`arassess validate {a.config.root} --export problems.csv`):"),
+                           f"`arassess validate` of the client folder {literal(a.config.root.name)} with "
+                           "`--export problems.csv`):"),
                   Table(q.problems.head(15))]
     if a.notes:
         items.append(Text("\n".join(f"- {literal(n)}" for n in a.notes)))

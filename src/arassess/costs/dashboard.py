@@ -25,11 +25,12 @@ import numpy as np
 
 from arassess.costs import charts as costcharts
 from arassess.costs.case import CostCase, analyse, lever_value, with_lever, with_sensitivity
-from arassess.costs.model import MAX_HANDOFF_DAY, Assumptions
+from arassess.costs.model import MAX_HANDOFF_DAY, SOURCES, Assumptions
 from arassess.costs.scenarios import Scenario, save_scenario
 from arassess.costs.sections import assumptions_table, comparison_table, decision_html, formatted
 from arassess.display.items import display_bundle, table
 from arassess.errors import ArassessError
+from arassess.serving import timing_text
 
 LIVE_CHARTS = (costcharts.collection_curve_chart, costcharts.waterfall_chart, costcharts.handoff_chart,
                costcharts.tornado_chart)
@@ -110,14 +111,26 @@ class CostDashboard:
         self._ftes_moved = False
         self._quiet = False
 
-        sliders = widgets.VBox([self.ftes, self.salary, self.fee, self.fee_note, self.in_scale,
-                                self.ag_scale, self.rate, self.relationship,
-                                widgets.HBox([self.handoff, self.optimal])])
+        for control, key in ((self.ftes, "collector_ftes"), (self.salary, "collector_salary"),
+                             (self.fee, "fee_schedule"), (self.in_scale, "in_house_recovery_scale"),
+                             (self.ag_scale, "agency_recovery_scale"), (self.rate, a.capital_rate_basis),
+                             (self.relationship, "relationship_cost_share")):
+            control.tooltip = f"Default's source: {SOURCES.get(key, 'arassess default')}"
+        self.handoff.tooltip = ("Days past due at which overdue claims go to the agency (hybrid); with "
+                                "'D = optimal' the model picks the day that keeps the most cash.")
+        groups = [("Team", [self.ftes, self.salary]),
+                  ("Agency", [self.fee, self.fee_note, self.ag_scale]),
+                  ("Money and time", [self.in_scale, self.rate, self.relationship]),
+                  ("Hand-off", [widgets.HBox([self.handoff, self.optimal])])]
+        sliders = widgets.VBox([widgets.VBox([widgets.HTML(f"<h4 style='margin:.6em 0 .2em'>{name}</h4>"), *controls])
+                                for name, controls in groups])
         actions = widgets.HBox([self.reset, self.name, self.save])
         heading = widgets.HTML(f"<h2>{html.escape(case.client)}: in-house or agency? "
                                f"({case.as_of:%d %B %Y})</h2>")
-        self.widget = widgets.VBox([heading, widgets.HTML("<h3>Assumptions</h3>"), sliders, actions, self.status,
-                                    self.decision, self.table, self.charts, self.done, self.inputs])
+        # the answer first, then what it rests on (hover a control for its default's source), then detail
+        self.widget = widgets.VBox([heading, self.decision, self.status,
+                                    widgets.HTML("<h3>Assumptions (change them to see the answer move)</h3>"),
+                                    sliders, actions, self.charts, self.done, self.table, self.inputs])
         self._generation = 0
         self._lock = threading.Lock()
         self._worker: threading.Thread | None = None
@@ -181,7 +194,9 @@ class CostDashboard:
         else:
             self.fee_note.value = "<small>Flat fee on every placed claim.</small>"
         ms = (time.perf_counter() - started) * 1000
-        self.status.value = (f'<span data-ms="{ms:.0f}">Updated in {ms:,.0f} ms: {html.escape(case.label)}</span>')
+        # the recommendation is in the box above; the label and the timing only for developers
+        took = timing_text(f" in {ms:,.0f} ms: {html.escape(case.label)}")
+        self.status.value = f'<span data-ms="{ms:.0f}">Updated{took}</span>'
         # not a daemon: exit waits for it instead of aborting under a running chart
         self._worker = threading.Thread(target=self._finish, args=(case, generation))
         self._worker.start()

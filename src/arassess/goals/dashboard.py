@@ -29,6 +29,7 @@ from arassess.goals.model import Goal
 from arassess.goals.sections import cash_table, display_table, goal_cash_text
 from arassess.goals.store import GOALS_FILE, save_goals_with_backup
 from arassess.goals.targets import validate_goal
+from arassess.serving import timing_text
 
 EDITED = "goals dashboard"  # the source of a goal changed here and not yet saved
 _ERROR = "color:#b00"
@@ -84,7 +85,8 @@ class GoalsDashboard:
         self.cash_table.add_class("arassess-cash-table")
         self.chart = widgets.Output()
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in case.notes)
-        head = (f"<h2>{html.escape(case.client)}: goals</h2><h3>Goals at {case.as_of:%Y-%m-%d}</h3><p>Edit a target, deadline or owner: the cash effect and "
+        head = (f"<h2>{html.escape(case.client)}: goals</h2><h3>Goals at {case.as_of:%Y-%m-%d}</h3>"
+                "<p>Edit a target, deadline or owner: the cash effect and "
                 f"the glide paths follow. “Save goals” writes them to {GOALS_FILE} in the client folder "
                 "(the previous file is kept).</p>" + (f"<ul>{notes}</ul>" if notes else ""))
         rows = [r.widget for r in self.rows.values()] or [widgets.HTML("<p>No goal can be set from this data.</p>")]
@@ -134,7 +136,7 @@ class GoalsDashboard:
         ms = (time.perf_counter() - started) * 1000
         state = (f'<span style="{_ERROR}">{len(errors)} goal(s) need attention before saving</span>' if errors
                  else "ready to save")
-        self.status.value = f'<span data-ms="{ms:.0f}">Updated in {ms:,.0f} ms: {state}.</span>'
+        self.status.value = f'<span data-ms="{ms:.0f}">Updated{timing_text(f" in {ms:,.0f} ms")}: {state}.</span>'
 
     # --- events ------------------------------------------------------------------------------
     def _changed(self, _change: Any = None) -> None:
