@@ -148,6 +148,7 @@ def test_the_landing_page_leads_to_every_dashboard_of_a_client(tmp_path):
                 assert "Voltline" not in text, key  # the page opened on the client it named
                 assert not TIMING.search(text), (key, TIMING.search(text))  # no internal timings for a CFO
                 assert str(workspace) not in text and ".ipynb" not in text, key
+                expect(page).to_have_title(next(d.title for d in landing.DASHBOARDS if d.key == key))  # no file name
                 failure = FAILURE_TEXT.search(text)
                 assert failure is None, (key, text[max(0, failure.start() - 300):failure.end() + 300])
                 page.screenshot(path=shots / f"dashboard-{key}.png")

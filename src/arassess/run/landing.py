@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import quote
@@ -23,33 +24,45 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from arassess.config.client import load_config
 from arassess.errors import ArassessError
-from arassess.paths import TEMPLATES_DIR, find_clients, workspace
+from arassess.paths import NOTEBOOKS_DIR, TEMPLATES_DIR, find_clients, workspace
 
 DEFAULT_PRIMARY, DEFAULT_ACCENT = "#1B3A5C", "#E07B24"
 COLOUR = re.compile(r"#[0-9A-Fa-f]{3}(?:[0-9A-Fa-f]{3})?")
 INCOMPLETE = "INCOMPLETE"  # marker file of a run that did not finish (arassess.run.pipeline)
 
 
+@lru_cache(maxsize=8)
+def notebook_title(notebook: str) -> str:
+    """A notebook's title, written once in its metadata (``title``: Voila's page title too)."""
+    try:
+        return str(json.loads((NOTEBOOKS_DIR / notebook).read_text(encoding="utf-8"))["metadata"]["title"])
+    except (OSError, ValueError, KeyError):
+        return notebook.removesuffix(".ipynb")
+
+
 @dataclass(frozen=True)
 class Dashboard:
-    """One dashboard: its notebook, title and what it answers."""
+    """One dashboard: its notebook and what it answers; its title is the notebook's."""
 
     key: str
     notebook: str
-    title: str
     question: str
+
+    @property
+    def title(self) -> str:
+        return notebook_title(self.notebook)
 
 
 DASHBOARDS: tuple[Dashboard, ...] = (
-    Dashboard("assess", "01_assess_current_process.ipynb", "Assessment",
+    Dashboard("assess", "01_assess_current_process.ipynb",
               "How healthy is collection today: DSO, CEI, aging, payment behaviour, maturity."),
-    Dashboard("costs", "02_inhouse_vs_agency.ipynb", "In-house or agency",
+    Dashboard("costs", "02_inhouse_vs_agency.ipynb",
               "Collect overdue invoices in-house or hand them to an agency, and from when."),
-    Dashboard("goals", "03_set_goals.ipynb", "Goals",
+    Dashboard("goals", "03_set_goals.ipynb",
               "Measurable targets with deadlines and owners, and the cash they free."),
-    Dashboard("plan", "04_action_plan.ipynb", "Action plan and worklist",
+    Dashboard("plan", "04_action_plan.ipynb",
               "What to do next: actions, the dunning ladder, the worklist and letters."),
-    Dashboard("monthly", "05_monthly_review.ipynb", "Monthly review",
+    Dashboard("monthly", "05_monthly_review.ipynb",
               "Each month: progress against the goals and the actions that are late."),
 )
 
