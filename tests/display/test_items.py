@@ -7,11 +7,25 @@ import base64
 
 import pandas as pd
 import pytest
-from IPython.display import Image, Markdown
+from IPython.display import Markdown
 from pandas.io.formats.style import Styler
 
 from arassess.display.format import status_text
-from arassess.display.items import Bullets, Figure, Heading, Table, Text, block, bundle, literal, plain, shown
+from arassess.display.items import (
+    AltImage,
+    Bullets,
+    Figure,
+    Heading,
+    Table,
+    Text,
+    block,
+    bundle,
+    display_bundle,
+    figure_image,
+    literal,
+    plain,
+    shown,
+)
 from arassess.display.style import STATUS_STYLE, new_figure
 from arassess.errors import ArgumentError
 
@@ -64,12 +78,23 @@ def test_a_figure_is_a_png_in_all_three_renderers():
     fig = new_figure()
     fig.add_subplot().plot([0, 1], [0, 1])
     item = Figure(fig, "A line")
-    assert isinstance(shown(item), Image)
+    image = shown(item)
+    assert isinstance(image, AltImage) and image.alt == "A line"  # the caption is the chart's alt text
     report = block(item)
     assert report["caption"] == "A line" and report["src"].startswith("data:image/png;base64,")
     output = bundle(item)
     assert output["output_type"] == "display_data"
     assert base64.b64decode(output["data"]["image/png"]).startswith(b"\x89PNG")
+    assert output["data"]["text/html"].endswith('alt="A line">')  # what Jupyter front ends show
+
+
+def test_a_chart_without_a_caption_is_named_by_its_title():
+    fig = new_figure()
+    ax = fig.add_subplot()
+    ax.set_title("DSO <trend> & target")
+    assert figure_image(fig).alt == "DSO <trend> & target"
+    assert 'alt="DSO &lt;trend&gt; &amp; target"' in display_bundle(fig)["data"]["text/html"]
+    assert figure_image(new_figure()).alt == "Chart"
 
 
 def test_the_widget_renderer_sends_what_the_notebook_shows():

@@ -36,7 +36,7 @@ def test_section_leads_with_the_cash_expected_and_the_verdict(voltline):
     four = money_text(float(f.weeks["expected"].head(4).sum()), "EUR")
     assert f"**{four}** is expected in the next 4 weeks" in items[1].data
     assert items[2].data.replace("\\", "") == f.reason  # the verdict with the WAPE of the three methods
-    assert sum(type(i).__name__ == "Image" for i in items) == 2  # the weekly chart and the backtest chart
+    assert sum(type(i).__name__ == "AltImage" for i in items) == 2  # the weekly chart and the backtest chart
     assert any("The 80% band held" in getattr(i, "data", "") for i in items if isinstance(getattr(i, "data", None), str))
 
 

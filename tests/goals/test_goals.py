@@ -467,7 +467,7 @@ def test_sections_show_the_goals_and_the_cash(voltline):
     assert "52.3 days" in html and "2027-10-31" in html and "default: DSO (period) to BPDSO" in html
     cash = " ".join(i.data for i in section(case, "cash") if isinstance(i, Markdown))
     assert "do not add them up" in cash and "673,398 EUR" in cash
-    assert any(type(i).__name__ == "Image" for i in section(case, "glide"))
+    assert any(type(i).__name__ == "AltImage" for i in section(case, "glide"))
     assert "ADD benchmark" in section(case, "rules")[1].data
 
 

@@ -18,7 +18,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
-from IPython.display import Image, Markdown
+from IPython.display import Markdown
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -27,7 +27,7 @@ from matplotlib.text import Text
 from arassess.assessment.sections import SECTION_TITLES, SECTIONS, section
 from arassess.config.risk import RiskSettings
 from arassess.display.format import format_value
-from arassess.display.items import block
+from arassess.display.items import AltImage, block
 from arassess.display.style import GREEN, ORANGE, VERMILLION, money
 from arassess.report.client import CHAPTERS, chapters, gather, risk_blocks
 from arassess.risk import charts as riskcharts
@@ -114,7 +114,7 @@ def test_section_states_the_decision_the_meaning_of_late_and_the_split(voltline)
     assert f"the {sp['test_rows']:,} invoices due after it ({sp['test_late_share']:.0%} late)" in intro
     assert f"The scores at 2026-10-31 use the **{r.model_name}** model." in intro and r.used == "model"
     assert markdown(items)[-1] == f"Fitted and validated in {r.fit_seconds:.1f} s."
-    assert sum(isinstance(item, Image) for item in items) == 2  # calibration and score distribution
+    assert sum(isinstance(item, AltImage) for item in items) == 2  # calibration and score distribution
 
 
 def test_section_says_when_the_history_was_sampled(voltline):

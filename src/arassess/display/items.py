@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator, Mapping, Union
 
 import pandas as pd
 from IPython.core.formatters import format_display_data
-from IPython.display import Image, Markdown
+from IPython.display import Markdown
 from matplotlib.figure import Figure as MplFigure
 from pandas.io.formats.style import Styler
 
@@ -28,9 +28,31 @@ from arassess.display.style import STATUS_STYLE, data_uri, png_bytes
 from arassess.errors import ArgumentError
 
 
-def figure_image(fig: MplFigure) -> Image:
-    """A matplotlib figure as an embeddable PNG image."""
-    return Image(data=png_bytes(fig), format="png")
+def figure_alt(fig: MplFigure, caption: str = "") -> str:
+    """The words standing for a chart (its alt text): the caption, else the figure's title, else
+    its first axes' title, else 'Chart'."""
+    titles = [caption, fig._suptitle.get_text() if fig._suptitle is not None else "",
+              *(ax.get_title() for ax in fig.axes)]
+    return next((" ".join(t.split()) for t in titles if t and t.strip()), "Chart")
+
+
+@dataclass(frozen=True)
+class AltImage:
+    """A PNG with its alt text: Jupyter front ends show the HTML ``<img alt=…>`` (screen readers
+    read the alt), anything that takes only images falls back to the PNG."""
+
+    png: bytes
+    alt: str
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        encoded = base64.b64encode(self.png).decode("ascii")
+        return {"image/png": encoded,
+                "text/html": f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(self.alt)}">'}
+
+
+def figure_image(fig: MplFigure, caption: str = "") -> AltImage:
+    """A matplotlib figure as an embeddable PNG image with its alt text (:func:`figure_alt`)."""
+    return AltImage(png_bytes(fig), figure_alt(fig, caption))
 
 
 def md(value: str) -> Markdown:
@@ -119,6 +141,8 @@ def display_bundle(item: Any) -> dict[str, Any]:
     """An object as a Jupyter display_data output (what display() would send). Binary data
     (a figure's PNG bytes) is base64 text, as the notebook format and the widget front end
     expect: raw bytes in ``Output.outputs`` show as a broken image."""
+    if isinstance(item, MplFigure):
+        item = figure_image(item)  # with its alt text
     data, metadata = format_display_data(item)
     data = {mime: base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value
             for mime, value in data.items()}
@@ -215,7 +239,7 @@ def shown(item: Item) -> Any:
     if isinstance(item, Table):
         return _styled(item)
     if isinstance(item, Figure):
-        return figure_image(item.figure)
+        return figure_image(item.figure, item.caption)
     raise ArgumentError(f"not a section item: {type(item).__name__}")
 
 
