@@ -37,6 +37,7 @@ from arassess.assessment.workspace_cache import (
 from arassess.config.yamlfile import read_yaml
 from arassess.display.format import money_text, status_text, unsigned_zero
 from arassess.display.items import display_bundle
+from arassess.display.style import DEFAULT_COLORS
 from arassess.errors import ArassessError
 from arassess.ledger.model import Ledger
 from arassess.paths import find_clients, resolve_client_dir
@@ -55,6 +56,7 @@ def in_dashboard() -> bool:
 
 #: Status colours of the headline cards (text on white meets WCAG AA); the status is also in words.
 STATUS_COLOURS = {"good": "#1d6b3a", "bad": "#a32020"}
+PRIMARY = DEFAULT_COLORS["primary_color"]
 HEADLINE_LABELS = {"ar_total": "Total receivables", "dso": "DSO", "cei": "CEI", "pct_over_90": "Over 90 days past due"}
 
 
@@ -89,10 +91,10 @@ def headline_html(a: Assessment) -> str:
             status = (f'<div class="arassess-card-status" style="color:{STATUS_COLOURS[word]};font-weight:bold">'
                       f"{html.escape(status_text(word))}</div>" if word in STATUS_COLOURS else "")
         cells.append(
-            f'<div class="arassess-kpi" style="flex:1 1 12em;border:1px solid #c5ced9;border-top:4px solid #1B3A5C;'
+            f'<div class="arassess-kpi" style="flex:1 1 12em;border:1px solid #c5ced9;border-top:4px solid {PRIMARY};'
             f'border-radius:6px;padding:.6em .8em;background:#fff">'
             f'<div style="color:#4a5563">{HEADLINE_LABELS[key]}</div>'
-            f'<div><b style="font-size:1.6em;color:#1B3A5C"><span data-kpi="{key}">{number(key)}</span></b> '
+            f'<div><b style="font-size:1.6em;color:{PRIMARY}"><span data-kpi="{key}">{number(key)}</span></b> '
             f'<span style="color:#4a5563">{html.escape(unit)}</span></div>'
             f'<div style="color:#4a5563;font-size:.85em">{note}</div>{status}</div>')
     return f'<div style="display:flex;flex-wrap:wrap;gap:.8em;margin:.5em 0 1em">{"".join(cells)}</div>'

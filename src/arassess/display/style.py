@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from typing import Iterable, Sequence
 
 import matplotlib
@@ -37,6 +38,9 @@ OVERDUE_RANGE = (0.35, 0.9)
 GOOD, BAD = GREEN, VERMILLION
 STATUS_STYLE = {"good": "background-color: #C7EBDD; color: #00573F",  # light bluish green
                 "bad": "background-color: #F7D5BF; color: #7A3300"}  # light vermillion
+#: The consultancy's colours when client.yaml ``branding:`` sets none (report, letters, dashboards).
+DEFAULT_COLORS = {"primary_color": "#1B3A5C", "accent_color": "#E07B24"}
+BRAND_COLOR = re.compile(r"#[0-9A-Fa-f]{3}(?:[0-9A-Fa-f]{3})?")  # what a branding colour may be: #rgb or #rrggbb
 MATURITY_LEVELS = ("Initial", "Developing", "Defined", "Managed", "Optimised")  # templates/questionnaire.yaml
 MATURITY_GAP_BELOW = 2.0  # areas scoring under "Defined" are gaps
 MONEY_TICKS = 5  # at most this many intervals on a money axis

@@ -30,6 +30,7 @@ from arassess.display.format import change_text, format_value, money_text
 from arassess.display.items import Bullets, Figure, Item, SectionRegistry, Table, Text, block, literal, md, shown
 from arassess.display.style import (
     BLUE,
+    DEFAULT_COLORS,
     GREEN,
     GREY,
     ORANGE,
@@ -503,7 +504,8 @@ def render_html(r: MonthlyReview, paper: str = "A4", now: dt.datetime | None = N
     return env.get_template("monthly.html.j2").render(
         client=r.client, month=month, as_of=f"{r.date:%Y-%m-%d}", baseline=f"{r.baseline:%d %B %Y}",
         prepared_for=branding.get("prepared_for") or r.client, consultant=branding.get("consultant") or "—",
-        primary_color=branding.get("primary_color", "#1B3A5C"), accent_color=branding.get("accent_color", "#E07B24"),
+        primary_color=branding.get("primary_color", DEFAULT_COLORS["primary_color"]),
+        accent_color=branding.get("accent_color", DEFAULT_COLORS["accent_color"]),
         logo=logo_data_uri(branding, r.config.root), generated=f"{(now or dt.datetime.now()):%d %B %Y}",
         css=Markup((REPORT_DIR / "report.css").read_text(encoding="utf-8")), paper=paper, chapters=parts,
         version=__version__, footer_css=Markup(css_string(f"{r.client} — monthly review {month}")))

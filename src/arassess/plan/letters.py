@@ -61,7 +61,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from arassess.config.client import ClientConfig
 from arassess.config.escalation import HANDOFF, parse_escalation
 from arassess.display.format import money_text
-from arassess.display.style import data_uri
+from arassess.display.style import BRAND_COLOR, DEFAULT_COLORS, data_uri
 from arassess.errors import ArgumentError, ConfigError, OverwriteError
 from arassess.paths import TEMPLATES_DIR
 from arassess.plan.worklist import customer_worklist
@@ -73,10 +73,8 @@ MIN_HANDOFF_NOTICE_DAYS = 7   # a final notice gives at least this many days bef
 AGENCY_KEY = "agency_in_place"  # escalation.letters.agency_in_place: a collection agency is under contract
 #: Sender details a letter should carry → how the placeholder names them.
 SENDER_DETAILS = {"address": "your address", "email": "your e-mail address", "payment_details": "your payment details"}
-DEFAULT_COLORS = {"primary_color": "#1B3A5C", "accent_color": "#E07B24"}
 DEFAULT_CONTACT = "Accounts receivable"
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
-_COLOR = re.compile(r"#[0-9A-Fa-f]{3}(?:[0-9A-Fa-f]{3})?")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
@@ -124,7 +122,7 @@ def _brand(config: ClientConfig) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for key, short in (("primary_color", "primary"), ("accent_color", "accent")):
         value = branding.get(key) or DEFAULT_COLORS[key]
-        if not isinstance(value, str) or not _COLOR.fullmatch(value):
+        if not isinstance(value, str) or not BRAND_COLOR.fullmatch(value):
             raise ConfigError(f"{config.root / 'client.yaml'}: 'branding.{key}' must be a colour like "
                               f"'#1B3A5C', got {value!r}.")
         out[short] = value

@@ -30,7 +30,7 @@ from arassess.costs.case import CostCase
 from arassess.costs.sections import assumptions_table, comparison_table, decision_text, formatted, strategy_text
 from arassess.display.format import format_value, money_text
 from arassess.display.items import Bullets, Figure, Heading, Item, Table, Text, block
-from arassess.display.style import data_uri, plural
+from arassess.display.style import DEFAULT_COLORS, data_uri, plural
 from arassess.errors import ArgumentError, OverwriteError, ReportError
 from arassess.forecast import charts as forecastcharts
 from arassess.forecast import model as forecastmodel
@@ -445,7 +445,8 @@ def render_html(data: ReportData, paper: str = "A4", now: dt.datetime | None = N
         plan_start_long=f"{data.planned_on:%d %B %Y}",
         prepared_for=branding.get("prepared_for") or a.config.name,
         consultant=branding.get("consultant") or "—",
-        primary_color=branding.get("primary_color", "#1B3A5C"), accent_color=branding.get("accent_color", "#E07B24"),
+        primary_color=branding.get("primary_color", DEFAULT_COLORS["primary_color"]),
+        accent_color=branding.get("accent_color", DEFAULT_COLORS["accent_color"]),
         logo=logo_data_uri(branding, data.client_dir), generated=f"{(now or dt.datetime.now()):%d %B %Y}",
         css=Markup((REPORT_DIR / "report.css").read_text(encoding="utf-8")), paper=paper,
         chapters=parts, version=__version__,

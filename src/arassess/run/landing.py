@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,12 +21,11 @@ from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from arassess.config.client import load_config
+from arassess.config.client import ClientConfig, load_config
+from arassess.display.style import BRAND_COLOR, DEFAULT_COLORS
 from arassess.errors import ArassessError
 from arassess.paths import NOTEBOOKS_DIR, TEMPLATES_DIR, find_clients, workspace
 
-DEFAULT_PRIMARY, DEFAULT_ACCENT = "#1B3A5C", "#E07B24"
-COLOUR = re.compile(r"#[0-9A-Fa-f]{3}(?:[0-9A-Fa-f]{3})?")
 INCOMPLETE = "INCOMPLETE"  # marker file of a run that did not finish (arassess.run.pipeline)
 
 
@@ -130,18 +128,28 @@ def headlines(run: Path) -> dict[str, str]:
     return out
 
 
-def client_cards(runs_dir: Path | None = None, clients: Mapping[str, Path] | None = None) -> list[ClientCard]:
-    """A card per client folder found (:func:`arassess.paths.find_clients`), with the headlines of its
-    latest run under ``runs_dir`` (default ``runs/`` of the folder serve was started in). A folder
-    whose client.yaml cannot be read gets a card saying what is wrong."""
+def read_clients(clients: Mapping[str, Path] | None = None) -> dict[str, ClientConfig | str]:
+    """Each client folder found (:func:`arassess.paths.find_clients`) with its client.yaml read once,
+    or what is wrong with it (the folder's path replaced by its name: no path on the page)."""
+    out: dict[str, ClientConfig | str] = {}
+    for folder, path in (find_clients() if clients is None else clients).items():
+        try:
+            out[folder] = load_config(path)
+        except ArassessError as exc:
+            out[folder] = str(exc).replace(str(path), folder)
+    return out
+
+
+def client_cards(configs: Mapping[str, ClientConfig | str], runs_dir: Path | None = None) -> list[ClientCard]:
+    """A card per client folder (:func:`read_clients`), with the headlines of its latest run under
+    ``runs_dir`` (default ``runs/`` of the folder serve was started in). A folder whose client.yaml
+    cannot be read gets a card saying what is wrong."""
     started = workspace() or Path.cwd()
     runs = runs_dir if runs_dir is not None else started / "runs"
     cards = []
-    for folder, path in (find_clients() if clients is None else clients).items():
-        try:
-            config = load_config(path)
-        except ArassessError as exc:
-            cards.append(ClientCard(folder, folder, "", problem=str(exc).replace(str(path), folder)))
+    for folder, config in configs.items():
+        if isinstance(config, str):
+            cards.append(ClientCard(folder, folder, "", problem=config))
             continue
         run = latest_run(runs, folder)
         cards.append(ClientCard(folder, config.name, f"{config.as_of:%d %B %Y}" if config.as_of else "",
@@ -158,20 +166,17 @@ def _run_date(run: Path) -> str:
         return ""
 
 
-def branding(clients: Mapping[str, Path] | None = None) -> dict[str, str]:
-    """The consultancy's name and colours from the first client folder that sets them (client.yaml
-    ``branding:``); colours must be hex (#RRGGBB), anything else falls back to the defaults."""
-    for path in (find_clients() if clients is None else clients).values():
-        try:
-            brand = load_config(path).branding
-        except ArassessError:
-            continue
-        if brand.get("consultant"):
-            colours = {k: str(brand.get(f"{k}_color") or "") for k in ("primary", "accent")}
-            return {"consultant": str(brand["consultant"]),
-                    "primary": colours["primary"] if COLOUR.fullmatch(colours["primary"]) else DEFAULT_PRIMARY,
-                    "accent": colours["accent"] if COLOUR.fullmatch(colours["accent"]) else DEFAULT_ACCENT}
-    return {"consultant": "", "primary": DEFAULT_PRIMARY, "accent": DEFAULT_ACCENT}
+def branding(configs: Mapping[str, ClientConfig | str]) -> dict[str, str]:
+    """The consultancy's name and colours from the first client that names its consultant (client.yaml
+    ``branding:``); a colour that is not #rgb/#rrggbb (display.style.BRAND_COLOR) falls back to the
+    default, so the page always shows."""
+    brand = next((c.branding for c in configs.values() if not isinstance(c, str) and c.branding.get("consultant")),
+                 {})
+    colours = {short: str(brand.get(key) or "") for key, short in (("primary_color", "primary"),
+                                                                   ("accent_color", "accent"))}
+    return {"consultant": str(brand.get("consultant") or ""),
+            **{short: value if BRAND_COLOR.fullmatch(value) else DEFAULT_COLORS[f"{short}_color"]
+               for short, value in colours.items()}}
 
 
 def dashboard_url(base_url: str, dashboard: Dashboard, folder: str) -> str:
@@ -182,12 +187,12 @@ def dashboard_url(base_url: str, dashboard: Dashboard, folder: str) -> str:
 
 def landing_html(base_url: str = "/", runs_dir: Path | None = None) -> str:
     """The landing page's body (escaped: client names and folders are text, never markup)."""
-    clients = find_clients()
+    configs = read_clients()
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=select_autoescape(default=True))
     template = env.get_template("landing.html.j2")
-    cards = client_cards(runs_dir, clients)
+    cards = client_cards(configs, runs_dir)
     links = {c.folder: {d.key: dashboard_url(base_url, d, c.folder) for d in DASHBOARDS} for c in cards}
-    return template.render(cards=cards, dashboards=DASHBOARDS, links=links, brand=branding(clients))
+    return template.render(cards=cards, dashboards=DASHBOARDS, links=links, brand=branding(configs))
 
 
 def page_config_hook(page_config: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -200,4 +205,4 @@ def page_config_hook(page_config: dict[str, Any], **kwargs: Any) -> dict[str, An
 
 
 __all__ = ["DASHBOARDS", "ClientCard", "Dashboard", "branding", "client_cards", "dashboard_url", "headlines",
-           "landing_html", "latest_run", "page_config_hook"]
+           "landing_html", "latest_run", "notebook_title", "page_config_hook", "read_clients"]
