@@ -74,6 +74,9 @@ def test_headline_says_why_a_kpi_is_not_available():
     dso_card = html.split('data-kpi="dso"')[1].split('data-kpi="cei"')[0]
     assert ">n/a<" in dso_card and "needs sales history, which an open-items export lacks" in dso_card
     assert "benchmark" not in dso_card and "needs attention" not in dso_card
+    before = headline_html(assess(LEDGER, "2024-03-31"))  # before the first invoice: every card says why
+    assert before.count(">n/a<") == 4 and before.count("before the ledger&#x27;s first invoice") == 4
+    assert ">EUR<" not in before
 
 
 def test_the_data_section_warns_about_the_date_being_looked_at():

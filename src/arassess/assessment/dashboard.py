@@ -86,10 +86,10 @@ def headline_html(a: Assessment) -> str:
             shown = "" if row is None else str(row["benchmark_text"] or "")
             note = f"benchmark: {html.escape(shown)}" if shown else ""
             word = "" if row is None else str(row["status"] or "")
-            if number(key) == "n/a":  # say why, not against what
-                unit, note = "", html.escape(str(a.table.reason(key, a.as_of) or "not available"))
             status = (f'<div class="arassess-card-status" style="color:{STATUS_COLOURS[word]};font-weight:bold">'
                       f"{html.escape(status_text(word))}</div>" if word in STATUS_COLOURS else "")
+        if number(key) == "n/a":  # say why, not against what
+            unit, note, status = "", html.escape(str(a.table.reason(key, a.as_of) or "not available")), ""
         cells.append(
             f'<div class="arassess-kpi" style="flex:1 1 12em;border:1px solid #c5ced9;border-top:4px solid {PRIMARY};'
             f'border-radius:6px;padding:.6em .8em;background:#fff">'
