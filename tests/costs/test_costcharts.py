@@ -12,8 +12,9 @@ from arassess.costs import charts as costcharts
 from arassess.costs.case import analyse, build_book, load_case, strategy_net
 from arassess.costs.claims import CLAIM_COLUMNS
 from arassess.costs.collection import survey_curve
-from arassess.costs.model import SHORT, Assumptions, best_strategy, tie
+from arassess.costs.model import Assumptions, best_strategy, tie
 from arassess.costs.sections import SECTIONS, assumptions_table, claims_table, comparison_table, formatted, section
+from arassess.costs.words import STRATEGY_WORDS
 from arassess.paths import SAMPLE_DATA_DIR
 
 CHARTS = (costcharts.waterfall_chart, costcharts.handoff_chart, costcharts.tornado_chart,
@@ -76,8 +77,9 @@ def test_tornado_names_the_runner_up_and_the_base_lead(case):
     other = max((s for s in net if s != leader), key=net.get)
     assert costcharts.runner_up(case) == other
     assert case.tornado.attrs["base_lead"] == pytest.approx(net[leader] - net[other])
-    assert ax.get_xlabel().startswith(f"lead of {SHORT[leader]} over {SHORT[other]} (net recovery; base ")
-    assert f"({SHORT[leader]} vs {SHORT[other]})" in ax.get_title(loc="left")
+    lead, runner = STRATEGY_WORDS[leader]["short"], STRATEGY_WORDS[other]["short"]
+    assert ax.get_xlabel().startswith(f"lead of {lead} over {runner} (net recovery; base ")
+    assert f"({lead} vs {runner})" in ax.get_title(loc="left")
 
 
 def test_tornado_runner_up_at_a_fixed_hand_off_day():
@@ -87,7 +89,8 @@ def test_tornado_runner_up_at_a_fixed_hand_off_day():
     net = strategy_net(case.book, case.assumptions, 60.0)
     other = best_strategy({s: v for s, v in net.items() if s != "in_house"}, tie(case.book))
     assert costcharts.runner_up(case) == other
-    assert f"lead of in-house over {SHORT[other]}" in costcharts.tornado_chart(case).axes[0].get_xlabel()
+    runner = STRATEGY_WORDS[other]["short"]
+    assert f"lead of in-house over {runner}" in costcharts.tornado_chart(case).axes[0].get_xlabel()
 
 
 @pytest.mark.parametrize("fast", [False, True])

@@ -157,3 +157,55 @@ def test_no_module_formats_money_itself():
              if pattern.search(line)]
     assert found == []
     assert pattern.search('f"{value:,.0f} {case.currency}"')  # the check can fail
+
+
+def test_the_recommendation_is_worded_in_one_place(report_data, monkeypatch, tmp_path):
+    """A strategy's words (costs.words: the answer, the card, the report's column, the runner-up) reach
+    notebook 02's decision, its dashboard, the client report and the landing page's card."""
+    import json
+
+    from arassess.costs import words
+    from arassess.run.landing import headlines
+
+    strategy = report_data.case.strategy
+    reworded = dict(words.STRATEGY_WORDS[strategy], recommendation="Keep it at home (one place)",
+                    card="Home (one place)", column="At home (one place)")
+    monkeypatch.setitem(words.STRATEGY_WORDS, strategy, reworded)
+    case = load_case(VOLTLINE)[0]
+    notebook = "".join(str(getattr(item, "data", "")) for item in cost_sections.section(case, "decision"))
+    assert "Keep it at home (one place)" in notebook
+    client = tmp_path / "voltline"
+    shutil.copytree(VOLTLINE, client)
+    panel = CostDashboard(case, client)
+    panel.wait()
+    assert "Keep it at home (one place)" in panel.decision.value
+    report = render_html(gather(VOLTLINE))
+    assert "Keep it at home (one place)" in report and "Home (one place)" in report
+    assert "At home (one place)" in report
+    assert "Keep collections in-house" not in report + notebook + panel.decision.value
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "costs_summary.json").write_text(json.dumps({"strategy": strategy, "handoff_day": None}))
+    assert headlines(run)["costs"] == "Home (one place)"
+
+
+@pytest.mark.parametrize("strategy, day, form, said", [
+    ("agency", 90.0, "recommendation", "Place overdue claims with an agency at 90 days past due"),
+    ("agency", None, "recommendation", "Place overdue claims with an agency"),
+    ("hybrid", 37.5, "card", "In-house, then agency at 37.5 days"),
+    ("hybrid", None, "heading", "hybrid"),
+    ("in_house", float("inf"), "column", "All in-house")])
+def test_strategy_words_say_the_day_only_when_known(strategy, day, form, said):
+    from arassess.costs.words import strategy_words
+
+    assert strategy_words(strategy, form, day) == said
+
+
+def test_strategy_words_refuse_unknown_names():
+    from arassess.costs.words import strategy_words
+    from arassess.errors import ArgumentError
+
+    with pytest.raises(ArgumentError, match="unknown strategy 'outsourced'"):
+        strategy_words("outsourced", "card")
+    with pytest.raises(ArgumentError, match="unknown form 'title'"):
+        strategy_words("agency", "title")

@@ -34,8 +34,6 @@ from arassess.costs.claims import (
 from arassess.costs.collection import FULL_CLAIMS, CollectionCurve, data_end, observed_curve, survey_curve
 from arassess.costs.model import (
     IN_HOUSE,
-    LABELS,
-    SHORT,
     STRATEGIES,
     Assumptions,
     Book,
@@ -51,6 +49,7 @@ from arassess.costs.model import (
     tie,
 )
 from arassess.costs.scenarios import Scenario, load_scenario
+from arassess.costs.words import strategy_words
 from arassess.display.format import money_text
 from arassess.ledger.model import Ledger
 from arassess.paths import resolve_client_dir
@@ -202,13 +201,13 @@ class BreakEven:
         if self.value is None:
             lo, hi = LEVER[self.lever].bounds
             return (f"{label}: no value from {fmt(self.lever, lo)} to {fmt(self.lever, hi)} changes the "
-                    f"decision ({SHORT[self.before]}; now {now}).")
+                    f"decision ({strategy_words(self.before, 'short')}; now {now}).")
         side = "above" if self.value > self.base_value else "below"
         at = ("" if "hybrid" not in (self.before, self.after) else
               " (hybrid at its best hand-off day)" if self.handoff_day is None else
               f" (hybrid hand-off held at D = {self.handoff_day:g} days)")
         return (f"{label} {side} {fmt(self.lever, self.value)} (now {now}): "
-                f"{SHORT[str(self.after)]} beats {SHORT[self.before]}{at}.")
+                f"{strategy_words(str(self.after), 'short')} beats {strategy_words(self.before, 'short')}{at}.")
 
     def plain(self) -> str | None:
         """The condition in a client's words ("your team collected less than 68% of what it has so
@@ -349,8 +348,7 @@ class CostCase:
 
     @property
     def label(self) -> str:
-        when = f" at {self.days[self.strategy]:g} days past due" if self.strategy != "in_house" else ""
-        return f"{LABELS[self.strategy]}{when}"
+        return strategy_words(self.strategy, "recommendation", self.days.get(self.strategy))
 
     @property
     def strategies(self) -> tuple[str, ...]:
@@ -464,18 +462,18 @@ def _reason(case_days: dict[str, float], net: dict[str, float], best: str, basis
             tolerance: float) -> str:
     """One sentence: the recommendation, its yearly (or one-off) net, and the lead over the runner-up."""
     others = {s: v for s, v in net.items() if s != best}
-    when = f" at {case_days[best]:g} days past due" if best != "in_house" else ""
+    said = strategy_words(best, "recommendation", case_days.get(best))
     period = "a year" if basis == "flow" else "today's overdue claims (one-off)"
     if basis == "stock" and all(abs(v) <= tolerance for v in net.values()):
-        return (f"{LABELS[best]}: nothing is overdue at this date and there is no yearly flow to compare, so the "
-                "simplest way stays.")
+        return (f"{strategy_words(best, 'recommendation')}: nothing is overdue at this date and there is no "
+                "yearly flow to compare, so the simplest way stays.")
     if not others:
-        return f"{LABELS[best]}{when}: {money_text(net[best], currency)} net over {period}."
+        return f"{said}: {money_text(net[best], currency)} net over {period}."
     runner = max(others, key=others.get)
     lead = net[best] - others[runner]
-    versus = (f"{money_text(lead, currency)} more than {SHORT[runner]}" if lead > tolerance
-              else f"within {money_text(tolerance, currency)} of {SHORT[runner]}, so the simpler one")
-    return f"{LABELS[best]}{when}: {money_text(net[best], currency)} net over {period}, {versus}."
+    versus = (f"{money_text(lead, currency)} more than {strategy_words(runner, 'short')}" if lead > tolerance
+              else f"within {money_text(tolerance, currency)} of {strategy_words(runner, 'short')}, so the simpler one")
+    return f"{said}: {money_text(net[best], currency)} net over {period}, {versus}."
 
 
 def with_sensitivity(case: CostCase) -> CostCase:
@@ -514,7 +512,7 @@ def analyse(client: str, currency: str, as_of: pd.Timestamp, claims: pd.DataFram
         all_notes.append(f"No team size was given, so the team is sized to the workload: "
                          f"{result.loc[best, 'ftes_needed']:,.1f} FTE ({result.loc[best, 'hours']:,.0f} h a year) "
                          f"for the recommended strategy.")
-    all_notes += [f"{SHORT[s]}: {n}" for s, n in capacity.items() if s in days]
+    all_notes += [f"{strategy_words(s, 'short')}: {n}" for s, n in capacity.items() if s in days]
     if not len(claims) and book.flow is None:
         all_notes.append("No overdue invoices at this date: there is nothing to collect or place.")
     if book.exposure_note and a.relationship_cost_share > 0:

@@ -10,7 +10,8 @@ from matplotlib.figure import Figure
 
 from arassess.costs import model as costmodel
 from arassess.costs.case import CostCase, format_lever, strategy_net
-from arassess.costs.model import SHORT, best_strategy, tie
+from arassess.costs.model import best_strategy, tie
+from arassess.costs.words import strategy_words
 from arassess.display.style import (
     BLUE,
     FONT,
@@ -84,9 +85,8 @@ def waterfall_chart(case: CostCase, fast: bool = False) -> Figure:
         ax.bar(x, heights, bottom=bottoms, color=colours, width=0.75)
         ticks += list(x)
         names += ["Gross", *(label for _c, label in steps), "Net"]
-        chosen = " ✔" if strategy == case.strategy else ""
-        d = case.days[strategy]
-        head = f"{SHORT[strategy]}{chosen}" + (f" (D = {d:g})" if strategy != "in_house" else "")
+        chosen = "✔ " if strategy == case.strategy else ""
+        head = chosen + strategy_words(strategy, "heading", case.days.get(strategy))
         ax.text(x0 + (width - 1) / 2, 1.02, head, transform=ax.get_xaxis_transform(), ha="center",
                 va="bottom", fontsize=FONT, fontweight="bold" if chosen else "normal")
         # above the last cost step too: the label is wider than the bar and would run into it
@@ -148,9 +148,9 @@ def tornado_chart(case: CostCase, top: int = TORNADO_ROWS, fast: bool = False) -
     moves = case.tornado[case.tornado["swing"] > tie(case.book)] if "swing" in case.tornado else case.tornado.iloc[:0]
     table = moves.head(min(top, TORNADO_ROWS)).iloc[::-1]
     base = float(case.tornado.attrs.get("base_lead", 0.0))
-    leader = SHORT[case.tornado.attrs.get("strategy", case.strategy)]
+    leader = strategy_words(case.tornado.attrs.get("strategy", case.strategy), "short")
     other = runner_up(case)
-    versus = SHORT[other] if other else "next best"
+    versus = strategy_words(other, "short") if other else "next best"
     fig = new_figure(height=max(2.8, 0.9 + ROW_HEIGHT * len(table)))
     ax = fig.add_subplot()
     y = np.arange(len(table))

@@ -459,13 +459,8 @@ def capacity_notes(result: pd.DataFrame, a: Assumptions, recommended: str | None
     return notes
 
 
-LABELS = {"in_house": "Keep collections in-house", "agency": "Place overdue claims with an agency",
-          "hybrid": "Work claims in-house, then hand off to an agency"}
-SHORT = {"in_house": "in-house", "agency": "agency", "hybrid": "hybrid"}
-
-
-__all__ = ["CAPITAL_BASES", "COST_LINES", "DEFAULT_EFFORT_HOURS", "FEE_SCHEDULE_FILE", "IN_HOUSE", "LABELS",
-           "SHORT", "SOURCES", "STRATEGIES", "SURVEY_CURVE", "Assumptions", "Book", "Claims", "FeeSchedule", "Flow",
+__all__ = ["CAPITAL_BASES", "COST_LINES", "DEFAULT_EFFORT_HOURS", "FEE_SCHEDULE_FILE", "IN_HOUSE",
+           "SOURCES", "STRATEGIES", "SURVEY_CURVE", "Assumptions", "Book", "Claims", "FeeSchedule", "Flow",
            "agency_fee_rate", "agency_share", "assumptions_from_config", "best_strategy", "candidate_days",
            "capacity_note", "capacity_notes", "claim_fee_rates", "commissioned", "evaluate", "exposure_at", "fixed_costs",
            "flow_fee_rate", "flow_hours", "flow_lines", "handoff_curve", "in_house_share", "load_fee_schedule",

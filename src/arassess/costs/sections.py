@@ -15,8 +15,9 @@ from IPython.display import Markdown
 
 from arassess.costs import charts as costcharts
 from arassess.costs.case import PROVENANCE_WORDS, CostCase, answer_sentence
-from arassess.costs.model import SHORT, Assumptions
+from arassess.costs.model import Assumptions
 from arassess.costs.scenarios import Scenario
+from arassess.costs.words import strategy_words
 from arassess.display.format import money_text
 from arassess.display.items import Figure, Item, SectionRegistry, Table, Text, literal, md
 from arassess.errors import ArgumentError
@@ -47,15 +48,8 @@ AUDIENCES = ("consultant", "client")
 
 def strategy_names(case: CostCase, audience: str = "consultant") -> list[str]:
     """Column headings of the strategies compared (the D of each placing strategy in its name)."""
-    names = []
-    for s in case.strategies:
-        d = case.days[s]
-        if audience == "client":
-            names.append({"in_house": "All in-house", "agency": f"Agency from {d:g} days",
-                          "hybrid": f"In-house, agency from {d:g} days"}[s])
-        else:
-            names.append(SHORT[s] if s == "in_house" else f"{SHORT[s]} (D = {d:g})")
-    return names
+    form = "column" if audience == "client" else "heading"
+    return [strategy_words(s, form, case.days.get(s)) for s in case.strategies]
 
 
 def comparison_table(case: CostCase, audience: str = "consultant", basis: str | None = None) -> pd.DataFrame:
@@ -206,9 +200,7 @@ def decision_lines(case: CostCase) -> tuple[str, str, list[str], list[str]]:
 
 def strategy_text(case: CostCase) -> str:
     """The recommendation in a few words for a headline card."""
-    if case.strategy == "hybrid":
-        return f"In-house, then agency at {case.days['hybrid']:g} days"
-    return (f"Agency from {case.days['agency']:g} days" if case.strategy == "agency" else "Keep in-house")
+    return strategy_words(case.strategy, "card", case.days.get(case.strategy))
 
 
 def decision_text(case: CostCase) -> str:
@@ -225,20 +217,11 @@ def decision_text(case: CostCase) -> str:
         period = "Every year" if case.basis == "flow" else "On today's overdue invoices"
         if lead > 0.5:
             text += (f" {period} this keeps {money_text(lead, cur)} more, net of fees and costs, than "
-                     f"{strategy_text_of(case, runner).lower()}.")
+                     f"{strategy_words(runner, 'alternative', case.days.get(runner))}.")
     flips = [b.plain() for b in case.break_evens if b.value is not None]
     if flips:
         text += " It would change only if " + ", or if ".join(flips[:2]) + "."
     return text
-
-
-def strategy_text_of(case: CostCase, strategy: str) -> str:
-    """A strategy of the case in a few words (its D in it)."""
-    if strategy == "in_house":
-        return "Keeping everything in-house"
-    if strategy == "agency":
-        return f"Placing every claim at {case.days['agency']:g} days"
-    return f"Handing off at {case.days['hybrid']:g} days"
 
 
 def decision_html(case: CostCase) -> str:

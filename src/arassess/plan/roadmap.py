@@ -34,7 +34,7 @@ import pandas as pd
 from arassess.assessment.case import Assessment
 from arassess.config.escalation import handoff_day_of
 from arassess.costs.case import CostCase
-from arassess.costs.model import SHORT
+from arassess.costs.words import STRATEGY_WORDS, strategy_words
 from arassess.display.format import format_value
 from arassess.errors import ArgumentError
 from arassess.goals.model import Goal
@@ -141,7 +141,8 @@ def _kpi_rule(key: str, threshold: float, what: str, ctx: PlanContext) -> list[s
 
 
 def _strategy_text(ctx: PlanContext) -> str:
-    text = f"Recommended strategy: {SHORT.get(ctx.strategy or '', ctx.strategy)}"
+    short = strategy_words(ctx.strategy, "short") if ctx.strategy in STRATEGY_WORDS else ctx.strategy
+    text = f"Recommended strategy: {short}"
     if ctx.strategy == "agency" and ctx.handoff_day is not None:
         return f"{text}, every overdue claim placed (from {ctx.handoff_day:g} days past due)"
     if ctx.handoff_day is not None:

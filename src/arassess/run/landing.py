@@ -22,6 +22,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from arassess.config.client import ClientConfig, load_config
+from arassess.costs.words import STRATEGY_WORDS, strategy_words
 from arassess.display.style import BRAND_COLOR, DEFAULT_COLORS
 from arassess.errors import ArassessError
 from arassess.paths import NOTEBOOKS_DIR, TEMPLATES_DIR, find_clients, workspace
@@ -110,11 +111,8 @@ def headlines(run: Path) -> dict[str, str]:
         out["assess"] = f"DSO {dso:.1f} days" + (f" · CEI {cei:.1f}%" if cei is not None else "")
     costs = _read(run / "costs_summary.json")
     day = _number(costs.get("handoff_day"))
-    strategy = {"in_house": "Keep collections in-house",
-                "agency": f"Agency from {day:g} days past due" if day is not None else "Hand claims to an agency",
-                "hybrid": f"In-house, then agency at {day:g} days" if day is not None else "In-house, then agency"}
-    if costs.get("strategy") in strategy:
-        out["costs"] = strategy[costs["strategy"]]
+    if costs.get("strategy") in STRATEGY_WORDS:
+        out["costs"] = strategy_words(costs["strategy"], "card", day)
     goals = [g for g in _read(run / "goals_summary.json").get("goals") or [] if isinstance(g, dict)]
     dso_goal = next((g for g in goals if g.get("key") == "dso" and _number(g.get("target")) is not None), None)
     if dso_goal is not None:
