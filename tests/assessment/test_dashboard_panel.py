@@ -143,8 +143,9 @@ def uploaded(name: str, content: bytes) -> tuple[dict, ...]:
 def shown_html(panel: AssessmentDashboard) -> str:
     """Everything the panel shows as HTML: its HTML widgets and every text/html output."""
     parts = [panel.status.value, panel.headline.value, panel.complete.value]
-    parts += [o.get("data", {}).get("text/html", "") for o in panel.output.outputs]
-    parts += [o.get("data", {}).get("text/markdown", "") for o in panel.output.outputs]
+    outputs = panel.output.outputs + panel.detail.outputs  # the answer and the consultant's detail
+    parts += [o.get("data", {}).get("text/html", "") for o in outputs]
+    parts += [o.get("data", {}).get("text/markdown", "") for o in outputs]
     return "\n".join(parts)
 
 
@@ -187,3 +188,17 @@ def test_the_upload_limit_is_stated_beside_the_button_and_is_the_servers():
     assert panel.upload.tooltip in shown and "arassess-upload-limit" in panel.upload_limit._dom_classes
     assert UPLOAD_LIMIT_BYTES == UPLOAD_LIMIT_MB * 1024 * 1024
     assert f'"websocket_max_message_size": {UPLOAD_LIMIT_BYTES}' in " ".join(voila_command(LEDGER, 1))
+
+
+def test_the_answer_comes_first_and_the_consultants_detail_is_collapsed_below_it():
+    panel = AssessmentDashboard(assess(LEDGER), LEDGER, background=False)
+    answer = [o["data"].get("text/markdown", "") for o in panel.output.outputs]
+    assert answer[0].startswith("# Voltline Components GmbH: assessment")
+    assert answer[1].startswith("## ") and "KPI scorecard" in answer[1]          # the scorecard right after
+    assert not any("Data received" in text for text in answer)                     # not in the answer
+    detail = "\n".join(o["data"].get("text/markdown", "") + o["data"].get("text/html", "")
+                       for o in panel.detail.outputs)
+    assert "Data received" in detail and "Control totals" in detail and "rows_read" in detail
+    assert panel.details.selected_index is None                                    # collapsed until opened
+    assert panel.details.get_title(0).startswith("For the consultant: data received")
+    assert panel.widget.children.index(panel.details) == panel.widget.children.index(panel.output) + 1

@@ -101,6 +101,8 @@ def test_save_writes_only_the_changes_and_refuses_to_overwrite(panel):
     panel.name.value = "cheaper-team"
     panel.save.click()
     assert "data-saved" in panel.status.value
+    shown = re.sub(r'data-saved="[^"]*"', "", panel.status.value)  # the page's text: no server path
+    assert str(panel.client_dir) not in shown and "(scenarios/cheaper-team.yaml)" in shown
     saved = load_scenario(panel.client_dir, "cheaper-team")
     assert saved.costs == {"collector_ftes": 2.5, "agency_fee_pct": 0.35}
     assert saved.handoff_day is None and saved.as_of == "2026-10-31"  # D followed the optimum
@@ -108,6 +110,7 @@ def test_save_writes_only_the_changes_and_refuses_to_overwrite(panel):
     panel.ftes.value = 4.0
     panel.save.click()
     assert "Not saved" in panel.status.value and "already exists" in panel.status.value
+    assert str(panel.client_dir) not in panel.status.value
     assert (panel.client_dir / "scenarios" / "cheaper-team.yaml").read_bytes() == before
     panel.name.value = "../../etc"
     panel.save.click()
@@ -136,3 +139,27 @@ def test_every_input_says_where_it_comes_from(panel):
     shown = panel.inputs.value
     assert shown.startswith("<details>") and "Inputs and where they come from" in shown
     assert "from your ledger" in shown and "set for this client" in shown and "default" in shown
+
+
+def test_a_groups_reset_restores_only_that_groups_controls(panel, voltline_case):
+    a = voltline_case.assumptions
+    panel.salary.value = 60_000
+    panel.fee.value = 10
+    panel.rate.value = 12.0
+    panel.handoff.value = 90  # leaves "D = optimal"
+    assert panel.assumptions().collector_salary == 60_000 and not panel.optimal.value
+    panel.group_resets["Team"].click()
+    assert panel.salary.value == a.collector_salary                      # the team's salary is back
+    assert panel.fee.value == 10 and panel.rate.value == 12.0              # the other groups keep theirs
+    assert panel.assumptions().agency_fee_pct == pytest.approx(0.10)       # the moved fee still counts
+    panel.group_resets["Agency"].click()
+    assert panel.fee.value == 25.0 and panel.assumptions().agency_fee_pct == a.agency_fee_pct  # not a flat fee
+    assert panel.rate.value == 12.0 and not panel.optimal.value
+    panel.group_resets["Hand-off"].click()
+    assert panel.optimal.value and panel.handoff.value == voltline_case.handoff_day
+    panel.reset.click()                                                   # and everything at once
+    assert panel.assumptions() == a
+    panel.wait()
+    assert strategy(panel) == voltline_case.strategy
+    assert [b.description for b in panel.group_resets.values()] == [
+        "Reset team", "Reset agency", "Reset money and time", "Reset hand-off"]

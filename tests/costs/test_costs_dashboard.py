@@ -117,9 +117,11 @@ def open_dashboard(page: Page, server: VoilaServer) -> float:
 def assert_clean(page: Page) -> None:
     """No code and no error anywhere on the page (voila_server.assert_clean with this page's texts)."""
     page_is_clean(page, SOURCE_TEXT, FAILURE_TEXT)
-    # every chart is a decoded image (raw bytes in a widget output show as a broken image)
+    # every chart is a decoded image (raw bytes in a widget output show as a broken image); the
+    # charts follow the answer from a background thread: wait for the latest change's to be drawn
+    expect(page.locator(".arassess-charts-done [data-done]")).to_have_count(1, timeout=UPDATE_TIMEOUT_MS)
     charts = page.locator(".widget-output img")
-    assert charts.count() >= 3
+    expect(charts.nth(2)).to_be_attached(timeout=UPDATE_TIMEOUT_MS)
     widths = charts.evaluate_all("imgs => imgs.map(i => i.complete ? i.naturalWidth : -1)")
     assert all(w > 100 for w in widths), f"broken or unloaded chart images: {widths}"
 

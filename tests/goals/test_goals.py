@@ -604,3 +604,16 @@ def test_a_historical_assessment_sets_its_goals_from_the_planning_start(voltline
     assert summary["plan_start"] == "2028-03-15" and summary["as_of"] == "2026-10-31"
     assert min(min(p) for p in summary["glide_paths"].values()) == "2028-03-31"
     assert all(g.baseline == voltline.table.value(g.key, voltline.as_of) for g in case.goals)  # still at as-of
+
+
+def test_the_dashboard_leads_with_a_card_per_goal_that_follows_an_edit(panel):
+    cards = panel.headline.value
+    assert cards.count('class="arassess-kpi"') == len(panel.rows) == 3
+    assert 'data-kpi="dso">52.3 days<' in cards and "DSO (period): goal" in cards
+    assert "from 59.3 days by 31 October 2027; frees 673,398 EUR" in cards
+    assert "Owner: Head of credit control" in cards
+    assert panel.widget.children.index(panel.headline) < panel.widget.children.index(panel.table)
+    panel.rows["dso"].target.value = 50.0
+    assert 'data-kpi="dso">50.0 days<' in panel.headline.value
+    panel.rows["dso"].target.value = 70.0  # worse than the baseline: that goal leaves the cards
+    assert 'data-kpi="dso"' not in panel.headline.value and panel.headline.value.count("arassess-kpi") == 2

@@ -205,7 +205,13 @@ def test_dashboard_shows_the_clients_goals(page, site, tmp_path, record_property
     case = library_case(site["client"])
     assert [g.key for g in case.goals] == DEFAULT_KEYS
     assert page.locator("[class*='arassess-target-']").count() == len(case.goals)
-    expect(page.get_by_text(f"Goals at {case.as_of:%Y-%m-%d}")).to_be_visible()
+    expect(page.get_by_text(f"goals from {case.as_of:%d %B %Y}")).to_be_visible()
+    cards = page.locator(".arassess-headline .arassess-kpi")  # the goals at a glance, as the report's cards
+    expect(cards).to_have_count(len(case.goals))
+    for goal, card in zip(case.goals, cards.all()):
+        expect(card).to_contain_text(f"{goal.label}: goal")
+        expect(card).to_contain_text(format_value(goal.target, goal.unit, case.currency))
+        expect(card).to_contain_text(f"Owner: {goal.owner}")
     for goal in case.goals:
         row = page.locator(".widget-hbox", has=page.locator(f".arassess-target-{goal.key}"))
         better = "higher" if goal.higher_is_better else "lower"
@@ -333,7 +339,8 @@ def test_save_writes_goals_yaml_and_keeps_the_previous_file(page, server, site, 
     page.locator(SAVE).click()
     expect(saved).to_have_count(1, timeout=UPDATE_TIMEOUT_MS)
     assert Path(saved.get_attribute("data-saved")) == target
-    assert f"Saved {len(goals)} goal(s) to {target}." in status.inner_text()
+    assert f"Saved {len(goals)} goal(s) to goals.yaml in the client folder {client.name}." in status.inner_text()
+    assert str(client) not in status.inner_text()  # no server path on the page
     assert "kept as" not in status.inner_text()
     page.screenshot(path=tmp_path / "saved.png", full_page=True)
 

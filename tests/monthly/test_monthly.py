@@ -423,3 +423,20 @@ def test_other_goal_problems_still_stop_the_review(tmp_path, make_client, goal):
                          {"as_of": "2026-03-31", "goals": {"pct_over_90": goal}})
     with pytest.raises(ConfigError, match="worse than the baseline 32.5"):  # over 90: 1,300 of 4,000
         review(client, "2026-03", None, record=False)
+
+
+def test_the_review_leads_with_a_card_per_goal_its_status_in_words(voltline, tmp_path):
+    import dataclasses
+
+    from arassess.monthly.sections import headline, headline_cards
+
+    got = review(LEDGER, "2026-10", HistoryStore(tmp_path / "history.sqlite"), run_id="r")
+    cards = headline_cards(got)
+    assert [(c.key, c.figure, c.status_text) for c in cards] == [
+        ("dso", "59.3 days", "✔ on track"), ("pct_over_90", "7.0%", "✔ on track"), ("cei", "83.3%", "✔ on track")]
+    assert cards[0].note == "goal 52.3 days by 31 October 2027; planned now 59.3 days"
+    behind = dataclasses.replace(got.statuses[0], status="off track", actual=float("nan"))
+    late = headline_cards(dataclasses.replace(got, statuses=(behind, got.statuses[1])))
+    assert (late[0].figure, late[0].status, late[0].status_text) == ("n/a", "bad", "✖ off track")
+    assert 'data-kpi="cei">83.3%<' in headline(got).data
+    assert headline(dataclasses.replace(got, statuses=())).data == ""  # no goals: no empty row of cards

@@ -573,3 +573,21 @@ def test_wrap_title_breaks_between_words():
 def test_gantt_chart_of_an_empty_plan_says_so():
     fig = gantt_chart(schedule([], AS_OF))
     assert any("no action in the plan" in t.get_text() for t in fig.axes[0].texts)
+
+
+def test_the_plan_leads_with_cards_for_actions_worklist_answer_and_goals():
+    from arassess.plan.case import load_plan_case
+    from arassess.plan.sections import headline, headline_cards
+
+    pc = load_plan_case(SAMPLE_DATA_DIR / "voltline", planned_on="2026-10-31")
+    cards = {c.key: c for c in headline_cards(pc)}
+    assert list(cards) == ["actions", "worklist", "strategy", "goals"]
+    assert (cards["actions"].figure, cards["actions"].unit) == (f"{len(pc.plan)}", "actions")
+    assert cards["actions"].note.endswith(f"the first due {pc.plan['due'].min():%d %B %Y}")
+    assert cards["worklist"].figure == f"{len(pc.worklist):,}"
+    open_amount = pc.worklist["open_amount"].sum()
+    assert cards["worklist"].note.startswith(f"{open_amount:,.0f} EUR open at {pc.worklist['customer_id'].nunique()}")
+    assert cards["strategy"].figure == "Keep collections in-house" == pc.summary()["strategy"].replace(
+        "in_house", "Keep collections in-house")
+    assert cards["goals"].figure == "3" and cards["goals"].note.startswith("DSO to 52.3 days by")
+    assert 'data-kpi="worklist">' in headline(pc).data

@@ -35,9 +35,9 @@ from arassess.assessment.workspace_cache import (
     sections_key,
 )
 from arassess.config.yamlfile import read_yaml
+from arassess.display.cards import Card, cards_html
 from arassess.display.format import money_text, status_text, unsigned_zero
 from arassess.display.items import display_bundle
-from arassess.display.style import DEFAULT_COLORS
 from arassess.errors import ArassessError
 from arassess.ledger.model import Ledger
 from arassess.paths import find_clients, resolve_client_dir
@@ -54,50 +54,41 @@ def in_dashboard() -> bool:
     return any(k in os.environ for k in ("VOILA_KERNEL_ID", "VOILA_APP_PORT", "VOILA_BASE_URL"))
 
 
-#: Status colours of the headline cards (text on white meets WCAG AA); the status is also in words.
-STATUS_COLOURS = {"good": "#1d6b3a", "bad": "#a32020"}
-PRIMARY = DEFAULT_COLORS["primary_color"]
 HEADLINE_LABELS = {"ar_total": "Total receivables", "dso": "DSO", "cei": "CEI", "pct_over_90": "Over 90 days past due"}
 
 
-def headline_html(a: Assessment) -> str:
-    """The headline as the report's cards: per HEADLINE_KPIS the figure (``<span data-kpi="dso">59.3</span>``,
-    n/a when missing, with the reason: money without cents, days and % with one decimal), its unit, the
-    benchmark it is compared with (with its source) and the status in words and colour; total AR notes
-    what is overdue."""
+def headline_cards(a: Assessment) -> list[Card]:
+    """The headline as the report's cards: per HEADLINE_KPIS the figure (n/a when missing, with the
+    reason instead of a benchmark: money without cents, days and % with one decimal), its unit, the
+    benchmark it is compared with (with its source) and the status in words; total AR notes what is
+    overdue."""
     card = a.scorecard.set_index("key")
-
-    def number(key: str) -> str:
-        value = a.table.value(key, a.as_of)
-        if value != value:
-            return "n/a"
-        return money_text(value) if key == "ar_total" else f"{unsigned_zero(value, 1):.1f}"
-
-    cells = []
+    out = []
     for key in HEADLINE_KPIS:
+        value = a.table.value(key, a.as_of)
         unit = {"ar_total": a.currency, "dso": "days", "cei": "%", "pct_over_90": "% of AR"}[key]
+        if value != value:  # say why, not against what
+            out.append(Card(HEADLINE_LABELS[key], "n/a", note=str(a.table.reason(key, a.as_of) or "not available"),
+                            key=key))
+            continue
         if key == "ar_total":
-            total, overdue = a.table.value("ar_total", a.as_of), a.table.value("ar_overdue", a.as_of)
-            note = (f"{money_text(overdue, a.currency)} overdue ({overdue / total:.0%})"
-                    if total == total and overdue == overdue and total > 0 else "")
-            status = ""
-        else:
-            row = card.loc[key] if key in card.index else None
-            shown = "" if row is None else str(row["benchmark_text"] or "")
-            note = f"benchmark: {html.escape(shown)}" if shown else ""
-            word = "" if row is None else str(row["status"] or "")
-            status = (f'<div class="arassess-card-status" style="color:{STATUS_COLOURS[word]};font-weight:bold">'
-                      f"{html.escape(status_text(word))}</div>" if word in STATUS_COLOURS else "")
-        if number(key) == "n/a":  # say why, not against what
-            unit, note, status = "", html.escape(str(a.table.reason(key, a.as_of) or "not available")), ""
-        cells.append(
-            f'<div class="arassess-kpi" style="flex:1 1 12em;border:1px solid #c5ced9;border-top:4px solid {PRIMARY};'
-            f'border-radius:6px;padding:.6em .8em;background:#fff">'
-            f'<div style="color:#4a5563">{HEADLINE_LABELS[key]}</div>'
-            f'<div><b style="font-size:1.6em;color:{PRIMARY}"><span data-kpi="{key}">{number(key)}</span></b> '
-            f'<span style="color:#4a5563">{html.escape(unit)}</span></div>'
-            f'<div style="color:#4a5563;font-size:.85em">{note}</div>{status}</div>')
-    return f'<div style="display:flex;flex-wrap:wrap;gap:.8em;margin:.5em 0 1em">{"".join(cells)}</div>'
+            overdue = a.table.value("ar_overdue", a.as_of)
+            note = (f"{money_text(overdue, a.currency)} overdue ({overdue / value:.0%})"
+                    if overdue == overdue and value > 0 else "")
+            out.append(Card(HEADLINE_LABELS[key], money_text(value), unit, note, key=key))
+            continue
+        row = card.loc[key] if key in card.index else None
+        shown = "" if row is None else str(row["benchmark_text"] or "")
+        word = "" if row is None else str(row["status"] or "")
+        out.append(Card(HEADLINE_LABELS[key], f"{unsigned_zero(value, 1):.1f}", unit,
+                        f"benchmark: {shown}" if shown else "", status=word,
+                        status_text=status_text(word) if word in ("good", "bad") else "", key=key))
+    return out
+
+
+def headline_html(a: Assessment) -> str:
+    """:func:`headline_cards` as HTML (``<span data-kpi="dso">59.3</span>`` marks each figure)."""
+    return cards_html(headline_cards(a))
 
 
 # A file above the limit never reaches the kernel (the browser's message is refused), so the page
@@ -134,7 +125,10 @@ def upload_client(content: bytes, filename: str, mapping_from: Path | None, as_o
 
 
 #: Sections shown with the headline, at once; the others are filled in as they finish.
-FIRST_SECTIONS = ("data", "scorecard")
+FIRST_SECTIONS = ("scorecard",)
+#: The consultant's detail, in a collapsed box below the answer (built with the first sections).
+DETAIL_SECTIONS = ("data",)
+DETAIL_TITLE = "For the consultant: data received (control totals, rejected rows, date coverage)"
 #: Seconds the first fill waits after the page's first render: right after the notebook has run,
 #: the page fetches every widget's state from the kernel, and a fill drawing charts at the same
 #: time (holding the interpreter) delays the first "Ready" by ~1.3 s (bench/dashboard.py); the
@@ -157,7 +151,8 @@ class AssessmentDashboard:
     """Control panel + headline + sections; ``widget`` is what the notebook displays.
 
     A render shows the headline, the title and the first sections (:data:`FIRST_SECTIONS`) at
-    once and says "Ready"; the other sections are built in a background thread and appended as
+    once, the consultant's detail (:data:`DETAIL_SECTIONS`) collapsed below the answer, and says
+    "Ready"; the other sections are built in a background thread and appended as
     each finishes (charts and the risk fit take seconds), then ``complete`` carries
     ``data-complete``. A newer change makes an unfinished fill stop: only the latest render is
     shown. ``background=False`` builds everything before returning (tests, scripts).
@@ -190,16 +185,19 @@ class AssessmentDashboard:
         self.status = widgets.HTML()
         self.headline = widgets.HTML()
         self.output = widgets.Output()
+        self.detail = widgets.Output()
+        self.details = widgets.Accordion(children=[self.detail], titles=(DETAIL_TITLE,), selected_index=None)
         self.complete = widgets.HTML()
         for w, css in ((self.client, "arassess-client"), (self.as_of, "arassess-as-of"),
                        (self.window, "arassess-window"), (self.upload, "arassess-upload"),
                        (self.mapping, "arassess-mapping"), (self.upload_limit, "arassess-upload-limit"),
                        (self.status, "arassess-status"),
-                       (self.headline, "arassess-headline"), (self.complete, "arassess-complete")):
+                       (self.headline, "arassess-headline"), (self.details, "arassess-details"),
+                       (self.complete, "arassess-complete")):
             w.add_class(css)
         controls = widgets.VBox([widgets.HBox([self.client, self.as_of, self.window]),
                                  widgets.HBox([self.upload, self.mapping, self.upload_limit])])
-        self.widget = widgets.VBox([controls, self.status, self.headline, self.output, self.complete])
+        self.widget = widgets.VBox([controls, self.status, self.headline, self.output, self.details, self.complete])
         self._show(first, time.perf_counter(), delay=FIRST_FILL_DELAY)
         self._quiet = False
         self.client.observe(self._client_changed, names="value")
@@ -223,10 +221,11 @@ class AssessmentDashboard:
         key = sections_key(a.config, a.as_of, a.window_days, self.history_months)
         self.output.outputs = (display_bundle(title(a)),
                                *(out for name in FIRST_SECTIONS for out in self._section_outputs(a, key, name)))
+        self.detail.outputs = tuple(out for name in DETAIL_SECTIONS for out in self._section_outputs(a, key, name))
         self.complete.value = ""
         self.status.value = (f"Ready: {html.escape(a.config.name)} at {a.as_of:%Y-%m-%d} (window {a.window_days} days)"
                              + timing_text(f" <small>— {time.perf_counter() - started:.2f} s</small>"))
-        rest = [name for name in SECTIONS if name not in FIRST_SECTIONS]
+        rest = [name for name in SECTIONS if name not in FIRST_SECTIONS + DETAIL_SECTIONS]
         if self.background:
             if self._fill is not None:
                 self._fill.cancel()  # a fill still waiting to begin is not needed any more

@@ -7,7 +7,8 @@ recommendation and the comparison table (the status line reports how long that t
 ``data-ms``); the break-evens and the charts (a few hundred model evaluations, and a tenth of a
 second per chart) follow from a background thread, and ``.arassess-charts-done`` carries
 ``data-done`` when they are all drawn. A newer change makes an unfinished one stop. "Reset"
-returns to the client's assumptions; "Save scenario" writes the current values to
+returns to the client's assumptions, each group's own reset button only that group's; "Save
+scenario" writes the current values to
 ``<client>/scenarios/<name>.yaml`` and never replaces one.
 """
 
@@ -118,12 +119,26 @@ class CostDashboard:
             control.tooltip = f"Default's source: {SOURCES.get(key, 'arassess default')}"
         self.handoff.tooltip = ("Days past due at which overdue claims go to the agency (hybrid); with "
                                 "'D = optimal' the model picks the day that keeps the most cash.")
-        groups = [("Team", [self.ftes, self.salary]),
-                  ("Agency", [self.fee, self.fee_note, self.ag_scale]),
-                  ("Money and time", [self.in_scale, self.rate, self.relationship]),
-                  ("Hand-off", [widgets.HBox([self.handoff, self.optimal])])]
-        sliders = widgets.VBox([widgets.VBox([widgets.HTML(f"<h4 style='margin:.6em 0 .2em'>{name}</h4>"), *controls])
-                                for name, controls in groups])
+        #: each group's controls (reset together by its own button) and what it shows
+        self.groups = {"Team": (self.ftes, self.salary), "Agency": (self.fee, self.ag_scale),
+                       "Money and time": (self.in_scale, self.rate, self.relationship),
+                       "Hand-off": (self.handoff, self.optimal)}
+        shown = {"Team": [self.ftes, self.salary], "Agency": [self.fee, self.fee_note, self.ag_scale],
+                 "Money and time": [self.in_scale, self.rate, self.relationship],
+                 "Hand-off": [widgets.HBox([self.handoff, self.optimal])]}
+        self.group_resets: dict[str, widgets.Button] = {}
+        boxes = []
+        for name, controls in shown.items():
+            button = widgets.Button(description=f"Reset {name.lower()}", icon="undo",
+                                    tooltip=f"Back to the client's {name.lower()} assumptions",
+                                    layout=widgets.Layout(width="auto"))
+            button.add_class("arassess-reset-group")
+            button.on_click(lambda _b, group=name: self._reset(group))
+            self.group_resets[name] = button
+            head = widgets.HBox([widgets.HTML(f"<h4 style='margin:.6em 1em .2em 0'>{name}</h4>"), button],
+                                layout=widgets.Layout(align_items="center"))
+            boxes.append(widgets.VBox([head, *controls]))
+        sliders = widgets.VBox(boxes)
         actions = widgets.HBox([self.reset, self.name, self.save])
         heading = widgets.HTML(f"<h2>{html.escape(case.client)}: in-house or agency? "
                                f"({case.as_of:%d %B %Y})</h2>")
@@ -270,18 +285,27 @@ class CostDashboard:
                 self._quiet = False
         self.update()
 
-    def _reset(self, _button: Any = None) -> None:
+    def _defaults(self) -> dict[widgets.Widget, Any]:
+        """Each control's value for the client's own assumptions (percentages in percent)."""
         a = self.base
+        return {self.ftes: a.collector_ftes if a.collector_ftes is not None else self._needed(self.case),
+                self.salary: a.collector_salary, self.fee: 100 * lever_value(a, "agency_fee_pct", self._book),
+                self.in_scale: a.in_house_recovery_scale, self.ag_scale: a.agency_recovery_scale,
+                self.rate: 100 * a.capital_rate, self.relationship: 100 * a.relationship_cost_share,
+                self.optimal: True}
+
+    def _reset(self, group: Any = None) -> None:
+        """Back to the client's assumptions: the controls of ``group`` (a name of :attr:`groups`),
+        or every control (the "Reset" button passes itself); then one update."""
+        controls = self.groups[group] if isinstance(group, str) else tuple(c for g in self.groups.values() for c in g)
+        defaults = self._defaults()
         self._quiet = True
         try:
-            self.ftes.value = a.collector_ftes if a.collector_ftes is not None else self._needed(self.case)
-            self.salary.value = a.collector_salary
-            self.fee.value = 100 * lever_value(a, "agency_fee_pct", self._book)
-            self.in_scale.value, self.ag_scale.value = a.in_house_recovery_scale, a.agency_recovery_scale
-            self.rate.value, self.relationship.value = 100 * a.capital_rate, 100 * a.relationship_cost_share
-            self.optimal.value = True
-            self._fee_moved = False
-            self._ftes_moved = False
+            for control in controls:
+                if control in defaults:
+                    control.value = defaults[control]
+            self._fee_moved = self._fee_moved and self.fee not in controls
+            self._ftes_moved = self._ftes_moved and self.ftes not in controls
         finally:
             self._quiet = False
         self.update()
@@ -292,12 +316,16 @@ class CostDashboard:
                             handoff_day=self.handoff_day(), as_of=f"{self.case.as_of:%Y-%m-%d}")
         try:
             path = save_scenario(self.client_dir, scenario)
-        except ArassessError as exc:
-            self.status.value = f'<span style="color:#b00">Not saved: {html.escape(str(exc))}</span>'
+        except ArassessError as exc:  # the client folder by its name: no server path on the page
+            said = str(exc).replace(str(self.client_dir), self.client_dir.name)
+            self.status.value = f'<span style="color:#b00">Not saved: {html.escape(said)}</span>'
             return
+        folder = self.client_dir.name
         self.status.value = (f'<span data-saved="{html.escape(str(path))}">Saved scenario “{html.escape(name)}” '
-                             f"to {html.escape(str(path))}; re-run it with <code>arassess run costs "
-                             f"{html.escape(str(self.client_dir))} --scenario {html.escape(name)}</code></span>")
+                             f"in the client folder {html.escape(folder)} "
+                             f"({html.escape(path.relative_to(self.client_dir).as_posix())}); re-run it with "
+                             f"<code>arassess run costs {html.escape(folder)} --scenario {html.escape(name)}</code> "
+                             "from the folder the dashboards are served from</span>")
 
 
 def cost_dashboard(case: CostCase, client_dir: str | Path) -> widgets.Widget:

@@ -21,12 +21,13 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from arassess.display.cards import cards_html
 from arassess.display.format import format_value
 from arassess.display.items import display_bundle, figure_image, table
 from arassess.errors import ArassessError, ConfigError
 from arassess.goals.case import GoalsCase
 from arassess.goals.model import Goal
-from arassess.goals.sections import cash_table, display_table, goal_cash_text
+from arassess.goals.sections import cash_table, display_table, goal_cards, goal_cash_text
 from arassess.goals.store import GOALS_FILE, save_goals_with_backup
 from arassess.goals.targets import validate_goal
 from arassess.serving import timing_text
@@ -84,14 +85,17 @@ class GoalsDashboard:
         self.cash_table = widgets.HTML()
         self.cash_table.add_class("arassess-cash-table")
         self.chart = widgets.Output()
+        self.headline = widgets.HTML()
+        self.headline.add_class("arassess-headline")
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in case.notes)
-        head = (f"<h2>{html.escape(case.client)}: goals</h2><h3>Goals at {case.as_of:%Y-%m-%d}</h3>"
-                "<p>Edit a target, deadline or owner: the cash effect and "
+        head = (f"<h2>{html.escape(case.client)}: goals from {case.as_of:%d %B %Y}</h2>")
+        edit = ("<h3>Edit the goals</h3><p>Change a target, deadline or owner: the cards, the cash effect and "
                 f"the glide paths follow. “Save goals” writes them to {GOALS_FILE} in the client folder "
                 "(the previous file is kept).</p>" + (f"<ul>{notes}</ul>" if notes else ""))
         rows = [r.widget for r in self.rows.values()] or [widgets.HTML("<p>No goal can be set from this data.</p>")]
-        self.widget = widgets.VBox([widgets.HTML(head), *rows, widgets.HBox([self.save]), self.status,
-                                    self.table, self.cash_table, self.chart])
+        # the goals at a glance first (the report's cards), then the editing rows, then the detail
+        self.widget = widgets.VBox([widgets.HTML(head), self.headline, widgets.HTML(edit), *rows,
+                                    widgets.HBox([self.save]), self.status, self.chart, self.table, self.cash_table])
         for row in self.rows.values():
             for control in (row.target, row.deadline, row.owner):
                 control.observe(self._changed, names="value")
@@ -128,6 +132,7 @@ class GoalsDashboard:
             else:
                 row.cash.value = f"<small>{html.escape(goal_cash_text(self.case, valid[key]))}</small>"
         rows = self.case.table(goals)
+        self.headline.value = cards_html(goal_cards(self.case, goals)) if goals else ""
         self.table.value = table(display_table(rows, self.case.currency)).to_html() if goals else ""
         self.cash_table.value = table(cash_table(rows, self.case.currency)).to_html() if goals else ""
         # a PNG Image (base64 text), not the Figure: a Figure's PNG is bytes, which Voila shows as a broken image
@@ -151,15 +156,17 @@ class GoalsDashboard:
         try:
             path, backup = save_goals_with_backup(self.case.client_dir, goals, as_of=self.case.as_of, now=now)
         except (ArassessError, OSError) as exc:
-            self.status.value = f'<span style="{_ERROR}">Not saved: {html.escape(str(exc))}</span>'
+            said = str(exc).replace(str(self.case.client_dir), self.case.client_dir.name)
+            self.status.value = f'<span style="{_ERROR}">Not saved: {html.escape(said)}</span>'
             return
         for goal in goals:  # what is on screen is now what goals.yaml says
             self.rows[goal.key].goal = dataclasses.replace(goal, source=GOALS_FILE)
         self.update()
         kept = f"; the previous file is kept as {html.escape(backup.name)}" if backup else ""
+        # the client folder by its name: no server path on the page
         self.status.value = (f'<span data-saved="{html.escape(str(path))}">Saved {len(goals)} goal(s) to '
-                             f"{html.escape(str(path))}{kept}. The next run of notebooks 03 and 04 uses them."
-                             "</span>")
+                             f"{html.escape(path.name)} in the client folder {html.escape(path.parent.name)}{kept}. "
+                             "The next run of notebooks 03 and 04 uses them.</span>")
 
 
 def goals_dashboard(case: GoalsCase) -> widgets.Widget:

@@ -15,6 +15,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from arassess.config.client import CONFIG_FILE
+from arassess.display.cards import Card
 from arassess.display.format import format_value, money_text
 from arassess.display.items import Figure, Item, SectionRegistry, Table, Text, literal, md
 from arassess.goals.case import GoalsCase
@@ -51,6 +52,19 @@ def cash_table(rows: pd.DataFrame, currency: str) -> pd.DataFrame:
     return pd.DataFrame({"KPI": rows["label"], "Cash freed (once)": [money(v) for v in rows["freed_cash"]],
                          "Value per year": [money(v) for v in rows["yearly_value"]],
                          "How": rows["cash_text"]})
+
+
+def goal_cards(case: GoalsCase, goals: Sequence[Goal] | None = None) -> list[Card]:
+    """A headline card per goal: the target in its unit, where it starts and by when, the cash it
+    frees once reached (when it has a cash translation), and its owner."""
+    rows = case.table(case.goals if goals is None else goals)
+    out = []
+    for r in rows.itertuples(index=False):
+        freed = f"; frees {money_text(r.freed_cash, case.currency)}" if pd.notna(r.freed_cash) else ""
+        out.append(Card(f"{r.label}: goal", format_value(r.target, r.unit, case.currency),
+                        note=f"from {format_value(r.baseline, r.unit, case.currency)} by {r.deadline:%d %B %Y}{freed}",
+                        status="neutral", status_text=f"Owner: {r.owner}", key=str(r.key)))
+    return out
 
 
 def path_table(goals: Sequence[Goal], as_of: pd.Timestamp) -> pd.DataFrame:

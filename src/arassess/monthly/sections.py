@@ -26,6 +26,7 @@ from matplotlib.figure import Figure as MplFigure
 from arassess import __version__
 from arassess.config.client import load_config
 from arassess.costs.case import answer_sentence
+from arassess.display.cards import Card, cards
 from arassess.display.format import change_text, format_value, money_text
 from arassess.display.items import Bullets, Figure, Item, SectionRegistry, Table, Text, block, literal, md, shown
 from arassess.display.style import (
@@ -419,6 +420,32 @@ def title(r: MonthlyReview) -> Markdown:
     return md(f"# {literal(r.client)}: monthly review, {r.month_end:%B %Y}")
 
 
+#: A goal's status on its card: the card's colour, and the words with a mark (never colour alone).
+CARD_STATUS = {"on track": ("good", "✔ on track"), "at risk": ("neutral", "! at risk"),
+               "off track": ("bad", "✖ off track")}
+
+
+def headline_cards(r: MonthlyReview) -> list[Card]:
+    """Each goal at the month-end as the report's cards: the KPI's value, the goal and where its
+    glide path stands now, and the status in words (on track, at risk, off track, …)."""
+    out = []
+    for st in r.statuses:
+        def value(x: float) -> str:
+            return format_value(x, st.unit, r.currency) if x == x else "n/a"
+
+        planned = f"; planned now {value(st.planned)}" if st.planned == st.planned else ""
+        colour, words = CARD_STATUS.get(st.status, ("neutral", st.status))
+        out.append(Card(st.label, value(st.actual), note=f"goal {value(st.target)} by {st.deadline:%d %B %Y}{planned}",
+                        status=colour, status_text=words, key=st.key))
+    return out
+
+
+def headline(r: MonthlyReview) -> Any:
+    """:func:`headline_cards` to display under the title (notebook 05 and its dashboard); nothing
+    when no goal is set."""
+    return cards(headline_cards(r)) if r.statuses else md("")
+
+
 # --- summary ------------------------------------------------------------------------------
 
 def _num(x: Any) -> float | None:
@@ -537,6 +564,6 @@ def write_outputs(r: MonthlyReview, output_dir: str | Path, *, paper: str = "A4"
     return written
 
 
-__all__ = ["SECTIONS", "aging_trend_chart", "chapters", "goal_trend_chart", "load_review", "outputs_text",
-           "render_html", "section",
+__all__ = ["SECTIONS", "aging_trend_chart", "chapters", "goal_trend_chart", "headline", "headline_cards",
+           "load_review", "outputs_text", "render_html", "section",
            "summary", "title", "write_outputs", "write_summary"]

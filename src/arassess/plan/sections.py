@@ -16,7 +16,9 @@ import pandas as pd
 from IPython.display import Markdown
 
 from arassess.config.escalation import handoff_day_of
-from arassess.display.format import money_text
+from arassess.costs.words import STRATEGY_WORDS, strategy_words
+from arassess.display.cards import Card, cards
+from arassess.display.format import format_value, money_text
 from arassess.display.items import Figure, Item, SectionRegistry, Table, Text, literal, md
 from arassess.plan import charts as plancharts
 from arassess.plan import tables as plantables
@@ -121,3 +123,29 @@ def section(pc: PlanCase, name: str, written: list[Path] | None = None) -> list[
 
 def title(pc: PlanCase) -> Markdown:
     return md(f"# {literal(pc.assessment.config.name)}: action plan ({pc.as_of:%d %B %Y})")
+
+
+def headline_cards(pc: PlanCase) -> list[Card]:
+    """The plan at a glance, as the report's cards: the actions (quick wins, the first due), the
+    worklist (invoices, open amount, customers), the in-house-or-agency answer and the goals."""
+    plan, work, cur = pc.plan, pc.worklist, pc.assessment.currency
+    quick = int(plan["quick_win"].sum()) if len(plan) else 0
+    first = f"; the first due {plan['due'].min():%d %B %Y}" if len(plan) else ""
+    out = [Card("Action plan", f"{len(plan):,}", "actions", f"{quick:,} quick win(s){first}", key="actions"),
+           Card("Worklist", f"{len(work):,}", "invoices",
+                f"{money_text(work['open_amount'].sum() if len(work) else 0.0, cur)} open at "
+                f"{work['customer_id'].nunique() if len(work) else 0:,} customer(s)", key="worklist")]
+    strategy = pc.case.strategy
+    if strategy in STRATEGY_WORDS:
+        out.append(Card("In-house or agency", strategy_words(strategy, "card", handoff_day_of(pc.case)),
+                        key="strategy"))
+    dso = next((g for g in pc.goals if g.key == "dso"), None)
+    note = (f"DSO to {format_value(dso.target, dso.unit, cur)} by {dso.deadline:%d %B %Y}" if dso is not None
+            else ", ".join(g.label for g in pc.goals))
+    out.append(Card("Goals", f"{len(pc.goals):,}", "goals", note, key="goals"))
+    return out
+
+
+def headline(pc: PlanCase) -> Any:
+    """:func:`headline_cards` to display under the title (notebook 04 and its dashboard)."""
+    return cards(headline_cards(pc))

@@ -7,10 +7,15 @@ templates/arassess``), whose tree page (the server's root) shows ``page_config["
 ``templates/jupyter/voila.py``) puts this module's HTML there. Headline figures come from the
 client's latest complete run under ``runs/`` of the folder serve was started in (the summaries that
 ``arassess assess`` writes); a client not yet run says the dashboard computes them when opened.
+
+A dashboard page is titled "Client — Dashboard": :func:`prelaunch_hook` (Voila's
+``VoilaConfiguration.prelaunch_hook``, which sees the request before the notebook runs) puts the
+client's name in front of the notebook's title. Voila refuses preheated kernels with such a hook.
 """
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
 from dataclasses import dataclass, field
@@ -25,7 +30,7 @@ from arassess.config.client import ClientConfig, load_config
 from arassess.costs.words import STRATEGY_WORDS, strategy_words
 from arassess.display.style import BRAND_COLOR, DEFAULT_COLORS
 from arassess.errors import ArassessError
-from arassess.paths import NOTEBOOKS_DIR, TEMPLATES_DIR, find_clients, workspace
+from arassess.paths import NOTEBOOKS_DIR, TEMPLATES_DIR, find_clients, resolve_client_dir, workspace
 
 INCOMPLETE = "INCOMPLETE"  # marker file of a run that did not finish (arassess.run.pipeline)
 
@@ -193,6 +198,54 @@ def landing_html(base_url: str = "/", runs_dir: Path | None = None) -> str:
     return template.render(cards=cards, dashboards=DASHBOARDS, links=links, brand=branding(configs))
 
 
+def default_client(notebook: Any) -> str | None:
+    """The default ``client_dir`` of a notebook's ``parameters`` cell (``client_dir: str = "..."``),
+    read without running it; None when the cell has no such plain assignment."""
+    for cell in notebook.get("cells", []):
+        if "parameters" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        try:
+            tree = ast.parse("".join(cell.get("source", "")))
+        except SyntaxError:
+            return None
+        for node in tree.body:
+            target = node.target if isinstance(node, ast.AnnAssign) else \
+                node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+            value = getattr(node, "value", None)
+            if isinstance(target, ast.Name) and target.id == "client_dir" and isinstance(value, ast.Constant):
+                return str(value.value)
+    return None
+
+
+def page_client_name(requested: str | None, notebook: Any) -> str | None:
+    """The name (client.yaml) of the client a dashboard page will show: the folder named by its
+    ``?client=`` among the clients found, else the notebook's default folder as the kernel resolves
+    it (:func:`arassess.paths.resolve_client_dir`); None when neither can be read."""
+    clients = find_clients()
+    folder = clients.get(requested) if requested else None
+    try:
+        if folder is None:
+            given = default_client(notebook)
+            if given is None:
+                return None
+            folder = resolve_client_dir(given)
+        config = read_clients({folder.name: folder})[folder.name]
+    except (ArassessError, OSError):
+        return None
+    return config.name if isinstance(config, ClientConfig) else None
+
+
+def prelaunch_hook(handler: Any, notebook: Any, cwd: str) -> Any:
+    """Voila's prelaunch_hook: title the page "Client — Dashboard" (the notebook's ``title``
+    metadata, which Voila's template shows, with the client's name in front). A client that cannot
+    be read leaves the title as it is: the page itself then says what is wrong."""
+    title = notebook.get("metadata", {}).get("title")
+    name = page_client_name(handler.get_argument("client", None), notebook) if title else None
+    if name:
+        notebook["metadata"]["title"] = f"{name} — {title}"
+    return notebook
+
+
 def page_config_hook(page_config: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Voila's page_config_hook: on the tree page (a folder, not a notebook) add the landing page's
     HTML under ``arassess_landing``; Voila's tree handler uses the dict it passed in."""
@@ -203,4 +256,5 @@ def page_config_hook(page_config: dict[str, Any], **kwargs: Any) -> dict[str, An
 
 
 __all__ = ["DASHBOARDS", "ClientCard", "Dashboard", "branding", "client_cards", "dashboard_url", "headlines",
-           "landing_html", "latest_run", "notebook_title", "page_config_hook", "read_clients"]
+           "default_client", "landing_html", "latest_run", "notebook_title", "page_client_name",
+           "page_config_hook", "prelaunch_hook", "read_clients"]
