@@ -40,8 +40,8 @@ system-deps: ## Install the Debian packages (Chromium for the PDF report and bro
 demo: install system-deps ## Set up and run the whole assessment on the sample client (report, worklist, letters)
 	$(BIN)/arassess assess $(SAMPLE)
 
-test: install-test system-deps ## Set up and run the whole test suite
-	$(BIN)/python -m pytest
+test: install-test system-deps ## Set up and run the whole test suite (two workers, a test file each)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-fast: install-test ## The suite without browsers, notebook kernels or end-to-end subprocess runs
 	$(BIN)/python -m pytest -m "not slow and not browser" --ignore=tests/nbval
