@@ -1,7 +1,8 @@
 """Private temporary folders that do not outlive their process.
 
 A run's kernel sockets, Chromium's profile and a dashboard's uploads live in folders named
-``arassess-<role>-<pid>-<random>`` under the system's temporary folder. They are removed when the
+``arassess-<role>-<pid>-<random>`` under the system's temporary folder (under /tmp when that
+folder's path is too long for a kernel's socket paths). They are removed when the
 work ends, when the process is stopped by SIGTERM or Ctrl-C (the CLI turns SIGTERM into an orderly
 exit, so every ``with`` block closes), and — after a SIGKILL, which no process can handle — by the
 next arassess process, which removes the folders whose process is gone (:func:`sweep`).
@@ -24,18 +25,35 @@ ROLES = ("kernel", "chromium", "upload")
 _NAME = re.compile(rf"^{PREFIX}({'|'.join(ROLES)})-(\d+)-")
 
 
-def new_folder(role: str) -> Path:
-    """A new private folder for ``role`` (one of ROLES) named with this process's id; the caller
-    removes it (or :func:`sweep` does once this process is gone)."""
+#: Where a folder goes when the temporary folder's path is too long for what it will hold (a
+#: kernel's IPC socket path must fit in 107 bytes on Linux).
+SHORT_BASE = Path("/tmp")
+#: The longest folder path a kernel's sockets fit under ("<folder>/kernel-<n>" within 107 bytes).
+SOCKET_FOLDER_MAX = 90
+
+
+def base_for(max_length: int | None = None) -> Path:
+    """The system's temporary folder, or :data:`SHORT_BASE` when a new folder in it (its name is
+    about 30 characters) would be longer than ``max_length`` and SHORT_BASE can be written."""
+    base = Path(tempfile.gettempdir())
+    if max_length is not None and len(str(base)) + 32 > max_length and os.access(SHORT_BASE, os.W_OK | os.X_OK):
+        return SHORT_BASE
+    return base
+
+
+def new_folder(role: str, max_length: int | None = None) -> Path:
+    """A new private folder for ``role`` (one of ROLES) named with this process's id, its path at most
+    about ``max_length`` characters where that can be had (:func:`base_for`); the caller removes it
+    (or :func:`sweep` does once this process is gone)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}, got {role!r}")
-    return Path(tempfile.mkdtemp(prefix=f"{PREFIX}{role}-{os.getpid()}-"))
+    return Path(tempfile.mkdtemp(prefix=f"{PREFIX}{role}-{os.getpid()}-", dir=base_for(max_length)))
 
 
 @contextlib.contextmanager
-def private_folder(role: str) -> Iterator[Path]:
+def private_folder(role: str, max_length: int | None = None) -> Iterator[Path]:
     """:func:`new_folder`, removed when the block ends (normally or by an exception)."""
-    folder = new_folder(role)
+    folder = new_folder(role, max_length)
     try:
         yield folder
     finally:
@@ -53,13 +71,16 @@ def _alive(pid: int) -> bool:
 
 
 def sweep(root: str | Path | None = None) -> list[Path]:
-    """Remove the folders of arassess processes that no longer run (left by a SIGKILL); return them."""
-    base = Path(root or tempfile.gettempdir())
+    """Remove the folders of arassess processes that no longer run (left by a SIGKILL) from ``root``
+    (default: the temporary folder and, when that is another, :data:`SHORT_BASE`); return them."""
+    bases = [Path(root)] if root else list(dict.fromkeys([Path(tempfile.gettempdir()), SHORT_BASE]))
+    entries: list[Path] = []
+    for base in bases:
+        try:
+            entries += list(base.iterdir())
+        except OSError:
+            continue
     removed = []
-    try:
-        entries = list(base.iterdir())
-    except OSError:
-        return removed
     for entry in entries:
         match = _NAME.match(entry.name)
         if match and entry.is_dir() and not _alive(int(match.group(2))):
@@ -74,4 +95,5 @@ def exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
-__all__ = ["PREFIX", "ROLES", "exit_on_sigterm", "new_folder", "private_folder", "sweep"]
+__all__ = ["PREFIX", "ROLES", "SHORT_BASE", "SOCKET_FOLDER_MAX", "base_for", "exit_on_sigterm", "new_folder",
+           "private_folder", "sweep"]

@@ -163,3 +163,18 @@ def test_a_groups_reset_restores_only_that_groups_controls(panel, voltline_case)
     assert strategy(panel) == voltline_case.strategy
     assert [b.description for b in panel.group_resets.values()] == [
         "Reset team", "Reset agency", "Reset money and time", "Reset hand-off"]
+
+
+def test_the_answer_leads_as_cards_that_follow_a_change(panel, voltline_case):
+    from arassess.display.format import money_text
+
+    net = voltline_case.result["net_recovery"].astype(float)
+    cards = panel.headline.value
+    assert 'data-kpi="strategy">Keep collections in-house<' in cards
+    assert f'data-kpi="net">{money_text(net["in_house"])}<' in cards and "a year, net of fees" in cards
+    runner = net.drop("in_house").idxmax()
+    assert f'data-kpi="lead">{money_text(net["in_house"] - net[runner])}<' in cards
+    assert panel.widget.children.index(panel.headline) < panel.widget.children.index(panel.decision)
+    panel.in_scale.value = 0.5  # a much weaker team: the answer moves, and the cards with it
+    assert strategy(panel) != "in_house"
+    assert 'data-kpi="strategy">Keep collections in-house<' not in panel.headline.value

@@ -8,7 +8,7 @@ stay untouched. Every test opens a fresh page (so a fresh kernel at the client's
 The page is driven through the dashboard's CSS classes (``arassess.costs.dashboard``):
 ``.arassess-status`` (``<span data-ms="183">Updated in 183 ms: <label></span>`` after each
 update, ``data-saved`` after a save, "Not saved: …" when refused), ``.arassess-decision-box``
-(``<span data-strategy="in_house">``), the sliders ``.arassess-fee`` / ``.arassess-ftes`` (moved with
+(``data-strategy="in_house"``), the sliders ``.arassess-fee`` / ``.arassess-ftes`` (moved with
 the keyboard on their noUiSlider handle, or by typing into the readout and pressing Enter, as a
 user would), ``.arassess-reset``, ``.arassess-scenario-name`` and ``.arassess-save``. The strategy
 shown must be the library's (``arassess.costs.case.analyse``) for the same assumptions.

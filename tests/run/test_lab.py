@@ -55,6 +55,12 @@ def lab(tmp_path: Path) -> Iterator[str]:
         target = settings / f"{plugin}.jupyterlab-settings"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(value), encoding="utf-8")
+    # Lab keeps a checkpoint of every notebook it opens, by default beside it (notebooks/.ipynb_checkpoints):
+    # here in tmp_path, so the repository is never written (a concurrent test checks it is not)
+    config = tmp_path / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps({"FileCheckpoints": {"checkpoint_dir": str(tmp_path / "checkpoints")}}), encoding="utf-8")
     env = {**os.environ, "LAB_PORT": str(port), "LAB_TOKEN": TOKEN, "VENV_BIN": str(Path(sys.executable).parent),
            "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTER_DATA_DIR": str(tmp_path / "data"),
            "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTERLAB_SETTINGS_DIR": str(settings),

@@ -4,9 +4,11 @@ SIGKILL) by the next arassess process."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -85,29 +87,58 @@ def _running(pids: set[int], wait: float = 10.0) -> list[int]:
 
 @pytest.mark.slow
 def test_sigterm_during_a_run_stops_the_kernel_and_removes_the_temporary_folders(tmp_path):
-    temp = tmp_path / "tmp"
-    temp.mkdir()
+    # a short TMPDIR of its own (pytest's tmp_path can be too long for kernel sockets: see below)
+    temp = Path(tempfile.mkdtemp(prefix="tt-", dir="/tmp"))
+    cleanup = lambda: shutil.rmtree(temp, ignore_errors=True)  # noqa: E731
     runs = tmp_path / "runs"
     env = {**os.environ, "TMPDIR": str(temp), "PYTHONWARNINGS": "ignore"}
     proc = subprocess.Popen([sys.executable, "-m", "arassess.cli", "assess", str(LEDGER), "--runs-dir", str(runs),
                              "--no-pdf"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
-        while not list(temp.glob(f"arassess-kernel-{proc.pid}-*")) and time.monotonic() < deadline:
-            assert proc.poll() is None, proc.communicate()
+        children: set[int] = set()
+        while not children and time.monotonic() < deadline:  # a notebook's kernel has started
+            assert proc.poll() is None, proc.communicate()[1][-3000:]
             time.sleep(0.2)
-        time.sleep(3)  # the kernel is up and running notebook 01
-        children = _children(proc.pid)
+            if list(temp.glob(f"arassess-kernel-{proc.pid}-*")):
+                children = _children(proc.pid)
         assert children  # the kernel
+        time.sleep(3)  # past its start-up: running notebook 01
+        children |= _children(proc.pid)
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
+        left_over = sorted(p.name for p in temp.iterdir())
+        cleanup()
     assert proc.returncode == 128 + signal.SIGTERM, err
     assert "Traceback" not in err
-    assert not list(temp.glob("arassess-*")), list(temp.iterdir())       # no kernel or Chromium folder left
+    assert not [n for n in left_over if n.startswith("arassess-")], left_over  # no kernel or Chromium folder left
     left = _running(children)
     assert not left, [_cmdline(p) for p in left]                          # the kernel stopped with the run
     (run,) = [p for p in runs.glob("*/*") if p.is_dir()]
     assert (run / INCOMPLETE).exists()                                    # and the run says it did not finish
+
+
+def test_a_kernel_folder_fits_its_sockets_under_a_long_temporary_folder(tmp_path, monkeypatch):
+    """A kernel's IPC socket path must fit in 107 bytes: under a temporary folder whose path is too
+    long for that (a deep TMPDIR, pytest's own folders under xdist), the kernel's folder goes to /tmp;
+    other folders stay where TMPDIR says."""
+    from arassess.tempdirs import SHORT_BASE, SOCKET_FOLDER_MAX, private_folder
+
+    deep = tmp_path / ("d" * 60)
+    deep.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(deep))
+    with private_folder("kernel", SOCKET_FOLDER_MAX) as folder:
+        assert folder.parent == SHORT_BASE and len(str(folder / "kernel-65535")) < 107
+    assert not folder.exists()
+    with private_folder("upload") as folder:
+        assert folder.parent == deep
+    short = Path(tempfile.mkdtemp(prefix="s-", dir=SHORT_BASE))
+    try:
+        monkeypatch.setattr("tempfile.tempdir", str(short))
+        with private_folder("kernel", SOCKET_FOLDER_MAX) as folder:
+            assert folder.parent == short  # a short TMPDIR is used as it is
+    finally:
+        shutil.rmtree(short, ignore_errors=True)

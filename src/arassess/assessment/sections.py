@@ -55,11 +55,24 @@ def scorecard_section(a: Assessment) -> list[Item]:
             charts.scorecard_item(a.scorecard, a.currency)]
 
 
+def top_customers_table(a: Assessment) -> Table:
+    """The customers holding the most overdue AR, as people read them: money in whole units of the
+    client's currency, shares in % with one decimal."""
+    t = a.top_customers
+    overdue = f"Overdue ({a.currency})"
+    frame = pd.DataFrame({
+        "Customer": t["customer_name"], "Segment": t["segment"], overdue: t["overdue_amount"].astype(float),
+        "Share of overdue": [f"{v:.1f}%" for v in t["share"]],
+        "Cumulative share": [f"{v:.1f}%" for v in t["cumulative_share"]],
+        "Invoices": t["invoices"], "Oldest (days past due)": t["oldest_days_past_due"]})
+    return Table(frame, money=(overdue,), right=("Share of overdue", "Cumulative share"))
+
+
 def aging_section(a: Assessment) -> list[Item]:
     items: list[Item] = [Figure(charts.aging_chart(a.aging, a.currency))]
     if len(a.aging_by_segment) > 1:
         items.append(Figure(charts.aging_by_segment_chart(a.aging_by_segment, a.currency)))
-    items += [Figure(charts.top_customers_chart(a.top_customers, a.currency)), Table(a.top_customers)]
+    items += [Figure(charts.top_customers_chart(a.top_customers, a.currency)), top_customers_table(a)]
     return items
 
 

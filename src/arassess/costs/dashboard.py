@@ -28,7 +28,8 @@ from arassess.costs import charts as costcharts
 from arassess.costs.case import CostCase, analyse, lever_value, with_lever, with_sensitivity
 from arassess.costs.model import MAX_HANDOFF_DAY, SOURCES, Assumptions
 from arassess.costs.scenarios import Scenario, save_scenario
-from arassess.costs.sections import assumptions_table, comparison_table, decision_html, formatted
+from arassess.costs.sections import assumptions_table, comparison_table, decision_cards, decision_html, formatted
+from arassess.display.cards import cards_html
 from arassess.display.items import display_bundle, table
 from arassess.errors import ArassessError
 from arassess.serving import timing_text
@@ -71,7 +72,7 @@ class CostDashboard:
         # the team size only checks capacity; without one given, the slider starts at what is needed
         team = a.collector_ftes if a.collector_ftes is not None else self._needed(case)
         self.ftes = _slider(widgets.FloatSlider, team, 0, max(10, 2 * team), 0.5,
-                            "Collector FTEs", "arassess-ftes", ".1f")
+                            "Collectors (FTE)", "arassess-ftes", ".1f")
         self.salary = _slider(widgets.IntSlider, a.collector_salary, 0, max(150_000, 2 * a.collector_salary),
                               1_000, f"Salary per FTE ({case.currency})", "arassess-salary")
         # shares are shown and typed in percent (a typed "15" means 15%)
@@ -86,7 +87,7 @@ class CostDashboard:
         self.relationship = _slider(widgets.FloatSlider, 100 * a.relationship_cost_share, 0, 30, 1,
                                     "Relationship loss (%)", "arassess-relationship", ".0f")
         self.handoff = _slider(widgets.IntSlider, case.handoff_day, int(a.min_placement_age), MAX_HANDOFF_DAY, 15,
-                               "Hand-off day D", "arassess-handoff")
+                               "Hand-off D (days past due)", "arassess-handoff")
         self.optimal = widgets.Checkbox(value=True, description="D = optimal", indent=False)
         self.optimal.add_class("arassess-optimal")
         self.reset = widgets.Button(description="Reset to client assumptions", icon="undo",
@@ -99,6 +100,8 @@ class CostDashboard:
         self.fee_note = widgets.HTML()
         self.status = widgets.HTML()
         self.status.add_class("arassess-status")
+        self.headline = widgets.HTML()
+        self.headline.add_class("arassess-headline")
         self.decision = widgets.HTML()
         self.decision.add_class("arassess-decision-box")
         self.table = widgets.HTML()
@@ -143,7 +146,7 @@ class CostDashboard:
         heading = widgets.HTML(f"<h2>{html.escape(case.client)}: in-house or agency? "
                                f"({case.as_of:%d %B %Y})</h2>")
         # the answer first, then what it rests on (hover a control for its default's source), then detail
-        self.widget = widgets.VBox([heading, self.decision, self.status,
+        self.widget = widgets.VBox([heading, self.headline, self.decision, self.status,
                                     widgets.HTML("<h3>Assumptions (change them to see the answer move)</h3>"),
                                     sliders, actions, self.charts, self.done, self.table, self.inputs])
         self._generation = 0
@@ -191,6 +194,7 @@ class CostDashboard:
             self._generation += 1
             generation = self._generation
         self.case = case
+        self.headline.value = cards_html(decision_cards(case))
         self.decision.value = decision_html(case)
         self.table.value = table(formatted(comparison_table(case)), index=True).to_html()
         self.inputs.value = ("<details><summary>Inputs and where they come from</summary>"

@@ -18,6 +18,7 @@ from arassess.costs.case import PROVENANCE_WORDS, CostCase, answer_sentence
 from arassess.costs.model import Assumptions
 from arassess.costs.scenarios import Scenario
 from arassess.costs.words import strategy_words
+from arassess.display.cards import Card
 from arassess.display.format import money_text
 from arassess.display.items import Figure, Item, SectionRegistry, Table, Text, literal, md
 from arassess.errors import ArgumentError
@@ -203,6 +204,31 @@ def strategy_text(case: CostCase) -> str:
     return strategy_words(case.strategy, "card", case.days.get(case.strategy))
 
 
+def recommendation_card(case: CostCase) -> Card:
+    """The recommendation as a headline card (the report's summary, the dashboard): the strategy in
+    a few words and what it gains over keeping everything in-house."""
+    net = case.result["net_recovery"]
+    gain = float(net[case.strategy] - net["in_house"])
+    note = (f"+{money_text(gain, case.currency)} {'a year' if case.basis == 'flow' else 'one-off'} vs in-house"
+            if gain > 0.5 else "keeps the team") + (" (indicative)" if case.indicative else "")
+    return Card("Recommended", strategy_text(case), note=note, key="strategy")
+
+
+def decision_cards(case: CostCase) -> list[Card]:
+    """The dashboard's headline: the recommendation, its net recovery (a year, or today's claims
+    one-off) and its lead over the next best strategy."""
+    net = case.result["net_recovery"].astype(float)
+    period = "a year, net of fees, team and capital" if case.basis == "flow" else "today's overdue claims, one-off"
+    out = [recommendation_card(case),
+           Card("Net recovery", money_text(net[case.strategy]), case.currency, period, key="net")]
+    others = {s: v for s, v in net.items() if s != case.strategy}
+    if others:
+        runner = max(others, key=others.get)
+        out.append(Card("Ahead of the next best", money_text(net[case.strategy] - others[runner]), case.currency,
+                        f"than {strategy_words(runner, 'alternative', case.days.get(runner))}", key="lead"))
+    return out
+
+
 def decision_text(case: CostCase) -> str:
     """The recommendation for the client (the report's box): the same one-sentence answer as
     :func:`decision_lines` (the consultant's notebook and dashboard), then in plain words the money it
@@ -225,13 +251,14 @@ def decision_text(case: CostCase) -> str:
 
 
 def decision_html(case: CostCase) -> str:
-    """The recommendation with its reason, the break-evens and notes, as HTML (dashboard)."""
-    head, answer, evens, notes = decision_lines(case)
+    """The reason for the recommendation, the break-evens and notes, as HTML (dashboard: the
+    recommendation itself is on the cards above it, :func:`decision_cards`, so it is not repeated
+    as a heading; ``data-strategy`` names it for scripts and tests)."""
+    _head, answer, evens, notes = decision_lines(case)
     items = ("".join(f"<li>{html.escape(b)}</li>" for b in evens) if case.sensitive
              else "<li><i>working them out…</i></li>")
     noted = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
-    return (f'<div class="arassess-decision"><p style="font-size:1.25em"><b>'
-            f'<span data-strategy="{case.strategy}">{html.escape(head)}</span></b></p>'
+    return (f'<div class="arassess-decision" data-strategy="{case.strategy}"><h3>Why</h3>'
             f"<p>{html.escape(answer)}</p><p>Break-even points (the decision changes when one of "
             f"these alone moves past the value shown):</p><ul>{items}</ul>"
             + (f"<p>Notes:</p><ul>{noted}</ul>" if noted else "") + "</div>")

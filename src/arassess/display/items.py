@@ -15,7 +15,7 @@ import base64
 import html
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, Union
 
 import pandas as pd
 from IPython.core.formatters import format_display_data
@@ -89,17 +89,21 @@ def _cents(value: float) -> str:
     return f"{unsigned_zero(value, 2):,.2f}"
 
 
-def table(frame: pd.DataFrame, index: bool = False, escape: bool = True) -> Any:
-    """A table for display: thousands separators, 2 decimals for fractional numbers, dates
-    as YYYY-MM-DD, the row index hidden unless it carries labels; text cells and labels escaped
+def table(frame: pd.DataFrame, index: bool = False, escape: bool = True, money: Iterable[str] = ()) -> Any:
+    """A table for display: thousands separators, 2 decimals for fractional numbers, the ``money``
+    columns in whole currency units (as every dashboard and the report show money), dates as
+    YYYY-MM-DD, the row index hidden unless it carries labels; text cells and labels escaped
     (``escape=False`` only for a frame whose text is already escaped, e.g. the report's)."""
     styler = escaped(frame.style) if escape else frame.style
     formats: dict[str, Any] = {}
+    whole_units = set(money)
     for column in frame.columns:
         values = frame[column]
         if pd.api.types.is_bool_dtype(values):
             continue
-        if pd.api.types.is_integer_dtype(values):
+        if column in whole_units and pd.api.types.is_numeric_dtype(values):
+            formats[column] = _whole
+        elif pd.api.types.is_integer_dtype(values):
             formats[column] = "{}" if column == "row" else "{:,}"  # file row numbers stay as in the file
         elif pd.api.types.is_float_dtype(values):
             whole = values.dropna().eq(values.dropna().round()).all()
@@ -184,7 +188,8 @@ class Table:
     and escaped by the renderers; numbers are right-aligned. Optional roles of columns: ``left``
     text aligned left, ``right`` text aligned right (values such as '45.2 days'), ``status`` the
     column of status words (display.format.STATUS_WORDS) whose cells are also coloured, ``notes``
-    small wrapped notes; ``caption`` a line above the table."""
+    small wrapped notes, ``money`` amounts shown in whole currency units (an invoice's cents stay
+    in the Excel worklist and the exports); ``caption`` a line above the table."""
     frame: pd.DataFrame
     index: bool = False
     left: tuple[str, ...] = field(default=())
@@ -192,6 +197,7 @@ class Table:
     status: str | None = None
     notes: tuple[str, ...] = field(default=())
     caption: str = ""
+    money: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -206,7 +212,7 @@ Item = Union[Text, Heading, Bullets, Table, Figure]
 
 def _styled(item: Table, escape: bool = True) -> Styler:
     """The table's Styler: formatted and escaped cells (:func:`table`), then the column roles."""
-    styler = table(item.frame, index=item.index, escape=escape)
+    styler = table(item.frame, index=item.index, escape=escape, money=item.money)
     columns = set(item.frame.columns)
 
     def present(names: tuple[str, ...]) -> list[str]:
@@ -264,7 +270,7 @@ def report_table(item: Table) -> str:
     if item.index:
         safe.index = [html.escape(str(i)) for i in safe.index]
     numeric = [c for c in safe.columns if pd.api.types.is_numeric_dtype(safe[c])]
-    styler = _styled(Table(safe, item.index, item.left), escape=False)
+    styler = _styled(Table(safe, item.index, item.left, money=item.money), escape=False)
     body = styler.set_properties(subset=numeric, **{"text-align": "right"}).to_html()
     if len(item.frame) <= KEEP_TOGETHER_ROWS:
         body = f'<div style="break-inside: avoid">{body}</div>'

@@ -370,7 +370,7 @@ def worklist_items(r: MonthlyReview, written: dict[str, Any] | None = None) -> l
             shown[f"Expected loss ({r.currency})"] = top["expected_loss"].astype(float)
         if "risk_band" in top:
             shown["Risk band"] = top["risk_band"].fillna("")
-        items.append(Table(shown, False))
+        items.append(Table(shown, False, money=(f"Overdue ({r.currency})", f"Expected loss ({r.currency})")))
     if written is None:
         items.append(Text("worklist.xlsx and the letters are written when the notebook runs with an output "
                               "folder."))

@@ -82,7 +82,7 @@ def worklist_section(pc: PlanCase) -> list[Item]:
                      f"{money_text(pc.worklist['open_amount'].sum(), pc.currency)} open, ordered by "
                      f"{pc.worklist.attrs.get('priority_rule', 'priority')}; the first 20 "
                      f"(the full list goes to {WORKLIST_FILE}):"),
-            Table(pc.worklist[cols].head(20)),
+            Table(pc.worklist[cols].head(20), money=("open_amount", "expected_loss", "priority")),
             Text("Customers to call first:"), Table(plantables.customers_table(pc.customers, pc.currency))]
 
 
@@ -131,7 +131,8 @@ def headline_cards(pc: PlanCase) -> list[Card]:
     plan, work, cur = pc.plan, pc.worklist, pc.assessment.currency
     quick = int(plan["quick_win"].sum()) if len(plan) else 0
     first = f"; the first due {plan['due'].min():%d %B %Y}" if len(plan) else ""
-    out = [Card("Action plan", f"{len(plan):,}", "actions", f"{quick:,} quick win(s){first}", key="actions"),
+    out = [Card("Action plan", f"{len(plan):,}", "action" if len(plan) == 1 else "actions",
+                f"{quick:,} quick win(s){first}", key="actions"),
            Card("Worklist", f"{len(work):,}", "invoices",
                 f"{money_text(work['open_amount'].sum() if len(work) else 0.0, cur)} open at "
                 f"{work['customer_id'].nunique() if len(work) else 0:,} customer(s)", key="worklist")]
@@ -142,7 +143,7 @@ def headline_cards(pc: PlanCase) -> list[Card]:
     dso = next((g for g in pc.goals if g.key == "dso"), None)
     note = (f"DSO to {format_value(dso.target, dso.unit, cur)} by {dso.deadline:%d %B %Y}" if dso is not None
             else ", ".join(g.label for g in pc.goals))
-    out.append(Card("Goals", f"{len(pc.goals):,}", "goals", note, key="goals"))
+    out.append(Card("Goals", f"{len(pc.goals):,}", "goal" if len(pc.goals) == 1 else "goals", note, key="goals"))
     return out
 
 

@@ -117,12 +117,12 @@ def customers_table(customers: pd.DataFrame, currency: str, audience: Audience =
                     n: int = CUSTOMERS_SHOWN) -> pd.DataFrame:
     """The first ``n`` customers to chase (the worklist's customer summary, in its order). Columns
     with no value for any of them are left out (no risk scores: no expected loss, no band); amounts
-    in whole currency units; a missing risk band reads '—' for the client."""
+    and the (money-weighted) priority in whole units; a missing risk band reads '—' for the client."""
     c = customers.head(n)
     chosen = {key: label for key, label in labels(CUSTOMER_LABELS, audience, currency).items()
               if key in c.columns and not c[key].isna().all()}
     values: dict[str, Callable[[], Any]] = {key: (lambda key=key: c[key]) for key in chosen}
-    for key in set(MONEY_COLUMNS) & set(chosen):
+    for key in set(MONEY_COLUMNS + ("priority",)) & set(chosen):  # the priority is money-weighted too
         values[key] = lambda key=key: c[key].astype(float).round(0)
     if "oldest_days_past_due" in chosen:
         values["oldest_days_past_due"] = lambda: c["oldest_days_past_due"].astype(int)

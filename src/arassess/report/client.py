@@ -27,7 +27,7 @@ from arassess.config.benchmarks import library
 from arassess.config.presets import PresetUse
 from arassess.costs import charts as costcharts
 from arassess.costs.case import CostCase
-from arassess.costs.sections import assumptions_table, comparison_table, decision_text, formatted, strategy_text
+from arassess.costs.sections import assumptions_table, comparison_table, decision_text, formatted, recommendation_card
 from arassess.display.format import format_value, money_text
 from arassess.display.items import Bullets, Figure, Heading, Item, Table, Text, block
 from arassess.display.style import DEFAULT_COLORS, data_uri, plural
@@ -122,13 +122,8 @@ def headline(data: ReportData) -> list[dict[str, str]]:
     for row in pd.concat([shown, worst]).head(2).itertuples():
         items.append({"label": row.kpi, "value": format_value(row.value, row.unit, cur),
                       "note": f"benchmark {format_value(row.benchmark, row.unit, cur)}"})
-    net = data.case.result["net_recovery"]
-    gain = float(net[data.case.strategy] - net["in_house"])
-    items.append({"label": "Recommended", "value": strategy_text(data.case),
-                  "note": (f"+{money_text(gain, cur)} {'a year' if data.case.basis == 'flow' else 'one-off'} "
-                           "vs in-house"
-                           if gain > 0.5 else "keeps the team")
-                  + (" (indicative)" if data.case.indicative else "")})
+    card = recommendation_card(data.case)
+    items.append({"label": card.label, "value": card.figure, "note": card.note})
     freed = data.goals_table["freed_cash"].dropna() if len(data.goals_table) else pd.Series(dtype=float)
     if len(freed) and freed.max() > 0:
         best = data.goals_table.loc[freed.idxmax()]

@@ -20,7 +20,7 @@ from arassess.config.client import load_config
 from arassess.costs.scenarios import load_scenario
 from arassess.errors import ArgumentError, NotebookError, OverwriteError, writing
 from arassess.paths import NOTEBOOKS_DIR
-from arassess.tempdirs import private_folder
+from arassess.tempdirs import SOCKET_FOLDER_MAX, private_folder
 
 NOTEBOOKS: dict[str, str] = {
     "assess": "01_assess_current_process.ipynb",
@@ -102,7 +102,7 @@ def _local_kernel(timed: bool = False) -> Iterator[Any]:
     from jupyter_client.manager import AsyncKernelManager, KernelManager
     from jupyter_core.utils import run_sync
 
-    with private_folder("kernel") as folder:
+    with private_folder("kernel", SOCKET_FOLDER_MAX) as folder:  # socket paths have a length limit
         manager = AsyncKernelManager if timed else KernelManager
         km = manager(kernel_name=KERNEL, transport="ipc", ip=str(Path(folder) / "kernel"))
         try:
