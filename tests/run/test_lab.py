@@ -138,13 +138,14 @@ def run_all_cells(page) -> None:
     from playwright.sync_api import expect
 
     first_prompt = page.locator(".jp-Notebook .jp-Cell").first.locator(".jp-InputPrompt")
-    before = first_prompt.inner_text()
+    # queued or run: "[*]:" or "[1]:" (not merely rendered: the prompt may still be empty at first)
+    started = re.compile(r"\[(\*|\d+)\]")
     for _ in range(5):
         first_prompt.click()
         page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
         page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
         try:
-            expect(first_prompt).not_to_have_text(before, timeout=10_000)
+            expect(first_prompt).to_have_text(started, timeout=10_000)
             return
         except AssertionError:
             page.keyboard.press("Escape")

@@ -49,8 +49,8 @@ def card_html(card: Card) -> str:
         status = (f'<div class="arassess-card-status" style="color:{colour};font-weight:bold">'
                   f"{html.escape(card.status_text)}</div>")
     unit = f' <span style="color:{MUTED}">{html.escape(card.unit)}</span>' if card.unit else ""
-    return (f'<div class="arassess-kpi" style="flex:1 1 12em;border:1px solid #c5ced9;border-top:4px solid '
-            f'{PRIMARY};border-radius:6px;padding:.6em .8em;background:#fff">'
+    return (f'<div class="arassess-kpi" style="flex:1 1 12em;max-width:28em;border:1px solid #c5ced9;'
+            f'border-top:4px solid {PRIMARY};border-radius:6px;padding:.6em .8em;background:#fff">'
             f'<div style="color:{MUTED}">{html.escape(card.label)}</div>'
             f'<div><b style="font-size:1.6em;color:{PRIMARY}">{figure}</b>{unit}</div>'
             f'<div style="color:{MUTED};font-size:.85em">{html.escape(card.note)}</div>{status}</div>')
