@@ -31,7 +31,16 @@ def test_the_command_culls_idle_kernels_and_takes_large_uploads():
 
 
 def kernels(pid: int) -> list[psutil.Process]:
-    return [c for c in psutil.Process(pid).children(recursive=True) if "ipykernel" in " ".join(c.cmdline())]
+    """The live kernels under ``pid``: a culled kernel not yet reaped (a zombie) or gone meanwhile
+    does not count."""
+    found = []
+    for child in psutil.Process(pid).children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.Error:  # ZombieProcess, NoSuchProcess: it is going or gone
+            continue
+    return found
 
 
 def test_kernels_of_closed_pages_are_culled(tmp_path):
