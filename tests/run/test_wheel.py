@@ -25,8 +25,12 @@ pytestmark = pytest.mark.slow
 
 
 def tree_digest(*folders: Path) -> dict[str, str]:
+    """Every file under ``folders`` with its SHA-256, except the dashboards' workspace cache
+    (``.arassess-cache/`` beside the client folders: the checkout's dashboard tests, which may run
+    beside this one, fill it for the sample clients)."""
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
-            for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()}
+            for folder in folders for p in sorted(folder.rglob("*"))
+            if p.is_file() and ".arassess-cache" not in p.parts}
 
 
 @dataclass(frozen=True)
