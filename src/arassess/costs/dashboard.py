@@ -126,12 +126,12 @@ class CostDashboard:
         self.groups = {"Team": (self.ftes, self.salary), "Agency": (self.fee, self.ag_scale),
                        "Money and time": (self.in_scale, self.rate, self.relationship),
                        "Hand-off": (self.handoff, self.optimal)}
-        shown = {"Team": [self.ftes, self.salary], "Agency": [self.fee, self.fee_note, self.ag_scale],
-                 "Money and time": [self.in_scale, self.rate, self.relationship],
-                 "Hand-off": [widgets.HBox([self.handoff, self.optimal])]}
+        laid_out = {"Agency": [self.fee, self.fee_note, self.ag_scale],  # where a group is not just its controls
+                    "Hand-off": [widgets.HBox([self.handoff, self.optimal])]}
         self.group_resets: dict[str, widgets.Button] = {}
         boxes = []
-        for name, controls in shown.items():
+        for name, group in self.groups.items():
+            controls = laid_out.get(name, list(group))
             button = widgets.Button(description=f"Reset {name.lower()}", icon="undo",
                                     tooltip=f"Back to the client's {name.lower()} assumptions",
                                     layout=widgets.Layout(width="auto"))

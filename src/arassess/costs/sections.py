@@ -214,6 +214,17 @@ def recommendation_card(case: CostCase) -> Card:
     return Card("Recommended", strategy_text(case), note=note, key="strategy")
 
 
+def lead_over_runner_up(case: CostCase) -> tuple[str, float] | None:
+    """The best other strategy of the case and how much more the recommended one nets than it
+    (None when only one strategy is compared)."""
+    net = case.result["net_recovery"].astype(float)
+    others = {s: v for s, v in net.items() if s != case.strategy}
+    if not others:
+        return None
+    runner = max(others, key=others.get)
+    return runner, float(net[case.strategy] - others[runner])
+
+
 def decision_cards(case: CostCase) -> list[Card]:
     """The dashboard's headline: the recommendation, its net recovery (a year, or today's claims
     one-off) and its lead over the next best strategy."""
@@ -221,10 +232,9 @@ def decision_cards(case: CostCase) -> list[Card]:
     period = "a year, net of fees, team and capital" if case.basis == "flow" else "today's overdue claims, one-off"
     out = [recommendation_card(case),
            Card("Net recovery", money_text(net[case.strategy]), case.currency, period, key="net")]
-    others = {s: v for s, v in net.items() if s != case.strategy}
-    if others:
-        runner = max(others, key=others.get)
-        out.append(Card("Ahead of the next best", money_text(net[case.strategy] - others[runner]), case.currency,
+    if (lead := lead_over_runner_up(case)) is not None:
+        runner, ahead = lead
+        out.append(Card("Ahead of the next best", money_text(ahead), case.currency,
                         f"than {strategy_words(runner, 'alternative', case.days.get(runner))}", key="lead"))
     return out
 
@@ -234,12 +244,9 @@ def decision_text(case: CostCase) -> str:
     :func:`decision_lines` (the consultant's notebook and dashboard), then in plain words the money it
     keeps over the runner-up and what would change it."""
     cur = case.currency
-    net = case.result["net_recovery"].astype(float)
-    others = {s: v for s, v in net.items() if s != case.strategy}
     text = f"{case.label}. {answer_sentence(case)}"
-    if others:
-        runner = max(others, key=others.get)
-        lead = net[case.strategy] - others[runner]
+    if (ahead := lead_over_runner_up(case)) is not None:
+        runner, lead = ahead
         period = "Every year" if case.basis == "flow" else "On today's overdue invoices"
         if lead > 0.5:
             text += (f" {period} this keeps {money_text(lead, cur)} more, net of fees and costs, than "
