@@ -62,12 +62,37 @@ def assert_risk_section(page: Page, as_of: str) -> None:
     """The dashboard shows the late-payment risk section with the library's riskiest customer first
     and its two charts loaded (page_is_clean checks that no image is broken), once every section is
     shown (the headline comes first, the other sections as they finish)."""
-    expect(page.locator(".arassess-complete [data-complete]")).to_have_count(1, timeout=RENDER_TIMEOUT_MS)
+    try:
+        expect(page.locator(".arassess-complete [data-complete]")).to_have_count(1, timeout=RENDER_TIMEOUT_MS)
+    except AssertionError as exc:  # say what the page showed instead (a failed fill names its error there)
+        status = page.locator(".arassess-status").inner_text()
+        raise AssertionError(f"sections never all shown; status line: {status!r}; "
+                             f"headings: {page.get_by_role('heading').all_inner_texts()}") from exc
     expect(page.get_by_role("heading", name=re.compile(r"^6\. Late-payment risk"))).to_be_visible()
     table = page.locator("table", has_text="Past late share")
     expect(table).to_have_count(1)
     first_row = table.locator("tbody tr").first
     expect(first_row).to_contain_text(riskiest_customer(as_of))
+
+
+RESEND_WINDOW_S = 11.0  # the fill's widgets are sent again 2 s and 10 s after it ends (arassess.display.live)
+
+
+def assert_resend_redraws_nothing(page: Page) -> None:
+    """Once every section is shown, the two resends of the same state change nothing on the page:
+    no section is drawn again (the front end finds the state equal), and every section is still there."""
+    page.evaluate("""() => {
+        window.__sectionMutations = 0;
+        const observer = new MutationObserver(records => { window.__sectionMutations += records.length; });
+        document.querySelectorAll('.arassess-section').forEach(
+            box => observer.observe(box, {childList: true, subtree: true, characterData: true}));
+    }""")
+    sections = page.locator(".arassess-section")
+    count = sections.count()
+    assert count >= 8
+    time.sleep(RESEND_WINDOW_S)
+    assert page.evaluate("window.__sectionMutations") == 0
+    assert sections.count() == count and all(sections.nth(i).inner_text().strip() for i in range(count))
 
 
 def expected_dso(as_of: str, window_days: int) -> str:
@@ -123,6 +148,7 @@ def test_dashboard_recomputes_kpis_when_the_as_of_date_changes(page, tmp_path, r
         assert first == expected_dso(FIRST_AS_OF, window_of(page, FIRST_AS_OF))
         assert_risk_section(page, FIRST_AS_OF)
         assert_clean(page)
+        assert_resend_redraws_nothing(page)
 
         as_of = page.locator(".arassess-as-of input[type=date]")
         assert as_of.input_value() == FIRST_AS_OF

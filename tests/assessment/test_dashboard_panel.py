@@ -13,6 +13,7 @@ import pytest
 from arassess import compute_kpis, load_client
 from arassess.assessment.case import assess
 from arassess.assessment.dashboard import AssessmentDashboard, headline_html, in_dashboard, upload_client
+from arassess.assessment.sections import SECTIONS
 from arassess.display.items import Text
 from arassess.paths import find_clients
 
@@ -104,7 +105,7 @@ def test_panel_recomputes_on_a_date_change_and_reports_bad_input_in_the_status()
     expected = compute_kpis(load_client(LEDGER), "2026-06-30").value("dso")
     assert f'data-kpi="dso">{expected:.1f}<' in panel.headline.value
     panel.wait()  # the other sections are built in the background
-    assert len(panel.output.outputs) > 20  # title + every section's tables and charts
+    assert len(panel.shown_outputs()) > 20  # title + every section's tables and charts
     assert panel.complete.value == '<span data-complete="2"></span>'  # the date change's render, not the first
     panel.client.value = "northwind_open_items"  # a new client starts at its own as-of date
     assert "Ready: Northwind" in panel.status.value and "at 2026-10-31" in panel.status.value
@@ -143,7 +144,7 @@ def uploaded(name: str, content: bytes) -> tuple[dict, ...]:
 def shown_html(panel: AssessmentDashboard) -> str:
     """Everything the panel shows as HTML: its HTML widgets and every text/html output."""
     parts = [panel.status.value, panel.headline.value, panel.complete.value]
-    outputs = panel.output.outputs + panel.detail.outputs  # the answer and the consultant's detail
+    outputs = panel.shown_outputs() + panel.detail.outputs  # the answer and the consultant's detail
     parts += [o.get("data", {}).get("text/html", "") for o in outputs]
     parts += [o.get("data", {}).get("text/markdown", "") for o in outputs]
     return "\n".join(parts)
@@ -201,4 +202,29 @@ def test_the_answer_comes_first_and_the_consultants_detail_is_collapsed_below_it
     assert "Data received" in detail and "Control totals" in detail and "rows_read" in detail
     assert panel.details.selected_index is None                                    # collapsed until opened
     assert panel.details.get_title(0).startswith("For the consultant: data received")
-    assert panel.widget.children.index(panel.details) == panel.widget.children.index(panel.output) + 1
+    children = list(panel.widget.children)                                      # answer, sections, detail
+    assert children[children.index(panel.output) + 1:children.index(panel.details)] == list(panel.later.values())
+    assert list(panel.later) == [name for name in SECTIONS if name not in ("scorecard", "data")]
+
+
+def test_a_background_fill_shows_each_section_once_and_sends_what_it_changed_again(monkeypatch):
+    """Each later section is set once, in its own output (not the whole page again per section);
+    when the fill is done, every widget it changed is handed to resend_later (for a page that was
+    still loading), with a check that stops the resend once a newer render has begun."""
+    from arassess.assessment import dashboard as dash
+
+    handed: list[tuple[list, object]] = []
+    monkeypatch.setattr(dash, "resend_later", lambda widgets, current: handed.append((widgets, current)))
+    sets: dict[str, int] = {}
+    panel = AssessmentDashboard(assess(LEDGER), LEDGER)
+    for name, shown in panel.later.items():
+        shown.observe(lambda change, name=name: sets.__setitem__(name, sets.get(name, 0) + 1), names="outputs")
+    panel.wait()
+    assert sets == {name: 1 for name in panel.later}                 # each section sent once
+    assert all(panel.later[name].outputs for name in panel.later)
+    (widgets, current), = handed
+    assert {id(w) for w in widgets} >= {id(panel.complete), id(panel.output), *map(id, panel.later.values())}
+    assert current() is True
+    panel.window.value = 60                                          # a newer render: the old resend stops
+    assert current() is False
+    panel.wait()

@@ -126,16 +126,16 @@ def test_a_second_session_shows_the_sections_the_first_one_built(workspace, monk
 
     client = workspace / "voltline"
     first = dash.AssessmentDashboard(dash.dashboard_assessment(client), client, background=False)
-    shown = first.output.outputs
+    shown = first.shown_outputs()
     assert len(shown) > 20
 
     built: list[str] = []
     real = dash.section
     monkeypatch.setattr(dash, "section", lambda a, name, *rest: built.append(name) or real(a, name, *rest))
     second = dash.AssessmentDashboard(dash.dashboard_assessment(client), client, background=False)
-    assert built == [] and second.output.outputs == shown
+    assert built == [] and second.shown_outputs() == shown
     second.as_of.value = pd.Timestamp("2026-09-30").date()      # another date: built, not reused
-    assert "data" in built and second.output.outputs != shown
+    assert "data" in built and second.shown_outputs() != shown
     built.clear()
     config = load_config(client)
     key = workspacecache.sections_key(config, "2026-10-31", 90, 24)

@@ -359,7 +359,7 @@ def test_dashboard_shows_the_risk_section_and_keeps_the_fit_when_only_the_window
     a = voltline.assessment
     panel = AssessmentDashboard(a, LEDGER)
     panel.wait()
-    shown = [o["data"].get("text/markdown", "") for o in panel.output.outputs]
+    shown = [o["data"].get("text/markdown", "") for o in panel.shown_outputs()]
     assert "## 6. Late-payment risk" in shown and "## 10. Findings" in shown
     assert shown.index("## 6. Late-payment risk") > shown.index("## 5. Payment behaviour")
     panel.window.value = 60

@@ -38,6 +38,7 @@ from arassess.config.yamlfile import read_yaml
 from arassess.display.cards import Card, cards_html
 from arassess.display.format import money_text, status_text, unsigned_zero
 from arassess.display.items import display_bundle
+from arassess.display.live import resend_later
 from arassess.errors import ArassessError
 from arassess.ledger.model import Ledger
 from arassess.paths import find_clients, resolve_client_dir
@@ -134,6 +135,8 @@ DETAIL_TITLE = "For the consultant: data received (control totals, rejected rows
 #: time (holding the interpreter) delays the first "Ready" by ~1.3 s (bench/dashboard.py); the
 #: last section arrives no later for the wait.
 FIRST_FILL_DELAY = 1.5
+#: The sections the background fill shows, in the registry's order.
+LATER_SECTIONS = tuple(name for name in SECTIONS if name not in FIRST_SECTIONS + DETAIL_SECTIONS)
 
 
 def dashboard_assessment(client_dir: str | Path, as_of: str | None = None, *, window_days: int | None = None,
@@ -152,10 +155,13 @@ class AssessmentDashboard:
 
     A render shows the headline, the title and the first sections (:data:`FIRST_SECTIONS`) at
     once, the consultant's detail (:data:`DETAIL_SECTIONS`) collapsed below the answer, and says
-    "Ready"; the other sections are built in a background thread and appended as
-    each finishes (charts and the risk fit take seconds), then ``complete`` carries
-    ``data-complete``. A newer change makes an unfinished fill stop: only the latest render is
-    shown. ``background=False`` builds everything before returning (tests, scripts).
+    "Ready"; the other sections are built in a background thread, each shown in its own output
+    (``later``, in the registry's order) as it finishes (charts and the risk fit take seconds), so
+    a section is sent to the page once; then ``complete`` carries ``data-complete``, and what the
+    fill changed is sent again a little later for a page that was still loading
+    (:func:`arassess.display.live.resend_later`). A newer change makes an unfinished fill stop: only
+    the latest render is shown. ``background=False`` builds everything before returning (tests,
+    scripts).
     """
 
     def __init__(self, first: Assessment, client_dir: str | Path, history_months: int = 24, *,
@@ -187,6 +193,10 @@ class AssessmentDashboard:
         self.output = widgets.Output()
         self.detail = widgets.Output()
         self.details = widgets.Accordion(children=[self.detail], titles=(DETAIL_TITLE,), selected_index=None)
+        self.later = {name: widgets.Output() for name in LATER_SECTIONS}
+        for name, shown in self.later.items():
+            shown.add_class("arassess-section")
+            shown.add_class(f"arassess-section-{name}")
         self.complete = widgets.HTML()
         for w, css in ((self.client, "arassess-client"), (self.as_of, "arassess-as-of"),
                        (self.window, "arassess-window"), (self.upload, "arassess-upload"),
@@ -197,7 +207,8 @@ class AssessmentDashboard:
             w.add_class(css)
         controls = widgets.VBox([widgets.HBox([self.client, self.as_of, self.window]),
                                  widgets.HBox([self.upload, self.mapping, self.upload_limit])])
-        self.widget = widgets.VBox([controls, self.status, self.headline, self.output, self.details, self.complete])
+        self.widget = widgets.VBox([controls, self.status, self.headline, self.output, *self.later.values(),
+                                    self.details, self.complete])
         self._show(first, time.perf_counter(), delay=FIRST_FILL_DELAY)
         self._quiet = False
         self.client.observe(self._client_changed, names="value")
@@ -222,19 +233,21 @@ class AssessmentDashboard:
         self.output.outputs = (display_bundle(title(a)),
                                *(out for name in FIRST_SECTIONS for out in self._section_outputs(a, key, name)))
         self.detail.outputs = tuple(out for name in DETAIL_SECTIONS for out in self._section_outputs(a, key, name))
+        for shown in self.later.values():
+            if shown.outputs:
+                shown.outputs = ()
         self.complete.value = ""
         self.status.value = (f"Ready: {html.escape(a.config.name)} at {a.as_of:%Y-%m-%d} (window {a.window_days} days)"
                              + timing_text(f" <small>— {time.perf_counter() - started:.2f} s</small>"))
-        rest = [name for name in SECTIONS if name not in FIRST_SECTIONS + DETAIL_SECTIONS]
         if self.background:
             if self._fill is not None:
                 self._fill.cancel()  # a fill still waiting to begin is not needed any more
-            self._fill = threading.Timer(delay, self._fill_sections, args=(a, key, rest, generation))
+            self._fill = threading.Timer(delay, self._fill_sections, args=(a, key, LATER_SECTIONS, generation))
             # not a daemon: the interpreter waits for it at exit rather than tearing down the
             # C++ libraries (pyarrow, matplotlib) under a running fill, which aborts the process
             self._fill.start()
         else:
-            self._fill_sections(a, key, rest, generation)
+            self._fill_sections(a, key, LATER_SECTIONS, generation)
 
     @staticmethod
     def _section_outputs(a: Assessment, key: str, name: str) -> list[dict[str, Any]]:
@@ -250,8 +263,8 @@ class AssessmentDashboard:
         keep_section(a.config, key, name, outputs)
         return outputs
 
-    def _fill_sections(self, a: Assessment, key: str, names: list[str], generation: int) -> None:
-        """Append each section as it is built; stop as soon as a newer render has begun."""
+    def _fill_sections(self, a: Assessment, key: str, names: tuple[str, ...], generation: int) -> None:
+        """Show each section as it is built; stop as soon as a newer render has begun."""
         try:
             for name in names:
                 if generation != self._generation:
@@ -260,15 +273,24 @@ class AssessmentDashboard:
                 with self._lock:
                     if generation != self._generation:
                         return
-                    self.output.outputs = self.output.outputs + items
+                    self.later[name].outputs = items
             with self._lock:
-                if generation == self._generation:
-                    self.complete.value = f'<span data-complete="{generation}"></span>'
+                if generation != self._generation:
+                    return
+                self.complete.value = f'<span data-complete="{generation}"></span>'
+            if self.background:
+                resend_later([self.status, self.headline, self.output, self.detail, *self.later.values(),
+                              self.complete], lambda: generation == self._generation)
         except Exception as exc:  # noqa: BLE001 - a background failure is shown, not lost
             with self._lock:
                 if generation == self._generation:
                     self.status.value = (f'<span style="color:#b00">Cannot show every section: '
                                          f"{html.escape(str(exc))}</span>")
+
+    def shown_outputs(self) -> tuple[dict[str, Any], ...]:
+        """The answer's outputs as the page shows them: the title and first sections, then each
+        later section (the consultant's detail is ``detail.outputs``)."""
+        return self.output.outputs + tuple(out for shown in self.later.values() for out in shown.outputs)
 
     def wait(self, timeout: float | None = None) -> None:
         """Wait until the sections of the latest render are all shown."""

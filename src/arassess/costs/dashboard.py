@@ -31,6 +31,7 @@ from arassess.costs.scenarios import Scenario, save_scenario
 from arassess.costs.sections import assumptions_table, comparison_table, decision_cards, decision_html, formatted
 from arassess.display.cards import cards_html
 from arassess.display.items import display_bundle, table
+from arassess.display.live import resend_later
 from arassess.errors import ArassessError
 from arassess.serving import timing_text
 
@@ -236,9 +237,12 @@ class CostDashboard:
                     if generation != self._generation:
                         return
             with self._lock:
-                if generation == self._generation:
-                    self.charts.outputs = tuple(charts)
-                    self.done.value = f'<span data-done="{generation}"></span>'
+                if generation != self._generation:
+                    return
+                self.charts.outputs = tuple(charts)
+                self.done.value = f'<span data-done="{generation}"></span>'
+            # for a page still loading when these arrived (arassess.display.live)
+            resend_later([self.decision, self.charts, self.done], lambda: generation == self._generation)
         except Exception as exc:  # noqa: BLE001 - a background failure is shown, not lost
             with self._lock:
                 if generation == self._generation:

@@ -36,13 +36,17 @@ def figure_alt(fig: MplFigure, caption: str = "") -> str:
     return next((" ".join(t.split()) for t in titles if t and t.strip()), "Chart")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class AltImage:
     """A PNG with its alt text: Jupyter front ends show the HTML ``<img alt=…>`` (screen readers
-    read the alt), anything that takes only images falls back to the PNG."""
+    read the alt), anything that takes only images falls back to the PNG, and plain text shows
+    the alt (not the bytes' repr, which would carry the image a third time at twice its size)."""
 
     png: bytes
     alt: str
+
+    def __repr__(self) -> str:
+        return f"Chart: {self.alt}"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         encoded = base64.b64encode(self.png).decode("ascii")
