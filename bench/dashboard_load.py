@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -118,6 +119,15 @@ def open_together(browser: Any, url: str, sessions: int, complete: str = COMPLET
     TIMEOUT_S, or the page said it failed). Returns the rows and the open contexts."""
     contexts = [offline_context(browser, VIEWPORT) for _ in range(sessions)]
     pages = [c.new_page() for c in contexts]
+    errors: list[list[str]] = [[] for _ in pages]
+    for page, seen in zip(pages, errors):  # what the browser said on a page that stays blank
+        # (the CDN requests the context refuses, and the console lines they cause, are not news)
+        page.on("console", lambda m, seen=seen: seen.append(m.text[:200])
+                if m.type == "error" and "net::ERR_FAILED" not in m.text else None)
+        page.on("pageerror", lambda exc, seen=seen: seen.append(str(exc)[:200]))
+        page.on("requestfailed", lambda request, seen=seen: seen.append(
+            f"{request.method} {request.url[:120]} failed: {request.failure}")
+                if request.url.startswith("http://127.0.0.1") else None)
     started = time.perf_counter()
     for page in pages:
         page.goto(url, wait_until="commit", timeout=TIMEOUT_S * 1000)
@@ -138,10 +148,11 @@ def open_together(browser: Any, url: str, sessions: int, complete: str = COMPLET
             if row["ready_s"] is not None and page.locator(complete).count():
                 row["complete_s"] = time.perf_counter() - started
         time.sleep(POLL_S)
-    for page, row in zip(pages, rows):
+    for page, row, seen in zip(pages, rows, errors):
         if row["ready_s"] is None and not row["failed"]:  # what a stuck page shows
-            row["failed"] = "no Ready within {:.0f} s; the page shows: {}".format(
-                TIMEOUT_S, " ".join(page.locator("body").inner_text(timeout=5000).split())[:300])
+            row["failed"] = "no Ready within {:.0f} s; the page shows: {}{}".format(
+                TIMEOUT_S, " ".join(page.locator("body").inner_text(timeout=5000).split())[:300],
+                f"; the browser said: {' | '.join(seen[:3])}" if seen else "")
     return rows, contexts
 
 
@@ -166,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds before an unconnected kernel is culled (longer than a page takes to connect "
                              "under load: a kernel whose page has not connected yet is culled too)")
     parser.add_argument("--json", type=Path, help="also write every measurement to this file")
+    parser.add_argument("--logs", type=Path, help="copy the servers' logs (voila.log: Voila's and the kernels' "
+                                                  "output) into this folder")
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= MAX_SESSIONS:
         parser.error(f"--sessions must be from 1 to {MAX_SESSIONS}")
@@ -186,7 +199,14 @@ def main(argv: list[str] | None = None) -> int:
                 results["trivial"] = rows
                 for context in contexts:
                     context.close()
-            results.update(measure(browser, command, root, args))
+            try:
+                results.update(measure(browser, command, root, args))
+            finally:
+                if args.logs:
+                    for log_file in root.glob("voila*/voila.log"):
+                        target = args.logs / log_file.parent.name
+                        target.mkdir(parents=True, exist_ok=True)
+                        shutil.copy2(log_file, target / log_file.name)
     log(f"load average at end: {os.getloadavg()[0]:.2f}")
     report(results, args)
     return 0

@@ -43,6 +43,8 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import nbformat
 import psutil
 
+from arassess.serving import IOPUB_TIMEOUT_S
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT = 60.0  # seconds for the server to answer HTTP
@@ -153,9 +155,11 @@ def stop(server: VoilaServer, timeout: float = STOP_TIMEOUT) -> None:
 
 
 def voila_command(notebook: str | Path, extra_args: Sequence[str] = ()) -> Callable[[int], list[str]]:
-    """The plain voila command for ``notebook`` (port_retries=0: a taken port fails, and is retried here)."""
+    """The plain voila command for ``notebook`` (port_retries=0: a taken port fails, and is retried here),
+    waiting for a cell's outputs as long as ``arassess serve`` does (a busy test machine is slow too)."""
     return lambda port: [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
-                         f"--Voila.ip={LOOPBACK}", "--Voila.port_retries=0", *extra_args]
+                         f"--Voila.ip={LOOPBACK}", "--Voila.port_retries=0",
+                         f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}", *extra_args]
 
 
 def _start(command: Sequence[str], port: int, log: Path, env: dict[str, str], cwd: Path,

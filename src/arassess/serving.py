@@ -23,17 +23,23 @@ DEBUG_ENV = "ARASSESS_DEBUG"  # 1/true/yes: tracebacks of the project's errors, 
 CULL_IDLE_SECONDS = 600  # arassess serve: a closed page's idle kernel is stopped after this
 UPLOAD_LIMIT_MB = 200  # the largest upload a dashboard takes (the websocket message limit)
 UPLOAD_LIMIT_BYTES = UPLOAD_LIMIT_MB * 1024 * 1024
+#: Seconds Voila waits for a cell's outputs after the kernel said the cell ran (Voila's default: 4).
+#: When many pages start at once the outputs arrive later than that, and Voila then renders the
+#: cell without them: a blank dashboard (4 to 12 of 20 pages at once on 2 cores; none with this).
+IOPUB_TIMEOUT_S = 120
 
 
 def voila_command(target: Path, port: int, *, open_browser: bool = False, cull_idle: int = CULL_IDLE_SECONDS
                   ) -> list[str]:
     """The Voila command line of ``arassess serve``: loopback only, sources hidden, idle kernels of
     closed pages culled after ``cull_idle`` seconds (checked every ``cull_idle / 4``, at most a
-    minute), and websocket messages (an upload is one) up to UPLOAD_LIMIT_BYTES."""
+    minute), websocket messages (an upload is one) up to UPLOAD_LIMIT_BYTES, and a cell's outputs
+    awaited up to IOPUB_TIMEOUT_S."""
     # env: Voila finds the ``arassess`` template on JUPYTER_PATH, so the command carries it
     command = [ENV, f"JUPYTER_PATH={jupyter_path(os.environ.get('JUPYTER_PATH'))}",
                sys.executable, "-m", "voila", str(target), f"--port={port}", "--Voila.ip=127.0.0.1",
                "--strip_sources=True", f"--template={VOILA_TEMPLATE}", "--VoilaConfiguration.classic_tree=True",
+               f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}",
                f"--Voila.config_file_paths={JUPYTER_DIR}",
                # the whole dict, so the size stays a number (key=value items arrive as text and break
                # every websocket: tornado compares the message length with a string)
@@ -62,5 +68,5 @@ def jupyter_path(current: str | None = None) -> str:
     return os.pathsep.join([str(JUPYTER_DIR), *([current] if current else [])])
 
 
-__all__ = ["CULL_IDLE_SECONDS", "DEBUG_ENV", "ENV", "JUPYTER_DIR", "UPLOAD_LIMIT_BYTES", "UPLOAD_LIMIT_MB",
-           "VOILA_TEMPLATE", "debug_wanted", "jupyter_path", "timing_text", "voila_command"]
+__all__ = ["CULL_IDLE_SECONDS", "DEBUG_ENV", "ENV", "IOPUB_TIMEOUT_S", "JUPYTER_DIR", "UPLOAD_LIMIT_BYTES",
+           "UPLOAD_LIMIT_MB", "VOILA_TEMPLATE", "debug_wanted", "jupyter_path", "timing_text", "voila_command"]

@@ -16,7 +16,7 @@ import psutil
 import pytest
 from voila_server import LOOPBACK, READY_PATH, free_port, voila_server
 
-from arassess.serving import CULL_IDLE_SECONDS, UPLOAD_LIMIT_BYTES, voila_command
+from arassess.serving import CULL_IDLE_SECONDS, IOPUB_TIMEOUT_S, UPLOAD_LIMIT_BYTES, voila_command
 
 pytestmark = pytest.mark.slow
 
@@ -28,6 +28,21 @@ def test_the_command_culls_idle_kernels_and_takes_large_uploads():
     assert f'--Voila.tornado_settings={{"websocket_max_message_size": {UPLOAD_LIMIT_BYTES}}}' in command
     assert "--Voila.ip=127.0.0.1" in command and "--no-browser" in command
     assert not any("cull" in part for part in voila_command(Path("n.ipynb"), 9000, cull_idle=0))
+
+
+def test_voila_waits_for_a_cells_outputs_as_long_as_the_command_says():
+    """The executor Voila builds for a page gets IOPUB_TIMEOUT_S from the command line (not Voila's
+    4 s, after which a busy server renders the dashboard cell without its outputs: a blank page)."""
+    from voila.app import Voila
+    from voila.execute import VoilaExecutor
+
+    command = voila_command(Path("n.ipynb"), 9000)
+    flags = [part for part in command if part.startswith("--VoilaExecutor.")]
+    assert flags == [f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}"] and IOPUB_TIMEOUT_S > 4
+    app = Voila()
+    app.parse_command_line(flags)
+    executor = VoilaExecutor(nbformat.v4.new_notebook(), km=None, config=app.config)
+    assert executor.iopub_timeout == IOPUB_TIMEOUT_S
 
 
 def kernels(pid: int) -> list[psutil.Process]:
