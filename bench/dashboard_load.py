@@ -1,6 +1,6 @@
 """A workshop of CFOs: many people open the assessment dashboard at once, in a real browser.
 
-    python bench/dashboard_load.py                  # 20 sessions at once (~8 min)
+    python bench/dashboard_load.py                  # 20 sessions at once (~9 min)
     python bench/dashboard_load.py --sessions 10 --json load.json
 
 The server is the one ``arassess serve`` runs (arassess.serving.voila_command: loopback only,
@@ -22,7 +22,10 @@ Measured:
    status (headline and scorecard shown) and to every section shown; the server's memory (Voila
    and every kernel, resident set summed over the process tree, sampled every 0.25 s) at its peak;
    the most kernels alive at once;
-3. every page closed: the kernels still alive ``--cull`` × 2 seconds later.
+3. every page closed: the kernels still alive ``--cull`` × 2 seconds later;
+4. the server's share: ``--sessions`` requests for the page at once without a browser, each timed
+   until Voila has sent the whole page (the notebook executed, the dashboard's widgets in it) —
+   what CFOs on their own machines would wait for the server, before their browser draws the page.
 
 Target (issue 15): 20 sessions all rendered, each ≤ 30 s, memory bounded, no kernel left after the
 pages close. Nothing is asserted: the table is printed (and written as JSON with ``--json``).
@@ -40,6 +43,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -235,7 +240,29 @@ def measure(browser: Any, command: Any, root: Path, args: argparse.Namespace) ->
         time.sleep(args.cull * 2)
         results["kernels_after_close"] = kernels_alive(server.process.pid)
         results["server_after_close_mb"] = TreeMemory(server.process.pid).sample()[0]
+        log(f"{args.sessions} page requests at once without a browser …")
+        results["served"] = fetch_together(url, args.sessions)
     return results
+
+
+WIDGET_VIEW = b"application/vnd.jupyter.widget-view+json"  # in the page once the dashboard cell ran
+
+
+def fetch_together(url: str, sessions: int) -> list[float | None]:
+    """Request the page ``sessions`` times at once (no browser); per request the seconds until the
+    whole page has arrived with the dashboard's widgets in it (None: not within TIMEOUT_S, or
+    served without them)."""
+    def one(_: int) -> float | None:
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
+                body = response.read()
+        except OSError:
+            return None
+        return time.perf_counter() - started if WIDGET_VIEW in body else None
+
+    with ThreadPoolExecutor(max_workers=sessions) as pool:
+        return list(pool.map(one, range(sessions)))
 
 
 def report(results: dict[str, Any], args: argparse.Namespace) -> None:
@@ -265,6 +292,9 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
         ("most kernels alive at once", f"{results['peak_kernels']}"),
         (f"kernels alive {args.cull * 2} s after every page closed", f"{results['kernels_after_close']}"),
         ("server memory then", f"{results['server_after_close_mb']:,.0f} MB"),
+        (f"the server's share: {args.sessions} requests at once → page served",
+         spread([v for v in results["served"] if v is not None])),
+        ("  served with the dashboard in it", f"{sum(v is not None for v in results['served'])} of {args.sessions}"),
     ]
     for label, value in lines:
         print(f"{label:<56} {value:>28}")
