@@ -25,7 +25,8 @@ UPLOAD_LIMIT_MB = 200  # the largest upload a dashboard takes (the websocket mes
 UPLOAD_LIMIT_BYTES = UPLOAD_LIMIT_MB * 1024 * 1024
 #: Seconds Voila waits for a cell's outputs after the kernel said the cell ran (Voila's default: 4).
 #: When many pages start at once the outputs arrive later than that, and Voila then renders the
-#: cell without them: a blank dashboard (4 to 12 of 20 pages at once on 2 cores; none with this).
+#: cell without them: a blank dashboard (1, 4 and 12 of 20 pages at once in three runs on 2 cores;
+#: none in three runs with this).
 IOPUB_TIMEOUT_S = 120
 
 
