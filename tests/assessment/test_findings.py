@@ -7,6 +7,7 @@ Rule cases feed ``generate_findings`` a scorecard built from a few KPI values
 from __future__ import annotations
 
 import re
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ import pytest
 
 import arassess
 from arassess.assessment.aging import aging_summary, top_overdue_customers
+from arassess.assessment.case import assess
 from arassess.assessment.findings import (
     MAX_FINDINGS,
     SEVERITY_ORDER,
@@ -249,6 +251,35 @@ def test_data_gaps_finding_names_what_would_provide_them():
     found = findings_by_key(generate_findings(card(notes, **values), NO_AGING, NO_TOP, None, "EUR"))
     assert found["data_gaps"].text == ("1 of the 16 KPIs cannot be computed from this data; it needs a "
                                        "'disputed' or 'dispute_date' column in the invoices file.")
+
+
+def test_a_date_the_data_contradicts_comes_first_beyond_the_count():
+    warnings = ["WARNING: the as-of date 2025-03-31 is before the first invoice (2025-12-05): there is nothing "
+                "to assess at that date."]
+    sc = card(dso=60.0, bpdso=40.0, add=20.0, ar_overdue=1000.0, on_time_rate=60.0, mean_days_late=5.0,
+              cei=50.0, dispute_rate=4.0, pct_over_90=30.0, ar_total=10000.0, bad_debt_ratio=0.2)
+    plain = generate_findings(sc, NO_AGING, top([600, 500, 250]), None, "EUR", series([50.0] + [55.0] * 12))
+    dated = generate_findings(sc, NO_AGING, top([600, 500, 250]), None, "EUR", series([50.0] + [55.0] * 12),
+                              date_warnings=warnings)
+    assert dated[0].key == "as_of" and dated[0].severity == "high"
+    assert dated[0].text == ("The as-of date 2025-03-31 is before the first invoice (2025-12-05): there is "
+                             "nothing to assess at that date.")
+    assert dated[1:] == plain and len(plain) == MAX_FINDINGS  # nothing else dropped for it
+
+
+def test_an_as_of_before_the_first_invoice_leads_the_findings_of_the_assessment(tmp_path):
+    client = tmp_path / "northwind"
+    shutil.copytree("sample_data/northwind_open_items", client)
+    settings = client / "client.yaml"
+    text = settings.read_text(encoding="utf-8")
+    assert re.search(r"^as_of: 2026-10-31 ", text, flags=re.M)
+    settings.write_text(re.sub(r"^as_of: .*$", "as_of: 2025-03-31", text, flags=re.M), encoding="utf-8")
+    a = assess(client)
+    keys = [f.key for f in a.findings]
+    assert keys[:2] == ["as_of", "as_of"]                  # open items after the date; before the first invoice
+    assert "are dated after the as-of date 2025-03-31" in a.findings[0].text
+    assert a.findings[1].text.startswith("The as-of date 2025-03-31 is before the first invoice")
+    assert "as_of" not in [f.key for f in assess("sample_data/northwind_open_items").findings]
 
 
 def test_order_is_severity_then_gap_and_at_most_seven():

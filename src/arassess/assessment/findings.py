@@ -38,6 +38,10 @@ entitlement        the statutory (or contractual) interest and fixed sums late  
                    payers owed in the last 12 months (arassess.legal), when a
                    late-payment law is set (legal.regime) and something was
                    owed (medium; always kept, in the last place)
+as_of              each warning that the as-of date contradicts the data        monitoring
+                   (arassess.inputs.intake.as_of_notes: open items dated
+                   after it, before the first invoice, a year after the
+                   last); high, always first, beyond MAX_FINDINGS
 =================  ==========================================================  =====================
 
 With an open-items export (no sales history) the balance rules (overdue
@@ -49,7 +53,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Sequence
 
 import pandas as pd
 
@@ -342,9 +346,20 @@ def _entitlement(owed: Entitlement | None, currency: str) -> list[Finding]:
     return [Finding("entitlement", text, owed.total, "currency", "medium", "mean_days_late")]
 
 
+WARNING_PREFIX = "WARNING: "
+
+
+def _date_warnings(warnings: Sequence[str]) -> list[Finding]:
+    """The as-of warnings of the load (:func:`arassess.inputs.intake.as_of_notes`: a date the data
+    contradicts), each a high finding: the figures after it rest on that date."""
+    texts = [w.removeprefix(WARNING_PREFIX) for w in warnings]
+    return [Finding("as_of", t[:1].upper() + t[1:], float("nan"), "count", "high", "monitoring") for t in texts]
+
+
 def generate_findings(scorecard: pd.DataFrame, aging: pd.DataFrame, top_customers: pd.DataFrame,
                       maturity: Maturity | None, currency: str,
-                      series_values: pd.DataFrame | None = None, owed: Entitlement | None = None) -> list[Finding]:
+                      series_values: pd.DataFrame | None = None, owed: Entitlement | None = None,
+                      date_warnings: Sequence[str] = ()) -> list[Finding]:
     """The assessment's findings (see the module docstring for the rules).
 
     Parameters: ``scorecard`` from :func:`arassess.kpi.scorecard.scorecard` (extra
@@ -355,7 +370,9 @@ def generate_findings(scorecard: pd.DataFrame, aging: pd.DataFrame, top_customer
 
     Returns between 3 and ``MAX_FINDINGS`` findings (fewer only when the data
     supports fewer rules, e.g. no open AR and no questionnaire), ordered by
-    severity and then by gap, largest first.
+    severity and then by gap, largest first. ``date_warnings`` (the as-of warnings of
+    :func:`arassess.inputs.intake.as_of_notes`) come before them, always and beyond that count: a
+    reader must see that the date assessed contradicts the data before any figure measured at it.
     """
     candidates = [*_add(scorecard, currency), *_concentration(top_customers, currency, scorecard),
                   *_over_90(scorecard, currency), *_cei(scorecard), *_on_time(scorecard),
@@ -366,7 +383,7 @@ def generate_findings(scorecard: pd.DataFrame, aging: pd.DataFrame, top_customer
     extra = _entitlement(owed, currency)
     if extra:  # money the client is owed is always said: it takes the last place if the list is full
         kept = sorted(kept[:MAX_FINDINGS - 1] + extra, key=lambda f: SEVERITY_ORDER[f.severity])  # stable
-    return kept
+    return _date_warnings(date_warnings) + kept
 
 
 # --- seasonality ----------------------------------------------------------------------
