@@ -1,6 +1,7 @@
 """A workshop of CFOs: many people open the assessment dashboard at once, in a real browser.
 
     python bench/dashboard_load.py                  # 20 sessions at once (~9 min)
+    python bench/dashboard_load.py --preheat 21     # served with 21 kernels started ahead (one more than the pages)
     python bench/dashboard_load.py --sessions 10 --json load.json
 
 The server is the one ``arassess serve`` runs (arassess.serving.voila_command: loopback only,
@@ -23,9 +24,17 @@ Measured:
    and every kernel, resident set summed over the process tree, sampled every 0.25 s) at its peak;
    the most kernels alive at once;
 3. every page closed: the kernels still alive ``--cull`` × 2 seconds later;
-4. the server's share: ``--sessions`` requests for the page at once without a browser, each timed
-   until Voila has sent the whole page (the notebook executed, the dashboard's widgets in it) —
-   what CFOs on their own machines would wait for the server, before their browser draws the page.
+4. the server's share: ``--sessions`` sessions at once without a browser (bench/widget_sessions.py:
+   each asks for the page, connects to its kernel and fetches every widget's state as the page's
+   widget manager does, then follows the updates), timed to the whole page, to "Ready" and to every
+   section — what CFOs on their own machines would wait for the server; their browser's drawing of
+   one page (step 1 includes it) comes on top.
+
+With ``--preheat N`` the servers are started as ``arassess serve --preheat N`` (N kernels started
+ahead of the pages; each step waits until the pool has started and the server is idle again). A
+kernel taken is replaced only ``serving.PREHEAT_REFILL_DELAY_S`` later, so for every session of
+step 2 to find one waiting after step 1 took one, give ``--preheat`` one more than ``--sessions``;
+step 4 comes after the replacements.
 
 Target (issue 15): 20 sessions all rendered, each ≤ 30 s, memory bounded, no kernel left after the
 pages close. Nothing is asserted: the table is printed (and written as JSON with ``--json``).
@@ -43,8 +52,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +64,9 @@ from voila_server import chromium, offline_context, served_copy, voila_server  #
 
 sys.path.insert(0, str(REPO / "bench"))
 from dashboard import trivial_notebook  # noqa: E402
+from widget_sessions import open_without_drawing  # noqa: E402
 
-from arassess.serving import voila_command  # noqa: E402
+from arassess.serving import PREHEAT_REFILL_DELAY_S, voila_command  # noqa: E402
 
 VIEWPORT = {"width": 1400, "height": 1000}
 CLIENT = REPO / "sample_data" / "voltline"
@@ -161,6 +169,13 @@ def open_together(browser: Any, url: str, sessions: int, complete: str = COMPLET
     return rows, contexts
 
 
+def spread(values: list[float]) -> str:
+    """min / median / max in seconds ("none" for no values)."""
+    if not values:
+        return "none"
+    return f"{min(values):.1f} / {statistics.median(values):.1f} / {max(values):.1f} s"
+
+
 def kernels_alive(pid: int) -> int:
     try:
         children = psutil.Process(pid).children(recursive=True)
@@ -175,12 +190,42 @@ def kernels_alive(pid: int) -> int:
     return alive
 
 
+def wait_until_quiet(pid: int, kernels: int, timeout_s: float = 600.0, idle_cores: float = 0.15) -> float:
+    """Wait until at least ``kernels`` kernels run under ``pid`` and the server with its kernels has
+    used less than ``idle_cores`` of a core for 3 s (a preheated pool has started and run its
+    notebooks' first cells); the seconds waited."""
+    started = time.perf_counter()
+
+    def cpu() -> float:
+        total = 0.0
+        try:
+            procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+        except psutil.Error:
+            return 0.0
+        for proc in procs:
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                continue
+        return total
+
+    while time.perf_counter() - started < timeout_s:
+        before = cpu()
+        time.sleep(3)
+        if kernels_alive(pid) >= kernels and cpu() - before < 3 * idle_cores:
+            break
+    return time.perf_counter() - started
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=20, help=f"pages opened at once (1–{MAX_SESSIONS})")
     parser.add_argument("--cull", type=int, default=90,
                         help="seconds before an unconnected kernel is culled (longer than a page takes to connect "
                              "under load: a kernel whose page has not connected yet is culled too)")
+    parser.add_argument("--preheat", type=int, default=0,
+                        help="serve as `arassess serve --preheat N`: N kernels started ahead of the pages (0: none)")
     parser.add_argument("--json", type=Path, help="also write every measurement to this file")
     parser.add_argument("--logs", type=Path, help="copy the servers' logs (voila.log: Voila's and the kernels' "
                                                   "output) into this folder")
@@ -189,19 +234,22 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--sessions must be from 1 to {MAX_SESSIONS}")
     log(f"load average at start: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores; "
         f"{psutil.virtual_memory().total / 2**30:.1f} GB memory")
-    results: dict[str, Any] = {"sessions": args.sessions, "cull_s": args.cull}
+    results: dict[str, Any] = {"sessions": args.sessions, "cull_s": args.cull, "preheat": args.preheat}
     with tempfile.TemporaryDirectory(prefix="arassess-bench-load-") as tmp:
         root = Path(tmp)
         served = served_copy(root, NOTEBOOK, CLIENT, ignore=("scenarios",))["notebook"]
         trivial = trivial_notebook(root)
-        command = lambda port: voila_command(served, port, cull_idle=args.cull)  # noqa: E731
+        command = lambda port: voila_command(served, port, cull_idle=args.cull, preheat=args.preheat)  # noqa: E731
         with sync_playwright() as playwright, chromium(playwright) as browser:
             log(f"reference: {args.sessions} trivial Voila pages at once …")
-            with voila_server(command=lambda port: voila_command(trivial, port, cull_idle=args.cull), cwd=root,
-                              log_dir=root / "voila-trivial") as server:
+            with voila_server(command=lambda port: voila_command(trivial, port, cull_idle=args.cull,
+                                                                 preheat=args.preheat),
+                              cwd=root, log_dir=root / "voila-trivial") as server:
+                warm(server.process.pid, args)
                 rows, contexts = open_together(browser, f"http://127.0.0.1:{server.port}/", args.sessions,
                                                complete=STATUS)
                 results["trivial"] = rows
+                log(f"  Ready: {spread([r['ready_s'] for r in rows if r['ready_s'] is not None])}")
                 for context in contexts:
                     context.close()
             try:
@@ -217,22 +265,36 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def warm(pid: int, args: argparse.Namespace) -> None:
+    """With ``--preheat``: wait until the pool is full and the server idle (the consultant starts the
+    server before the workshop)."""
+    if args.preheat:
+        log(f"  waiting for {args.preheat} preheated kernels …")
+        log(f"  … {wait_until_quiet(pid, args.preheat):.0f} s")
+
+
 def measure(browser: Any, command: Any, root: Path, args: argparse.Namespace) -> dict[str, Any]:
-    """The assessment dashboard: one page alone, then ``args.sessions`` at once, then closed."""
+    """The assessment dashboard: one page alone, then ``args.sessions`` at once, then closed, then
+    the same number of sessions without a browser."""
     results: dict[str, Any] = {}
     with voila_server(command=command, cwd=root, log_dir=root / "voila") as server:
         url = f"http://127.0.0.1:{server.port}/"
+        warm(server.process.pid, args)
         log("one page alone (fills the workspace cache) …")
         alone, contexts = open_together(browser, url, 1)
         results["alone"] = alone[0]
+        log(f"  Ready {alone[0]['ready_s']}, every section {alone[0]['complete_s']}")
         for context in contexts:
             context.close()
         idle = TreeMemory(server.process.pid).sample()[0]
         results["server_idle_mb"] = idle
         log(f"{args.sessions} pages at once …")
+        opened = time.perf_counter()
         with TreeMemory(server.process.pid) as memory:
             rows, contexts = open_together(browser, url, args.sessions)
         results["together"] = rows
+        log(f"  Ready: {spread([r['ready_s'] for r in rows if r['ready_s'] is not None])}; "
+            f"peak {memory.peak_mb:,.0f} MB")
         results["peak_mb"], results["peak_kernels"] = memory.peak_mb, memory.peak_kernels
         for context in contexts:
             context.close()
@@ -240,29 +302,15 @@ def measure(browser: Any, command: Any, root: Path, args: argparse.Namespace) ->
         time.sleep(args.cull * 2)
         results["kernels_after_close"] = kernels_alive(server.process.pid)
         results["server_after_close_mb"] = TreeMemory(server.process.pid).sample()[0]
-        log(f"{args.sessions} page requests at once without a browser …")
-        results["served"] = fetch_together(url, args.sessions)
+        if args.preheat:  # the kernels the pages took are replaced PREHEAT_REFILL_DELAY_S after
+            time.sleep(max(0.0, opened + PREHEAT_REFILL_DELAY_S + 30 - time.perf_counter()))
+        warm(server.process.pid, args)
+        log(f"{args.sessions} sessions at once without a browser …")
+        with TreeMemory(server.process.pid) as memory:
+            results["undrawn"] = open_without_drawing(url, args.sessions, complete_class="arassess-complete",
+                                                      timeout_s=TIMEOUT_S)
+        results["undrawn_peak_mb"] = memory.peak_mb
     return results
-
-
-WIDGET_VIEW = b"application/vnd.jupyter.widget-view+json"  # in the page once the dashboard cell ran
-
-
-def fetch_together(url: str, sessions: int) -> list[float | None]:
-    """Request the page ``sessions`` times at once (no browser); per request the seconds until the
-    whole page has arrived with the dashboard's widgets in it (None: not within TIMEOUT_S, or
-    served without them)."""
-    def one(_: int) -> float | None:
-        started = time.perf_counter()
-        try:
-            with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
-                body = response.read()
-        except OSError:
-            return None
-        return time.perf_counter() - started if WIDGET_VIEW in body else None
-
-    with ThreadPoolExecutor(max_workers=sessions) as pool:
-        return list(pool.map(one, range(sessions)))
 
 
 def report(results: dict[str, Any], args: argparse.Namespace) -> None:
@@ -273,13 +321,10 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
     complete = [r["complete_s"] for r in rows if r["complete_s"] is not None]
     failed = [r for r in rows if r["failed"]]
 
-    def spread(values: list[float]) -> str:
-        if not values:
-            return "none"
-        return f"{min(values):.1f} / {statistics.median(values):.1f} / {max(values):.1f} s"
-
     alone = results["alone"]
+    undrawn = results["undrawn"]
     lines = [
+        ("preheated kernels per page (arassess serve --preheat)", f"{args.preheat}"),
         (f"reference: {args.sessions} trivial Voila pages at once → Ready", spread(trivial)),
         ("one page alone: load → Ready / every section", f"{alone['ready_s']:.1f} / {alone['complete_s']:.1f} s"),
         (f"{args.sessions} at once: rendered (Ready)", f"{len(ready)} of {args.sessions}"),
@@ -292,14 +337,21 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
         ("most kernels alive at once", f"{results['peak_kernels']}"),
         (f"kernels alive {args.cull * 2} s after every page closed", f"{results['kernels_after_close']}"),
         ("server memory then", f"{results['server_after_close_mb']:,.0f} MB"),
-        (f"the server's share: {args.sessions} requests at once → page served",
-         spread([v for v in results["served"] if v is not None])),
-        ("  served with the dashboard in it", f"{sum(v is not None for v in results['served'])} of {args.sessions}"),
+        (f"the server's share: {args.sessions} sessions without a browser → page", spread(
+            [r["page_s"] for r in undrawn if r.get("page_s") is not None])),
+        ("  → Ready, min / median / max", spread([r["ready_s"] for r in undrawn if r["ready_s"] is not None])),
+        ("  → every section, min / median / max",
+         spread([r["complete_s"] for r in undrawn if r["complete_s"] is not None])),
+        ("  sessions Ready within 30 s", f"{sum((r['ready_s'] or 1e9) <= 30 for r in undrawn)} of {args.sessions}"),
+        ("  server memory, peak", f"{results['undrawn_peak_mb']:,.0f} MB"),
     ]
     for label, value in lines:
         print(f"{label:<56} {value:>28}")
     for r in failed:
         print(f"session {r['session']} failed: {r['failed']}")
+    for r in undrawn:
+        if r["failed"]:
+            print(f"session {r['session']} without a browser failed: {r['failed']}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
 

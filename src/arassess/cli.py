@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import sys
 import traceback
@@ -373,17 +374,28 @@ def assess_command(client_dir: Path, as_of: str | None, paper: str, no_pdf: bool
 @click.option("--cull-idle", type=click.IntRange(0, 86_400), default=CULL_IDLE_SECONDS, show_default=True,
               help="Stop a dashboard's kernel this many seconds after its page was closed (each holds ~300 MB); "
                    "0 keeps kernels until the server stops.")
-def serve(port: int, notebook: str, open_browser: bool, cull_idle: int) -> None:
+@click.option("--preheat", type=click.IntRange(0, 64), default=0, show_default=True,
+              help="Keep this many kernels per dashboard served (with --notebook all: each of the five) started ahead "
+                   "of the pages, each ~220 MB while it waits: a page opens on a kernel that has already started "
+                   "and imported everything. For a workshop, about the number of people who open it at once.")
+def serve(port: int, notebook: str, open_browser: bool, cull_idle: int, preheat: int) -> None:
     """Serve the dashboards with Voila on 127.0.0.1 (code hidden): by default a landing page with the
     client folders of this folder and a card per dashboard. Ctrl-C or SIGTERM stops it and every
     kernel. Uploads up to 200 MB are accepted (UPLOAD_LIMIT_MB). With --debug the dashboards also
-    show their own timings."""
+    show their own timings. For a workshop, --notebook assess --preheat 20 lets twenty people open
+    the assessment at once (bench/README.md has the measurements)."""
     from arassess.paths import NOTEBOOKS_DIR, WORKSPACE_ENV
     from arassess.run.notebooks import notebook_path
 
     target = NOTEBOOKS_DIR if notebook == "all" else notebook_path(notebook)
     click.echo(f"Serving {target} at http://127.0.0.1:{port}/ (sources hidden). Ctrl-C to stop.", err=True)
-    command = voila_command(target, port, open_browser=open_browser, cull_idle=cull_idle)
+    if preheat:
+        count = preheat * (len(list(NOTEBOOKS_DIR.glob("*.ipynb"))) if notebook == "all" else 1)
+        # measured on 2 cores: 21 kernels of notebook 01 started and imported in 76 s
+        click.echo(f"Starting {count} kernel(s) ahead of the pages ({preheat} per dashboard, ~220 MB each); on a "
+                   f"2-core machine allow about {math.ceil(count * 4 / 60)} minute(s) before the first people "
+                   "arrive.", err=True)
+    command = voila_command(target, port, open_browser=open_browser, cull_idle=cull_idle, preheat=preheat)
     # the dashboards list the client folders of the folder serve was started in (WORKSPACE_ENV)
     os.environ.setdefault(WORKSPACE_ENV, str(Path.cwd()))
     if click.get_current_context().meta.get("debug"):

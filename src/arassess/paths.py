@@ -58,10 +58,21 @@ def find_clients(roots: Iterable[Path] | None = None) -> dict[str, Path]:
     return found
 
 
+PREHEAT_ENV = "VOILA_PREHEAT"  # "True" in a kernel Voila started ahead of its page (its kernel pool)
+
+
 def requested_client(default: str | Path) -> str | Path:
     """The client folder a dashboard page asked for: under `arassess serve`, the folder named by the
     page's ``?client=NAME`` (Voila passes the query to the kernel as QUERY_STRING; a name among
-    :func:`find_clients`, never a path), else ``default`` (the notebook's parameter)."""
+    :func:`find_clients`, never a path), else ``default`` (the notebook's parameter).
+
+    A preheated kernel (``arassess serve --preheat``) runs its notebook up to here before any page
+    has asked for it: it first waits for the page's request (``voila.utils.wait_for_request``, which
+    puts the request's QUERY_STRING into the environment)."""
+    if os.environ.get(PREHEAT_ENV) == "True":
+        from voila.utils import wait_for_request
+
+        wait_for_request()
     if workspace() is None:
         return default
     names = parse_qs(os.environ.get("QUERY_STRING", "")).get("client", [])

@@ -28,14 +28,23 @@ UPLOAD_LIMIT_BYTES = UPLOAD_LIMIT_MB * 1024 * 1024
 #: cell without them: a blank dashboard (1, 4 and 12 of 20 pages at once in three runs on 2 cores;
 #: none in three runs with this).
 IOPUB_TIMEOUT_S = 120
+#: ``arassess serve --preheat N``: Voila keeps N kernels per dashboard started ahead of the pages,
+#: each having run its notebook's imports (arassess.paths.requested_client then waits for the page's
+#: request). A kernel taken by a page is replaced this many seconds later, so the replacements do not
+#: compete for the processor with the pages just opened (Voila's default, 1 s, starts twenty
+#: replacements during a rush of twenty pages; with 60 s they still landed while twenty pages were
+#: drawing on 2 cores: 40 kernels, and the slowest page 176 s against 91.5 s with 300 s; one run each,
+#: bench/README.md).
+PREHEAT_REFILL_DELAY_S = 300
 
 
-def voila_command(target: Path, port: int, *, open_browser: bool = False, cull_idle: int = CULL_IDLE_SECONDS
-                  ) -> list[str]:
+def voila_command(target: Path, port: int, *, open_browser: bool = False, cull_idle: int = CULL_IDLE_SECONDS,
+                  preheat: int = 0) -> list[str]:
     """The Voila command line of ``arassess serve``: loopback only, sources hidden, idle kernels of
     closed pages culled after ``cull_idle`` seconds (checked every ``cull_idle / 4``, at most a
-    minute), websocket messages (an upload is one) up to UPLOAD_LIMIT_BYTES, and a cell's outputs
-    awaited up to IOPUB_TIMEOUT_S."""
+    minute), websocket messages (an upload is one) up to UPLOAD_LIMIT_BYTES, a cell's outputs
+    awaited up to IOPUB_TIMEOUT_S, and with ``preheat`` > 0 that many kernels per dashboard started
+    ahead of the pages (Voila's kernel pool; a used one replaced PREHEAT_REFILL_DELAY_S later)."""
     # env: Voila finds the ``arassess`` template on JUPYTER_PATH, so the command carries it
     command = [ENV, f"JUPYTER_PATH={jupyter_path(os.environ.get('JUPYTER_PATH'))}",
                sys.executable, "-m", "voila", str(target), f"--port={port}", "--Voila.ip=127.0.0.1",
@@ -49,6 +58,10 @@ def voila_command(target: Path, port: int, *, open_browser: bool = False, cull_i
         command += [f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
                     f"--MappingKernelManager.cull_interval={max(1, min(60, cull_idle // 4))}",
                     "--MappingKernelManager.cull_connected=False"]
+    if preheat > 0:
+        command += ["--preheat_kernel=True",
+                    f'--VoilaKernelManager.kernel_pools_config={{"default": {{"pool_size": {int(preheat)}}}}}',
+                    f"--VoilaKernelManager.fill_delay={PREHEAT_REFILL_DELAY_S}"]
     if not open_browser:
         command.append("--no-browser")
     return command
@@ -69,5 +82,6 @@ def jupyter_path(current: str | None = None) -> str:
     return os.pathsep.join([str(JUPYTER_DIR), *([current] if current else [])])
 
 
-__all__ = ["CULL_IDLE_SECONDS", "DEBUG_ENV", "ENV", "IOPUB_TIMEOUT_S", "JUPYTER_DIR", "UPLOAD_LIMIT_BYTES",
-           "UPLOAD_LIMIT_MB", "VOILA_TEMPLATE", "debug_wanted", "jupyter_path", "timing_text", "voila_command"]
+__all__ = ["CULL_IDLE_SECONDS", "DEBUG_ENV", "ENV", "IOPUB_TIMEOUT_S", "JUPYTER_DIR", "PREHEAT_REFILL_DELAY_S",
+           "UPLOAD_LIMIT_BYTES", "UPLOAD_LIMIT_MB", "VOILA_TEMPLATE", "debug_wanted", "jupyter_path", "timing_text",
+           "voila_command"]

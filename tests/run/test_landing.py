@@ -81,6 +81,28 @@ def test_a_page_names_its_client_by_folder_name_only(tmp_path, monkeypatch):
     assert requested_client("x") == "x"
 
 
+def test_a_preheated_kernel_waits_for_its_page_before_choosing_the_client(tmp_path, monkeypatch):
+    """A kernel Voila started ahead of its page (VOILA_PREHEAT=True) has no request yet: the client is
+    chosen once Voila's wait_for_request has put the page's query into the environment."""
+    import voila.utils
+
+    client = tmp_path / "acme"
+    shutil.copytree(NORTHWIND, client)
+    monkeypatch.setenv(WORKSPACE_ENV, str(tmp_path))
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    waited = []
+
+    def request_arrives() -> None:  # what Voila's wait_for_request does when the page asks
+        waited.append(True)
+        monkeypatch.setenv("QUERY_STRING", "client=acme")
+
+    monkeypatch.setattr(voila.utils, "wait_for_request", request_arrives)
+    monkeypatch.setenv("VOILA_PREHEAT", "False")  # a kernel started for its page: nothing to wait for
+    assert requested_client("sample_data/voltline") == "sample_data/voltline" and waited == []
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    assert requested_client("sample_data/voltline") == client and waited == [True]
+
+
 # --- in the browser ----------------------------------------------------------------------
 
 SIZES = {"desktop": {"width": 1280, "height": 800}, "tablet": {"width": 1024, "height": 768}}
@@ -92,42 +114,38 @@ TIMING = re.compile(r"Updated in [\d,]+ ms|— [\d.]+ s\b")
 CENTS = re.compile(r"\b\d{1,3}(?:,\d{3})+\.\d{2}\b")
 
 
-@pytest.mark.browser
-@pytest.mark.slow
-class Request:
-    """What the prelaunch hook asks of Voila's request handler: the query's arguments."""
-
-    def __init__(self, **query: str) -> None:
-        self.query = query
-
-    def get_argument(self, name: str, default: str | None = None) -> str | None:
-        return self.query.get(name, default)
-
-
 def notebook(title: str = "Assessment", parameters: str = 'client_dir: str = "sample_data/voltline"  # folder') -> dict:
     return {"metadata": {"title": title},
             "cells": [{"cell_type": "markdown", "metadata": {}, "source": "# Intro"},
                       {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": parameters}]}
 
 
-def test_a_dashboard_page_is_titled_client_then_dashboard(tmp_path, monkeypatch):
+def test_a_dashboard_page_gets_what_titles_it_client_then_dashboard(tmp_path, monkeypatch):
+    """The page config of a dashboard page carries the notebook's title, every readable client's name
+    by folder and the default client's name; the template's script picks one by ``?client=`` (checked
+    in Chromium below and in tests/run/test_serve.py)."""
     clients = tmp_path / "clients"
     shutil.copytree(NORTHWIND, clients / "northwind")
-    monkeypatch.setenv(WORKSPACE_ENV, str(tmp_path))
-    asked = landing.prelaunch_hook(Request(client="northwind"), notebook(), str(tmp_path))
-    assert asked["metadata"]["title"] == "Northwind Elektrotechnik GmbH — Assessment"
-    # no ?client=: the notebook's default folder, as the kernel resolves it (the checkout's sample)
-    default = landing.prelaunch_hook(Request(), notebook("Goals"), str(tmp_path))
-    assert default["metadata"]["title"] == "Voltline Components GmbH — Goals"
-    # a name that is not a client folder found (never a path) falls back to the default too
-    outside = landing.prelaunch_hook(Request(client="../../etc"), notebook("Goals"), str(tmp_path))
-    assert outside["metadata"]["title"] == "Voltline Components GmbH — Goals"
-    # an unreadable client or a notebook without the parameter keeps its title
     (clients / "broken").mkdir()
     (clients / "broken" / "client.yaml").write_text("name: [unclosed\n", encoding="utf-8")
-    assert landing.prelaunch_hook(Request(client="broken"), notebook(), "")["metadata"]["title"] == "Assessment"
-    bare = notebook(parameters="as_of: str = ''")
-    assert landing.prelaunch_hook(Request(), bare, "")["metadata"]["title"] == "Assessment"
+    monkeypatch.setenv(WORKSPACE_ENV, str(tmp_path))
+    titles = landing.page_titles(notebook("Goals"))
+    assert titles["title"] == "Goals"
+    assert titles["clients"]["northwind"] == "Northwind Elektrotechnik GmbH"
+    assert titles["clients"]["voltline"] == "Voltline Components GmbH"  # the checkout's samples too
+    assert "broken" not in titles["clients"]  # a client.yaml that cannot be read names no page
+    # no ?client= (or one that is not a client folder found): the notebook's default folder, as the
+    # kernel resolves it (the checkout's sample)
+    assert titles["default"] == "Voltline Components GmbH"
+    assert landing.page_titles(notebook(parameters="as_of: str = ''"))["default"] == ""
+    assert landing.page_titles({"metadata": {}, "cells": []}) == {}  # no title: nothing to add
+    # Voila's page_config_hook: the titles on a notebook's page, the landing page on the tree page
+    path = tmp_path / "dashboard.ipynb"
+    path.write_text(json.dumps(notebook("Assessment")), encoding="utf-8")
+    page = landing.page_config_hook({}, notebook_path=str(path), base_url="/")
+    assert page["arassess_page"]["title"] == "Assessment" and "arassess_landing" not in page
+    tree = landing.page_config_hook({}, notebook_path="", base_url="/")
+    assert "Northwind Elektrotechnik GmbH" in tree["arassess_landing"] and "arassess_page" not in tree
 
 
 @pytest.mark.parametrize("source, found", [
@@ -139,6 +157,8 @@ def test_the_default_client_is_read_from_the_parameters_cell(source, found):
     assert landing.default_client(notebook(parameters=source)) == found
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_the_landing_page_leads_to_every_dashboard_of_a_client(tmp_path):
     """`arassess serve` opens on the landing page: the sample clients with their dates, a card per
     dashboard; each card of the open-items client opens its dashboard on that client, without an

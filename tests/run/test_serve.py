@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +17,13 @@ import psutil
 import pytest
 from voila_server import LOOPBACK, READY_PATH, free_port, voila_server
 
-from arassess.serving import CULL_IDLE_SECONDS, IOPUB_TIMEOUT_S, UPLOAD_LIMIT_BYTES, voila_command
+from arassess.serving import (
+    CULL_IDLE_SECONDS,
+    IOPUB_TIMEOUT_S,
+    PREHEAT_REFILL_DELAY_S,
+    UPLOAD_LIMIT_BYTES,
+    voila_command,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -101,3 +108,58 @@ def test_sigterm_to_arassess_serve_stops_voila(tmp_path):
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_preheat_keeps_kernels_started_ahead_of_the_pages():
+    """``--preheat N``: Voila's kernel pool of N per dashboard, a used kernel replaced after
+    PREHEAT_REFILL_DELAY_S; without it, no pool (and no flag Voila would refuse with our hooks)."""
+    from traitlets import Dict, Float
+    from voila.app import Voila
+
+    assert not any("preheat" in part or "kernel_pools" in part for part in voila_command(Path("n.ipynb"), 9000))
+    command = voila_command(Path("n.ipynb"), 9000, preheat=3)
+    app = Voila()
+    app.parse_command_line([part for part in command if part.startswith("--") and "=" in part
+                            and not part.startswith(("--Voila.config_file_paths", "--Voila.tornado"))])
+    assert app.config.VoilaConfiguration.preheat_kernel is True
+    pools = app.config.VoilaKernelManager  # read as the kernel manager's traits read them
+    assert pools.kernel_pools_config.get_value(Dict()) == {"default": {"pool_size": 3}}
+    assert pools.fill_delay.get_value(Float()) == PREHEAT_REFILL_DELAY_S > 1
+
+
+@pytest.mark.browser
+def test_a_preheated_kernel_shows_the_client_its_page_names(tmp_path):
+    """`arassess serve --preheat 1`: the page is served by the kernel started ahead (the server says
+    so), which waited for the request and then assessed the client of ``?client=`` — not the
+    notebook's default — and the page is titled with that client's name, kept as text even when the
+    name tries to end the page's script."""
+    import re
+
+    from playwright.sync_api import expect
+    from voila_server import chromium_session, offline_context
+
+    from arassess.paths import SAMPLE_DATA_DIR
+
+    workspace = tmp_path / "workspace"
+    client = workspace / "clients" / "evil"
+    shutil.copytree(SAMPLE_DATA_DIR / "northwind_open_items", client)
+    name = "</script><img src=x onerror=window.__hit=1> & Co"
+    settings = client / "client.yaml"
+    settings.write_text(re.sub(r"(?m)^name: .*$", f'name: "{name}"', settings.read_text(encoding="utf-8")),
+                        encoding="utf-8")
+    cli = Path(sys.executable).with_name("arassess")
+    command = lambda port: [str(cli), "serve", "--notebook", "assess", "--preheat", "1", f"--port={port}"]  # noqa: E731
+    with voila_server(command=command, cwd=workspace, log_dir=tmp_path, debug=False) as server, \
+            chromium_session() as browser:
+        context = offline_context(browser, {"width": 1280, "height": 800})
+        try:
+            page = context.new_page()
+            page.goto(server.url + "?client=evil", timeout=120_000)
+            expect(page.locator(".arassess-status")).to_contain_text(f"Ready: {name}", timeout=120_000)
+            expect(page).to_have_title(f"{name} — Assessment")
+            assert "Voltline" not in page.locator(".arassess-headline").inner_text()
+            assert page.evaluate("window.__hit") is None and page.locator("img[src='x']").count() == 0
+            assert "Using pre-heated kernel" in server.log_text()
+            server.remember_children()
+        finally:
+            context.close()

@@ -8,9 +8,10 @@ templates/arassess``), whose tree page (the server's root) shows ``page_config["
 client's latest complete run under ``runs/`` of the folder serve was started in (the summaries that
 ``arassess assess`` writes); a client not yet run says the dashboard computes them when opened.
 
-A dashboard page is titled "Client — Dashboard": :func:`prelaunch_hook` (Voila's
-``VoilaConfiguration.prelaunch_hook``, which sees the request before the notebook runs) puts the
-client's name in front of the notebook's title. Voila refuses preheated kernels with such a hook.
+A dashboard page is titled "Client — Dashboard" in the browser: :func:`page_config_hook` gives the
+page the notebook's title and the client names (:func:`page_titles`), and the template's script
+picks the one its ``?client=`` names. (Voila's prelaunch hook, which sees the request, cannot be
+used: Voila refuses it together with preheated kernels, ``arassess serve --preheat``.)
 """
 
 from __future__ import annotations
@@ -217,44 +218,56 @@ def default_client(notebook: Any) -> str | None:
     return None
 
 
-def page_client_name(requested: str | None, notebook: Any) -> str | None:
-    """The name (client.yaml) of the client a dashboard page will show: the folder named by its
-    ``?client=`` among the clients found, else the notebook's default folder as the kernel resolves
-    it (:func:`arassess.paths.resolve_client_dir`); None when neither can be read."""
-    clients = find_clients()
-    folder = clients.get(requested) if requested else None
-    try:
-        if folder is None:
-            given = default_client(notebook)
-            if given is None:
-                return None
-            folder = resolve_client_dir(given)
-        config = read_clients({folder.name: folder})[folder.name]
-    except (ArassessError, OSError):
-        return None
-    return config.name if isinstance(config, ClientConfig) else None
-
-
-def prelaunch_hook(handler: Any, notebook: Any, cwd: str) -> Any:
-    """Voila's prelaunch_hook: title the page "Client — Dashboard" (the notebook's ``title``
-    metadata, which Voila's template shows, with the client's name in front). A client that cannot
-    be read leaves the title as it is: the page itself then says what is wrong."""
+def page_titles(notebook: Any) -> dict[str, Any]:
+    """What a dashboard page needs to title itself "Client — Dashboard": the notebook's ``title``
+    (its metadata), the name (client.yaml) of each client folder found, and the name of the
+    notebook's default client (its ``parameters`` cell) as the kernel resolves it
+    (:func:`arassess.paths.resolve_client_dir`). Folders that cannot be read are left out; empty when
+    the notebook has no title. The page picks the name of its ``?client=`` among ``clients``, else
+    ``default`` — the choice :func:`arassess.paths.requested_client` makes in the kernel."""
     title = notebook.get("metadata", {}).get("title")
-    name = page_client_name(handler.get_argument("client", None), notebook) if title else None
-    if name:
-        notebook["metadata"]["title"] = f"{name} — {title}"
-    return notebook
+    if not title:
+        return {}
+    configs = read_clients()
+    names = {folder: config.name for folder, config in configs.items() if isinstance(config, ClientConfig)}
+    default = ""
+    given = default_client(notebook)
+    if given is not None:
+        try:
+            folder = resolve_client_dir(given)
+            config = read_clients({folder.name: folder})[folder.name]
+        except (ArassessError, OSError):
+            config = ""
+        default = config.name if isinstance(config, ClientConfig) else ""
+    return {"title": str(title), "clients": names, "default": default}
+
+
+def _notebook(path: str) -> dict[str, Any]:
+    """The notebook Voila renders at ``path`` (as given, under the folder served, or by its name
+    among the package's notebooks); {} when none can be read."""
+    for candidate in (Path(path), Path.cwd() / path, NOTEBOOKS_DIR / Path(path).name):
+        try:
+            data = json.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        return data if isinstance(data, dict) else {}
+    return {}
 
 
 def page_config_hook(page_config: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Voila's page_config_hook: on the tree page (a folder, not a notebook) add the landing page's
-    HTML under ``arassess_landing``; Voila's tree handler uses the dict it passed in."""
+    HTML under ``arassess_landing``; on a dashboard page, :func:`page_titles` under ``arassess_page``
+    (the ``arassess`` template's script titles the page from it). Voila's handlers use the dict it
+    passed in. A page config is made before the request when the kernel is preheated, so the title
+    is chosen in the browser, from the page's own address."""
     path = str(kwargs.get("notebook_path") or "")
-    if not path.endswith(".ipynb"):
+    if path.endswith(".ipynb"):
+        page_config["arassess_page"] = page_titles(_notebook(path))
+    else:
         page_config["arassess_landing"] = landing_html(str(kwargs.get("base_url") or "/"))
     return page_config
 
 
 __all__ = ["DASHBOARDS", "ClientCard", "Dashboard", "branding", "client_cards", "dashboard_url", "headlines",
-           "default_client", "landing_html", "latest_run", "notebook_title", "page_client_name",
-           "page_config_hook", "prelaunch_hook", "read_clients"]
+           "default_client", "landing_html", "latest_run", "notebook_title", "page_config_hook", "page_titles",
+           "read_clients"]
