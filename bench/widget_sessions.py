@@ -56,12 +56,13 @@ def _has_class(state: dict[str, Any], css: str) -> bool:
     return css in (state.get("_dom_classes") or ())
 
 
-async def one_session(url: str, status_class: str, complete_class: str | None, ready: re.Pattern[str],
-                      failed: re.Pattern[str], deadline: float, started: float) -> dict[str, Any]:
+async def one_session(client: AsyncHTTPClient, url: str, status_class: str, complete_class: str | None,
+                      ready: re.Pattern[str], failed: re.Pattern[str], deadline: float, started: float
+                      ) -> dict[str, Any]:
     """One page's session: the page, then the widget states and their updates, until complete."""
     row: dict[str, Any] = {"ready_s": None, "complete_s": None, "failed": ""}
-    response = await AsyncHTTPClient().fetch(HTTPRequest(url, request_timeout=deadline - time.perf_counter()),
-                                             raise_error=False)
+    left = deadline - time.perf_counter()
+    response = await client.fetch(HTTPRequest(url, connect_timeout=left, request_timeout=left), raise_error=False)
     row["page_s"] = time.perf_counter() - started
     found = KERNEL_ID.search(response.body.decode("utf-8", "replace")) if response.code == 200 else None
     if found is None:
@@ -132,7 +133,9 @@ def open_without_drawing(url: str, sessions: int, *, status_class: str = "arasse
     async def run() -> list[dict[str, Any]]:
         started = time.perf_counter()
         deadline = started + timeout_s
-        rows = await asyncio.gather(*(one_session(url, status_class, complete_class, re.compile(ready),
+        # one connection per session at once (tornado's client queues requests beyond 10 by default)
+        client = AsyncHTTPClient(force_instance=True, max_clients=max(1, sessions))
+        rows = await asyncio.gather(*(one_session(client, url, status_class, complete_class, re.compile(ready),
                                                   re.compile(failed), deadline, started)
                                       for _ in range(sessions)), return_exceptions=True)
         out = []

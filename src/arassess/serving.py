@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from arassess.paths import TEMPLATES_DIR
+from arassess.tempdirs import base_for
 
 #: Jupyter data and config folder of `arassess serve`: the Voila template ``arassess``
 #: (voila/templates/arassess: the landing page as the tree page) and voila.py (its page_config_hook).
@@ -36,6 +37,14 @@ IOPUB_TIMEOUT_S = 120
 #: drawing on 2 cores: 40 kernels, and the slowest page 176 s against 91.5 s with 300 s; one run each,
 #: bench/README.md).
 PREHEAT_REFILL_DELAY_S = 300
+#: Kernels talk to Voila over Unix sockets, not loopback TCP ports: twenty kernels started at once
+#: picked the same free port now and then ("Address already in use"), and a pool kernel lost that
+#: way left its page waiting for good (one bench run, 21 kernels started together). A socket's path,
+#: "<root>/voila_XXXXXXXX/kernel-<uuid>-ipc-<n>", is 64 characters beyond Voila's connection root
+#: and must fit in 107: the root is the temporary folder, or /tmp when that is too long.
+KERNEL_TRANSPORT = "ipc"
+SOCKET_PATH_MAX = 107
+VOILA_SOCKET_SUFFIX = 64
 
 
 def voila_command(target: Path, port: int, *, open_browser: bool = False, cull_idle: int = CULL_IDLE_SECONDS,
@@ -50,6 +59,7 @@ def voila_command(target: Path, port: int, *, open_browser: bool = False, cull_i
                sys.executable, "-m", "voila", str(target), f"--port={port}", "--Voila.ip=127.0.0.1",
                "--strip_sources=True", f"--template={VOILA_TEMPLATE}", "--VoilaConfiguration.classic_tree=True",
                f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}",
+               f"--KernelManager.transport={KERNEL_TRANSPORT}", f"--Voila.connection_dir_root={connection_root()}",
                f"--Voila.config_file_paths={JUPYTER_DIR}",
                # the whole dict, so the size stays a number (key=value items arrive as text and break
                # every websocket: tornado compares the message length with a string)
@@ -67,6 +77,13 @@ def voila_command(target: Path, port: int, *, open_browser: bool = False, cull_i
     return command
 
 
+def connection_root() -> Path:
+    """Where Voila makes its folder of kernel connection files and sockets: the temporary folder, or
+    /tmp when the sockets' paths would not fit (:func:`arassess.tempdirs.base_for`, which counts ~32
+    characters for the folder it is asked about)."""
+    return base_for(SOCKET_PATH_MAX - VOILA_SOCKET_SUFFIX + 32)
+
+
 def debug_wanted() -> bool:
     """True when ARASSESS_DEBUG is 1, true or yes (``arassess --debug serve`` sets it for the dashboards)."""
     return os.environ.get(DEBUG_ENV, "").strip().lower() in ("1", "true", "yes")
@@ -82,6 +99,6 @@ def jupyter_path(current: str | None = None) -> str:
     return os.pathsep.join([str(JUPYTER_DIR), *([current] if current else [])])
 
 
-__all__ = ["CULL_IDLE_SECONDS", "DEBUG_ENV", "ENV", "IOPUB_TIMEOUT_S", "JUPYTER_DIR", "PREHEAT_REFILL_DELAY_S",
-           "UPLOAD_LIMIT_BYTES", "UPLOAD_LIMIT_MB", "VOILA_TEMPLATE", "debug_wanted", "jupyter_path", "timing_text",
-           "voila_command"]
+__all__ = ["CULL_IDLE_SECONDS", "DEBUG_ENV", "ENV", "IOPUB_TIMEOUT_S", "JUPYTER_DIR", "KERNEL_TRANSPORT",
+           "PREHEAT_REFILL_DELAY_S", "SOCKET_PATH_MAX", "UPLOAD_LIMIT_BYTES", "UPLOAD_LIMIT_MB", "VOILA_SOCKET_SUFFIX",
+           "VOILA_TEMPLATE", "connection_root", "debug_wanted", "jupyter_path", "timing_text", "voila_command"]

@@ -21,7 +21,10 @@ from arassess.serving import (
     CULL_IDLE_SECONDS,
     IOPUB_TIMEOUT_S,
     PREHEAT_REFILL_DELAY_S,
+    SOCKET_PATH_MAX,
     UPLOAD_LIMIT_BYTES,
+    VOILA_SOCKET_SUFFIX,
+    connection_root,
     voila_command,
 )
 
@@ -108,6 +111,27 @@ def test_sigterm_to_arassess_serve_stops_voila(tmp_path):
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_kernels_use_unix_sockets_whose_paths_fit(tmp_path, monkeypatch):
+    """No TCP ports to collide when many kernels start at once: IPC transport, under a connection
+    root short enough for Voila's socket paths — the temporary folder, or /tmp when it is too long."""
+    import tempfile
+
+    command = voila_command(Path("n.ipynb"), 9000)
+    assert "--KernelManager.transport=ipc" in command
+    root = next(part.split("=", 1)[1] for part in command if part.startswith("--Voila.connection_dir_root="))
+    assert len(root) + VOILA_SOCKET_SUFFIX <= SOCKET_PATH_MAX
+    long = tmp_path / ("t" * 80)
+    long.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long))
+    assert str(connection_root()) == "/tmp"
+    short = Path(tempfile.mkdtemp(prefix="s", dir="/tmp"))  # 14 characters: the sockets fit under it
+    try:
+        monkeypatch.setattr(tempfile, "tempdir", str(short))
+        assert connection_root() == short
+    finally:
+        short.rmdir()
 
 
 def test_preheat_keeps_kernels_started_ahead_of_the_pages():
