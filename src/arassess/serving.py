@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from arassess.paths import TEMPLATES_DIR
-from arassess.tempdirs import base_for
+from arassess.tempdirs import SOCKET_PATH_MAX, base_for
 
 #: Jupyter data and config folder of `arassess serve`: the Voila template ``arassess``
 #: (voila/templates/arassess: the landing page as the tree page) and voila.py (its page_config_hook).
@@ -43,7 +43,6 @@ PREHEAT_REFILL_DELAY_S = 300
 #: "<root>/voila_XXXXXXXX/kernel-<uuid>-ipc-<n>", is 64 characters beyond Voila's connection root
 #: and must fit in 107: the root is the temporary folder, or /tmp when that is too long.
 KERNEL_TRANSPORT = "ipc"
-SOCKET_PATH_MAX = 107
 VOILA_SOCKET_SUFFIX = 64
 
 
@@ -100,5 +99,5 @@ def jupyter_path(current: str | None = None) -> str:
 
 
 __all__ = ["CULL_IDLE_SECONDS", "DEBUG_ENV", "ENV", "IOPUB_TIMEOUT_S", "JUPYTER_DIR", "KERNEL_TRANSPORT",
-           "PREHEAT_REFILL_DELAY_S", "SOCKET_PATH_MAX", "UPLOAD_LIMIT_BYTES", "UPLOAD_LIMIT_MB", "VOILA_SOCKET_SUFFIX",
+           "PREHEAT_REFILL_DELAY_S", "UPLOAD_LIMIT_BYTES", "UPLOAD_LIMIT_MB", "VOILA_SOCKET_SUFFIX",
            "VOILA_TEMPLATE", "connection_root", "debug_wanted", "jupyter_path", "timing_text", "voila_command"]

@@ -28,7 +28,9 @@ _NAME = re.compile(rf"^{PREFIX}({'|'.join(ROLES)})-(\d+)-")
 #: Where a folder goes when the temporary folder's path is too long for what it will hold (a
 #: kernel's IPC socket path must fit in 107 bytes on Linux).
 SHORT_BASE = Path("/tmp")
-#: The longest folder path a kernel's sockets fit under ("<folder>/kernel-<n>" within 107 bytes).
+#: The longest path of a Unix socket on Linux (sun_path, without its terminating zero byte).
+SOCKET_PATH_MAX = 107
+#: The longest folder path a kernel's sockets fit under ("<folder>/kernel-<n>" within SOCKET_PATH_MAX).
 SOCKET_FOLDER_MAX = 90
 
 
@@ -95,5 +97,6 @@ def exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
-__all__ = ["PREFIX", "ROLES", "SHORT_BASE", "SOCKET_FOLDER_MAX", "base_for", "exit_on_sigterm", "new_folder",
+__all__ = ["PREFIX", "ROLES", "SHORT_BASE", "SOCKET_FOLDER_MAX", "SOCKET_PATH_MAX", "base_for", "exit_on_sigterm",
+           "new_folder",
            "private_folder", "sweep"]

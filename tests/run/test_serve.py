@@ -21,12 +21,12 @@ from arassess.serving import (
     CULL_IDLE_SECONDS,
     IOPUB_TIMEOUT_S,
     PREHEAT_REFILL_DELAY_S,
-    SOCKET_PATH_MAX,
     UPLOAD_LIMIT_BYTES,
     VOILA_SOCKET_SUFFIX,
     connection_root,
     voila_command,
 )
+from arassess.tempdirs import SOCKET_PATH_MAX
 
 pytestmark = pytest.mark.slow
 
